@@ -1,0 +1,75 @@
+/*
+ * Tenants (alliances). The operator creates them; the admin key is returned
+ * once and only its hash is stored, so a reused id is always a 409: the key of
+ * the first creation cannot be shown again.
+ */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api/routes.h"
+#include "auth/auth.h"
+#include "db/db.h"
+#include "http/server.h"
+
+void al_api_tenant_create(al_exchange *x)
+{
+    static const char *const fields[] = {"id", "name", NULL};
+    json_t *body = NULL;
+    const char *id, *name;
+    if (al_body_object(x, &body) != 0)
+        return;
+    if (al_body_only(x, body, fields) != 0 || al_body_id(x, body, "id", &id) != 0 ||
+        al_body_string(x, body, "name", 200, &name) != 0)
+        goto done;
+
+    char key[AL_ADMIN_KEY_LEN + 1], hash[65];
+    if (al_admin_key_new(key, hash) != 0) {
+        al_reply_error(x, 500, "internal_error", "no randomness for a key");
+        goto done;
+    }
+    al_db_param p[] = {AL_STR(id), AL_STR(name), AL_STR(hash)};
+    al_db_status st = al_db_exec(&x->worker->db,
+                                 "INSERT INTO tenants (tenant_id, name, admin_key_hash) "
+                                 "VALUES (?, ?, ?)",
+                                 p, 3, NULL);
+    if (st == AL_DB_DUPLICATE)
+        al_reply_error(x, 409, "tenant_exists", "a tenant with id %s already exists", id);
+    else if (st != AL_DB_OK)
+        al_reply_db_failure(x, st);
+    else
+        al_reply_json(x, 201, json_pack("{s:s,s:s,s:s}", "id", id, "name", name,
+                                        "admin_key", key));
+done:
+    json_decref(body);
+}
+
+void al_api_tenant_get(al_exchange *x)
+{
+    const char *id = x->params[0];
+    if (x->role == AL_ROLE_ADMIN && strcmp(id, x->tenant) != 0) {
+        al_reply_error(x, 403, "wrong_tenant", "an admin key reads its own tenant only");
+        return;
+    }
+    if (!al_id_valid(id)) {
+        al_reply_error(x, 404, "not_found", "no such tenant");
+        return;
+    }
+    al_db_param p[] = {AL_STR(id)};
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(&x->worker->db,
+                                 "SELECT tenant_id, name, DATE_FORMAT(created_at, "
+                                 "'%Y-%m-%dT%H:%i:%sZ') FROM tenants WHERE tenant_id = ?",
+                                 p, 1, &res);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return;
+    }
+    MYSQL_ROW row = mysql_fetch_row(res);
+    if (row == NULL)
+        al_reply_error(x, 404, "not_found", "no such tenant");
+    else
+        al_reply_json(x, 200, json_pack("{s:s,s:s,s:s}", "id", row[0], "name", row[1],
+                                        "created_at", row[2]));
+    mysql_free_result(res);
+}

@@ -1,0 +1,301 @@
+/*
+ * Configuration: one table of keys drives the JSON file, the environment
+ * overrides and the --help text, so the three can never disagree.
+ */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/ids.h"
+
+typedef enum { KEY_STRING, KEY_INT, KEY_LISTEN, KEY_LEVEL } key_kind;
+
+typedef struct {
+    const char *name; /* dotted path in the JSON file */
+    key_kind kind;
+    size_t offset;
+    const char *def;
+    int64_t min, max; /* for KEY_INT */
+    const char *help;
+} key_spec;
+
+#define STR_KEY(n, field, d, h)                                                \
+    {n, KEY_STRING, offsetof(al_config, field), d, 0, 0, h}
+#define INT_KEY(n, field, d, lo, hi, h)                                        \
+    {n, KEY_INT, offsetof(al_config, field), d, lo, hi, h}
+
+static const key_spec keys[] = {
+    {"listen", KEY_LISTEN, offsetof(al_config, listen), "127.0.0.1:8080", 0, 0,
+     "address and port to listen on (host:port, port 0 picks a free one)"},
+    INT_KEY("threads", threads, "2", 1, 256, "worker threads"),
+    STR_KEY("db", db, "mysql://alliance:alliance@localhost/alliance",
+            "database: mysql://user:pass@host[:port]/db[?socket=PATH]"),
+    STR_KEY("operator_token", operator_token, "",
+            "bearer token of the operator (empty: operator calls refused)"),
+    STR_KEY("plugin_dir", plugin_dir, "build/plugins",
+            "folder partner plugins are loaded from"),
+    STR_KEY("schema_dir", schema_dir, "schema",
+            "folder of NNN_name.sql migrations"),
+    STR_KEY("tls.cert", tls_cert, "", "PEM certificate chain; TLS when set"),
+    STR_KEY("tls.key", tls_key, "", "PEM private key for tls.cert"),
+    {"log_level", KEY_LEVEL, offsetof(al_config, log_level), "info", 0, 0,
+     "debug, info, warn or error"},
+    INT_KEY("max_body_bytes", max_body_bytes, "1048576", 1024,
+            64 * 1024 * 1024, "largest request body accepted (else 413)"),
+    INT_KEY("db_connect_timeout_s", db_connect_timeout_s, "2", 1, 60,
+            "seconds to wait for the database when connecting"),
+    INT_KEY("shutdown_grace_s", shutdown_grace_s, "10", 0, 600,
+            "seconds in-flight requests get to finish on SIGTERM"),
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static char **str_field(al_config *cfg, const key_spec *k)
+{
+    return (char **)((char *)cfg + k->offset);
+}
+
+static int64_t *int_field(al_config *cfg, const key_spec *k)
+{
+    return (int64_t *)((char *)cfg + k->offset);
+}
+
+static int parse_int(const char *s, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || isspace((unsigned char)*s))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Sets one key from text; the one place values are checked. */
+static int set_key(al_config *cfg, const key_spec *k, const char *value,
+                   const char *origin, char err[AL_CONFIG_ERR_MAX])
+{
+    if (k->kind == KEY_INT) {
+        int64_t v;
+        if (parse_int(value, &v) != 0 || v < k->min || v > k->max) {
+            snprintf(err, AL_CONFIG_ERR_MAX,
+                     "%s: %s must be an integer from %" PRId64 " to %" PRId64,
+                     origin, k->name, k->min, k->max);
+            return -1;
+        }
+        *int_field(cfg, k) = v;
+        return 0;
+    }
+    if (k->kind == KEY_LISTEN) {
+        char host[256];
+        int port;
+        if (al_parse_listen(value, host, sizeof(host), &port) != 0) {
+            snprintf(err, AL_CONFIG_ERR_MAX,
+                     "%s: %s must be host:port with a port from 0 to 65535",
+                     origin, k->name);
+            return -1;
+        }
+    }
+    if (k->kind == KEY_LEVEL && strcmp(value, "debug") != 0 &&
+        strcmp(value, "info") != 0 && strcmp(value, "warn") != 0 &&
+        strcmp(value, "error") != 0) {
+        snprintf(err, AL_CONFIG_ERR_MAX,
+                 "%s: %s must be debug, info, warn or error", origin, k->name);
+        return -1;
+    }
+    char *copy = strdup(value);
+    if (copy == NULL) {
+        snprintf(err, AL_CONFIG_ERR_MAX, "out of memory");
+        return -1;
+    }
+    char **field = str_field(cfg, k);
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+int al_config_defaults(al_config *cfg)
+{
+    char err[AL_CONFIG_ERR_MAX];
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < NKEYS; i++)
+        if (set_key(cfg, &keys[i], keys[i].def, "default", err) != 0)
+            return -1;
+    return 0;
+}
+
+static const key_spec *find_key(const char *name)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static int apply_object(al_config *cfg, json_t *obj, const char *prefix,
+                        char err[AL_CONFIG_ERR_MAX])
+{
+    const char *name;
+    json_t *value;
+    json_object_foreach(obj, name, value)
+    {
+        char path[128];
+        int n = snprintf(path, sizeof(path), "%s%s", prefix, name);
+        if (n < 0 || (size_t)n >= sizeof(path)) {
+            snprintf(err, AL_CONFIG_ERR_MAX, "config: key too long");
+            return -1;
+        }
+        if (json_is_object(value)) {
+            char sub[130];
+            snprintf(sub, sizeof(sub), "%s.", path);
+            if (apply_object(cfg, value, sub, err) != 0)
+                return -1;
+            continue;
+        }
+        const key_spec *k = find_key(path);
+        if (k == NULL) {
+            snprintf(err, AL_CONFIG_ERR_MAX, "config: unknown key %s", path);
+            return -1;
+        }
+        char num[32];
+        const char *text;
+        if (k->kind == KEY_INT && json_is_integer(value)) {
+            snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+                     json_integer_value(value));
+            text = num;
+        } else if (k->kind != KEY_INT && json_is_string(value)) {
+            text = json_string_value(value);
+        } else {
+            snprintf(err, AL_CONFIG_ERR_MAX, "config: %s must be %s", path,
+                     k->kind == KEY_INT ? "an integer" : "a string");
+            return -1;
+        }
+        if (set_key(cfg, k, text, "config", err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int al_config_load_json(al_config *cfg, const char *text, size_t len,
+                        char err[AL_CONFIG_ERR_MAX])
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        snprintf(err, AL_CONFIG_ERR_MAX, "config: line %d: %s", jerr.line,
+                 jerr.text);
+        return -1;
+    }
+    int rc = -1;
+    if (!json_is_object(root))
+        snprintf(err, AL_CONFIG_ERR_MAX, "config: must be a JSON object");
+    else
+        rc = apply_object(cfg, root, "", err);
+    json_decref(root);
+    return rc;
+}
+
+int al_config_load_file(al_config *cfg, const char *path,
+                        char err[AL_CONFIG_ERR_MAX])
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, AL_CONFIG_ERR_MAX, "config: cannot open %s: %s", path,
+                 strerror(errno));
+        return -1;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = -1;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 4096;
+            if (cap > 1024 * 1024) {
+                snprintf(err, AL_CONFIG_ERR_MAX, "config: %s is too large",
+                         path);
+                goto done;
+            }
+            char *nb = realloc(buf, cap);
+            if (nb == NULL) {
+                snprintf(err, AL_CONFIG_ERR_MAX, "out of memory");
+                goto done;
+            }
+            buf = nb;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        snprintf(err, AL_CONFIG_ERR_MAX, "config: cannot read %s", path);
+        goto done;
+    }
+    rc = al_config_load_json(cfg, buf, len, err);
+done:
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+/* "tls.cert" -> "ALLIANCE_TLS_CERT" */
+static void env_name(const char *key, char *out, size_t size)
+{
+    size_t n = (size_t)snprintf(out, size, "ALLIANCE_");
+    for (const char *p = key; *p != '\0' && n + 1 < size; p++)
+        out[n++] = *p == '.' ? '_' : (char)toupper((unsigned char)*p);
+    out[n] = '\0';
+}
+
+int al_config_load_env(al_config *cfg, const char *(*getenv_fn)(const char *),
+                       char err[AL_CONFIG_ERR_MAX])
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        char var[64];
+        env_name(keys[i].name, var, sizeof(var));
+        const char *value = getenv_fn(var);
+        if (value != NULL && set_key(cfg, &keys[i], value, var, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int al_config_check(const al_config *cfg, char err[AL_CONFIG_ERR_MAX])
+{
+    if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
+        snprintf(err, AL_CONFIG_ERR_MAX,
+                 "config: tls.cert and tls.key go together");
+        return -1;
+    }
+    return 0;
+}
+
+void al_config_describe(char *buf, size_t size)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < NKEYS && n < size; i++) {
+        char var[64];
+        env_name(keys[i].name, var, sizeof(var));
+        int w = snprintf(buf + n, size - n, "  %-22s %-30s %s (default \"%s\")\n",
+                         keys[i].name, var, keys[i].help, keys[i].def);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+}
+
+void al_config_free(al_config *cfg)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].kind != KEY_INT) {
+            char **field = str_field(cfg, &keys[i]);
+            free(*field);
+            *field = NULL;
+        }
+}

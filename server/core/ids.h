@@ -1,0 +1,28 @@
+/*
+ * Small pure helpers for identifiers and secrets: the client id rule, host:port
+ * parsing, random tokens, hashes and constant-time comparison.
+ */
+#ifndef AL_IDS_H
+#define AL_IDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define AL_ID_MAX 64
+
+/* True when s matches [A-Za-z0-9._:-]{1,64} (the contract's client id). */
+bool al_id_valid(const char *s);
+
+/* Splits "host:port" ("[::1]:80" too); port 0..65535. */
+int al_parse_listen(const char *s, char *host, size_t host_size, int *port);
+
+/* Writes 2*nbytes lowercase hex characters of fresh randomness plus a NUL. */
+int al_random_hex(char *out, size_t nbytes);
+
+/* Lowercase hex SHA-256 of data (65 bytes with the NUL). */
+void al_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Compares two strings in time independent of where they differ. */
+bool al_secret_equal(const char *a, const char *b);
+
+#endif

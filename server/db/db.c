@@ -1,0 +1,249 @@
+/* One thread's database connection; see db.h. */
+#include "db/db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#include "core/log.h"
+
+/* After a failed connect, requests get 503 at once for this long. */
+#define RETRY_MS 200
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void al_db_init(al_db *db, const al_db_url *url, unsigned timeout_s)
+{
+    memset(db, 0, sizeof(*db));
+    db->url = *url;
+    db->timeout_s = timeout_s;
+}
+
+void al_db_close(al_db *db)
+{
+    if (db->conn != NULL) {
+        mysql_close(db->conn);
+        db->conn = NULL;
+    }
+}
+
+static bool connection_lost(unsigned err)
+{
+    switch (err) {
+    case CR_SERVER_GONE_ERROR:
+    case CR_SERVER_LOST:
+    case CR_CONNECTION_ERROR:
+    case CR_CONN_HOST_ERROR:
+    case CR_SERVER_LOST_EXTENDED:
+    case ER_SERVER_SHUTDOWN:
+    case ER_CONNECTION_KILLED:
+    case ER_QUERY_INTERRUPTED:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Maps the last error; forgets a dead connection so the next call reconnects. */
+static al_db_status fail(al_db *db)
+{
+    unsigned err = mysql_errno(db->conn);
+    if (err == ER_DUP_ENTRY || err == ER_DUP_ENTRY_WITH_KEY_NAME)
+        return AL_DB_DUPLICATE;
+    if (connection_lost(err)) {
+        al_log(AL_LOG_WARN, "database connection lost: %s", mysql_error(db->conn));
+        al_db_close(db);
+        return AL_DB_DOWN;
+    }
+    al_log(AL_LOG_ERROR, "database error %u: %s", err, mysql_error(db->conn));
+    return AL_DB_ERROR;
+}
+
+static MYSQL *connect_to(const al_db *db, const char *database, unsigned *err,
+                         char *msg, size_t msg_size)
+{
+    MYSQL *m = mysql_init(NULL);
+    if (m == NULL) {
+        *err = CR_OUT_OF_MEMORY;
+        snprintf(msg, msg_size, "out of memory");
+        return NULL;
+    }
+    unsigned t = db->timeout_s;
+    unsigned io_timeout = 30;
+    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
+    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+    mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    /* Times in the database are UTC, as in the API. */
+    mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+    const al_db_url *u = &db->url;
+    if (mysql_real_connect(m, u->host, u->user, u->password, database, u->port,
+                           u->socket[0] ? u->socket : NULL,
+                           CLIENT_FOUND_ROWS) == NULL) {
+        *err = mysql_errno(m);
+        snprintf(msg, msg_size, "%s", mysql_error(m));
+        mysql_close(m);
+        return NULL;
+    }
+    return m;
+}
+
+al_db_status al_db_ensure(al_db *db)
+{
+    if (db->conn != NULL)
+        return AL_DB_OK;
+    int64_t now = now_ms();
+    if (now < db->retry_after_ms)
+        return AL_DB_DOWN;
+    unsigned err = 0;
+    char msg[256];
+    db->conn = connect_to(db, db->url.database, &err, msg, sizeof(msg));
+    if (db->conn == NULL) {
+        db->retry_after_ms = now + RETRY_MS;
+        al_log(AL_LOG_WARN, "database unavailable: %s", msg);
+        return AL_DB_DOWN;
+    }
+    db->retry_after_ms = 0;
+    return AL_DB_OK;
+}
+
+al_db_status al_db_create_database(al_db *db)
+{
+    unsigned err = 0;
+    char msg[256];
+    MYSQL *m = connect_to(db, NULL, &err, msg, sizeof(msg));
+    if (m == NULL) {
+        al_log(AL_LOG_ERROR, "database unavailable: %s", msg);
+        return AL_DB_DOWN;
+    }
+    char sql[128];
+    /* The name was checked against [A-Za-z0-9_] when the URL was parsed. */
+    snprintf(sql, sizeof(sql), "CREATE DATABASE IF NOT EXISTS `%s`", db->url.database);
+    al_db_status st = AL_DB_OK;
+    if (mysql_query(m, sql) != 0) {
+        al_log(AL_LOG_ERROR, "cannot create database %s: %s", db->url.database,
+               mysql_error(m));
+        st = AL_DB_ERROR;
+    }
+    mysql_close(m);
+    return st;
+}
+
+al_db_status al_db_ping(al_db *db)
+{
+    al_db_status st = al_db_ensure(db);
+    if (st != AL_DB_OK)
+        return st;
+    if (mysql_ping(db->conn) != 0)
+        return fail(db);
+    return AL_DB_OK;
+}
+
+/* Appends n bytes to a growing buffer. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} sqlbuf;
+
+/* Makes room for n more bytes and a NUL. */
+static int reserve(sqlbuf *b, size_t n)
+{
+    if (b->len + n + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + n + 1)
+        cap *= 2;
+    char *np = realloc(b->p, cap);
+    if (np == NULL)
+        return -1;
+    b->p = np;
+    b->cap = cap;
+    return 0;
+}
+
+static int put(sqlbuf *b, const char *s, size_t n)
+{
+    if (reserve(b, n) != 0)
+        return -1;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static int put_param(sqlbuf *b, MYSQL *conn, const al_db_param *prm)
+{
+    char num[32];
+    switch (prm->kind) {
+    case AL_PARAM_INT:
+        return put(b, num, (size_t)snprintf(num, sizeof(num), "%lld", (long long)prm->num));
+    case AL_PARAM_NULL:
+        return put(b, "NULL", 4);
+    case AL_PARAM_STR:
+        break;
+    }
+    if (put(b, "'", 1) != 0)
+        return -1;
+    /* Escaping may double every byte. */
+    if (reserve(b, 2 * prm->len + 1) != 0)
+        return -1;
+    b->len += mysql_real_escape_string(conn, b->p + b->len, prm->str, prm->len);
+    return put(b, "'", 1);
+}
+
+al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params,
+                        size_t nparams, MYSQL_RES **res)
+{
+    if (res != NULL)
+        *res = NULL;
+    al_db_status st = al_db_ensure(db);
+    if (st != AL_DB_OK)
+        return st;
+
+    sqlbuf b = {0};
+    size_t used = 0;
+    for (const char *p = sql; *p != '\0'; p++) {
+        int rc;
+        if (*p == '?' && used < nparams)
+            rc = put_param(&b, db->conn, &params[used++]);
+        else
+            rc = put(&b, p, 1);
+        if (rc != 0) {
+            free(b.p);
+            al_log(AL_LOG_ERROR, "out of memory building a query");
+            return AL_DB_ERROR;
+        }
+    }
+    if (used != nparams) {
+        free(b.p);
+        al_log(AL_LOG_ERROR, "query has fewer '?' than parameters: %s", sql);
+        return AL_DB_ERROR;
+    }
+    int rc = mysql_real_query(db->conn, b.p, (unsigned long)b.len);
+    free(b.p);
+    if (rc != 0)
+        return fail(db);
+    MYSQL_RES *r = mysql_store_result(db->conn);
+    if (r == NULL && mysql_field_count(db->conn) != 0)
+        return fail(db);
+    if (res != NULL)
+        *res = r;
+    else if (r != NULL)
+        mysql_free_result(r);
+    return AL_DB_OK;
+}
+
+const char *al_db_error(const al_db *db)
+{
+    return db->conn ? mysql_error(db->conn) : "not connected";
+}

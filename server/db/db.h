@@ -1,0 +1,66 @@
+/*
+ * One database connection, owned by one thread (each worker has its own).
+ * It connects lazily, reconnects by itself after the database comes back, and
+ * maps the client library's errors to the few outcomes the API cares about.
+ */
+#ifndef AL_DB_H
+#define AL_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mysql.h>
+
+#include "db/db_url.h"
+
+typedef enum {
+    AL_DB_OK = 0,
+    AL_DB_DOWN,      /* unreachable or connection lost: 503 */
+    AL_DB_DUPLICATE, /* a unique key refused the row: usually 409 */
+    AL_DB_ERROR      /* anything else: 500, logged */
+} al_db_status;
+
+typedef struct al_db {
+    MYSQL *conn;
+    al_db_url url;
+    unsigned timeout_s;
+    int64_t retry_after_ms; /* no reconnect attempt before this (monotonic) */
+} al_db;
+
+/* A value bound to one '?' of a statement. */
+typedef struct al_db_param {
+    enum { AL_PARAM_STR, AL_PARAM_INT, AL_PARAM_NULL } kind;
+    const char *str;
+    size_t len;
+    int64_t num;
+} al_db_param;
+
+#define AL_STR(s) ((al_db_param){.kind = AL_PARAM_STR, .str = (s), .len = strlen(s)})
+#define AL_INT(v) ((al_db_param){.kind = AL_PARAM_INT, .num = (v)})
+
+/* Sets up db from a parsed URL; does not connect yet. */
+void al_db_init(al_db *db, const al_db_url *url, unsigned timeout_s);
+
+/* Connects when not connected (rate limited after a failure). */
+al_db_status al_db_ensure(al_db *db);
+
+/* Round trip to the database; reconnects first when needed. */
+al_db_status al_db_ping(al_db *db);
+
+/*
+ * Runs sql with each '?' replaced by the next param, quoted and escaped.
+ * With res non-NULL the (buffered) result set is returned there; free it with
+ * mysql_free_result.
+ */
+al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params,
+                        size_t nparams, MYSQL_RES **res);
+
+/* Creates the URL's database when it does not exist (start-up only). */
+al_db_status al_db_create_database(al_db *db);
+
+const char *al_db_error(const al_db *db);
+
+void al_db_close(al_db *db);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * The database address: mysql://user[:password]@host[:port]/database[?socket=PATH]
+ * (a relative socket path is taken from the working directory).
+ */
+#ifndef AL_DB_URL_H
+#define AL_DB_URL_H
+
+typedef struct al_db_url {
+    char user[81];
+    char password[129];
+    char host[256];
+    unsigned port;       /* 0: the client library's default */
+    char database[65];   /* [A-Za-z0-9_]{1,64} */
+    char socket[512];    /* empty: TCP */
+} al_db_url;
+
+/* Parses url into out; fills err (size 256) on failure. */
+int al_db_url_parse(const char *url, al_db_url *out, char err[256]);
+
+#endif

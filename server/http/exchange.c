@@ -1,0 +1,164 @@
+/* Replies, the error envelope and body parsing; see exchange.h. */
+#include "http/exchange.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+
+#include "core/log.h"
+#include "db/db.h"
+#include "http/server.h"
+
+static int64_t micros_since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - t0->tv_sec) * 1000000 + (now.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+static void send_reply(al_exchange *x, int status, const char *content_type, const char *body,
+                       size_t len)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(x->req);
+    evhttp_add_header(h, "Content-Type", content_type);
+    evhttp_add_header(h, "X-Request-Id", x->request_id);
+    if (x->worker->stopping)
+        evhttp_add_header(h, "Connection", "close");
+    struct evbuffer *buf = evhttp_request_get_output_buffer(x->req);
+    evbuffer_add(buf, body, len);
+    evhttp_send_reply(x->req, status, NULL, NULL);
+    al_log_request(x->request_id, x->method, x->path, status, micros_since(&x->started),
+                   x->tenant[0] ? x->tenant : NULL);
+    al_worker_request_done(x->worker);
+    free(x);
+}
+
+void al_reply_json(al_exchange *x, int status, json_t *body)
+{
+    char *text = NULL;
+    if (body != NULL) {
+        text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(body);
+        if (text == NULL) {
+            static const char oom[] =
+                "{\"error\":{\"code\":\"internal_error\",\"message\":\"out of memory\"}}";
+            send_reply(x, 500, "application/json", oom, sizeof(oom) - 1);
+            return;
+        }
+    }
+    send_reply(x, status, "application/json", text ? text : "", text ? strlen(text) : 0);
+    free(text);
+}
+
+json_t *al_error_envelope(const char *code, const char *message)
+{
+    return json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+}
+
+void al_reply_error(al_exchange *x, int status, const char *code, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    al_reply_json(x, status, al_error_envelope(code, message));
+}
+
+void al_reply_db_failure(al_exchange *x, int db_status)
+{
+    if (db_status == AL_DB_DOWN)
+        al_reply_error(x, 503, "database_unavailable",
+                       "the database is unavailable; try again shortly");
+    else
+        al_reply_error(x, 500, "internal_error", "the database refused the request");
+}
+
+int al_body_object(al_exchange *x, json_t **out)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(x->req);
+    size_t len = evbuffer_get_length(in);
+    const char *data = (const char *)evbuffer_pullup(in, -1);
+    json_error_t err;
+    json_t *root = len ? json_loadb(data, len, JSON_REJECT_DUPLICATES, &err) : NULL;
+    if (root == NULL) {
+        al_reply_error(x, 400, "invalid_json", "the body is not valid JSON%s%s",
+                       len ? ": " : " (empty)", len ? err.text : "");
+        return -1;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        al_reply_error(x, 400, "invalid_json", "the body must be a JSON object");
+        return -1;
+    }
+    *out = root;
+    return 0;
+}
+
+int al_body_only(al_exchange *x, json_t *obj, const char *const *allowed)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value)
+    {
+        (void)value;
+        const char *const *a = allowed;
+        while (*a != NULL && strcmp(*a, key) != 0)
+            a++;
+        if (*a == NULL) {
+            al_reply_error(x, 400, "unknown_field", "unknown field: %.64s", key);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static json_t *required(al_exchange *x, json_t *obj, const char *field)
+{
+    json_t *v = json_object_get(obj, field);
+    if (v == NULL)
+        al_reply_error(x, 400, "missing_field", "%s is required", field);
+    else if (!json_is_string(v)) {
+        al_reply_error(x, 400, "invalid_field", "%s must be a string", field);
+        v = NULL;
+    }
+    return v;
+}
+
+int al_body_id(al_exchange *x, json_t *obj, const char *field, const char **out)
+{
+    json_t *v = required(x, obj, field);
+    if (v == NULL)
+        return -1;
+    if (!al_id_valid(json_string_value(v))) {
+        al_reply_error(x, 400, "invalid_field", "%s must match [A-Za-z0-9._:-]{1,64}", field);
+        return -1;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+int al_body_string(al_exchange *x, json_t *obj, const char *field, size_t max_len,
+                   const char **out)
+{
+    json_t *v = required(x, obj, field);
+    if (v == NULL)
+        return -1;
+    size_t len = json_string_length(v);
+    if (len == 0 || len > max_len || memchr(json_string_value(v), '\0', len) != NULL) {
+        al_reply_error(x, 400, "invalid_field", "%s must be 1 to %zu bytes of UTF-8", field,
+                       max_len);
+        return -1;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+const char *al_header(const al_exchange *x, const char *name)
+{
+    return evhttp_find_header(evhttp_request_get_input_headers(x->req), name);
+}

@@ -1,0 +1,73 @@
+/*
+ * One request and its reply. Every handler answers through al_reply_*; that is
+ * where the JSON error envelope, the request log line and the in-flight count
+ * live, so no reply can skip them.
+ */
+#ifndef AL_EXCHANGE_H
+#define AL_EXCHANGE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "core/ids.h"
+
+#define AL_MAX_PARAMS 4
+#define AL_PATH_MAX 512
+
+struct al_worker;
+
+typedef enum {
+    AL_ROLE_NONE = 0,
+    AL_ROLE_OPERATOR = 1,
+    AL_ROLE_ADMIN = 2,
+} al_role;
+
+typedef struct al_exchange {
+    struct evhttp_request *req;
+    struct al_worker *worker;
+    const char *method;
+    char path[AL_PATH_MAX];     /* decoded, without the query */
+    char request_id[AL_ID_MAX + 1];
+    struct timespec started;
+    al_role role;               /* who the credentials say the caller is */
+    char tenant[AL_ID_MAX + 1]; /* empty unless a tenant's credentials */
+    char *params[AL_MAX_PARAMS]; /* {name} segments of the route, in order */
+    int nparams;
+    char path_copy[AL_PATH_MAX]; /* backing store of params */
+} al_exchange;
+
+/* Replies with body (stolen, may be NULL for an empty body). */
+void al_reply_json(al_exchange *x, int status, json_t *body);
+
+/* Replies {"error":{"code":code,"message":...}} with status. */
+void al_reply_error(al_exchange *x, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Builds the error envelope; the caller owns the result. */
+json_t *al_error_envelope(const char *code, const char *message);
+
+/* Replies 503 database_unavailable, or 500 internal_error, for a db status. */
+void al_reply_db_failure(al_exchange *x, int db_status);
+
+/*
+ * Parses the body as a JSON object into *out (caller decrefs). On failure it
+ * has already replied (400) and returns -1.
+ */
+int al_body_object(al_exchange *x, json_t **out);
+
+/*
+ * Field readers over a parsed body. Each returns 0 or replies 400 naming the
+ * field and returns -1. al_body_only refuses fields not in the NULL-ended list.
+ */
+int al_body_only(al_exchange *x, json_t *obj, const char *const *allowed);
+int al_body_id(al_exchange *x, json_t *obj, const char *field, const char **out);
+int al_body_string(al_exchange *x, json_t *obj, const char *field, size_t max_len,
+                   const char **out);
+
+/* A request header, or NULL. */
+const char *al_header(const al_exchange *x, const char *name);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * allianced: the loyalty-alliance server. Reads the configuration, brings the
+ * schema up to date, then serves until SIGTERM/SIGINT.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mysql.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "db/db.h"
+#include "db/migrate.h"
+#include "http/server.h"
+
+static void usage(FILE *out)
+{
+    char keys[4096];
+    al_config_describe(keys, sizeof(keys));
+    fprintf(out,
+            "usage: allianced [--config PATH] [--migrate] [--port-file PATH]\n"
+            "\n"
+            "  --config PATH     JSON configuration file (default: none, built-in defaults)\n"
+            "  --migrate         apply the schema migrations and exit\n"
+            "  --port-file PATH  write the bound port there once listening (for tests)\n"
+            "  --help, --version\n"
+            "\n"
+            "Configuration keys (file key, environment override, meaning):\n%s",
+            keys);
+}
+
+static const char *env(const char *name)
+{
+    return getenv(name);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"migrate", no_argument, NULL, 'm'},
+        {"port-file", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'v'},      {NULL, 0, NULL, 0}};
+    const char *config_path = NULL, *port_file = NULL;
+    int migrate_only = 0, c;
+    while ((c = getopt_long(argc, argv, "c:mp:hv", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config_path = optarg; break;
+        case 'm': migrate_only = 1; break;
+        case 'p': port_file = optarg; break;
+        case 'h': usage(stdout); return 0;
+        case 'v': printf("allianced %s\n", ALLIANCE_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "allianced: unexpected argument %s\n", argv[optind]);
+        return 2;
+    }
+
+    al_config cfg;
+    char err[AL_CONFIG_ERR_MAX];
+    int rc = 1;
+    if (al_config_defaults(&cfg) != 0 ||
+        (config_path != NULL && al_config_load_file(&cfg, config_path, err) != 0) ||
+        al_config_load_env(&cfg, env, err) != 0 || al_config_check(&cfg, err) != 0) {
+        fprintf(stderr, "allianced: %s\n", err);
+        al_config_free(&cfg);
+        return 2;
+    }
+    al_log_set_level(cfg.log_level);
+    signal(SIGPIPE, SIG_IGN);
+    if (mysql_library_init(0, NULL, NULL) != 0) {
+        al_log(AL_LOG_ERROR, "cannot initialise the MySQL client library");
+        goto done;
+    }
+
+    al_db_url url;
+    char dberr[256];
+    if (al_db_url_parse(cfg.db, &url, dberr) != 0) {
+        fprintf(stderr, "allianced: ALLIANCE_DB / db: %s\n", dberr);
+        rc = 2;
+        goto done;
+    }
+    al_log(AL_LOG_INFO, "allianced %s starting: database %s, schema from %s", ALLIANCE_VERSION,
+           url.database, cfg.schema_dir);
+    al_db db;
+    al_db_init(&db, &url, (unsigned)cfg.db_connect_timeout_s);
+    int migrated = al_migrate(&db, cfg.schema_dir, dberr);
+    al_db_close(&db);
+    if (migrated != 0) {
+        al_log(AL_LOG_ERROR, "cannot migrate the schema: %s", dberr);
+        goto done;
+    }
+    if (migrate_only)
+        rc = 0;
+    else
+        rc = al_server_run(&cfg, port_file) == 0 ? 0 : 1;
+done:
+    mysql_library_end();
+    al_config_free(&cfg);
+    return rc;
+}
