@@ -1,0 +1,89 @@
+/*
+ * Integration test harness: starts the real allianced binary on 127.0.0.1,
+ * port 0, against the test database, and speaks HTTP or HTTPS to it over
+ * plain sockets, so the tests see exactly what a client sees.
+ */
+#ifndef AL_TEST_HARNESS_H
+#define AL_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+#include <openssl/ssl.h>
+
+#define OPERATOR_TOKEN "test-operator-token"
+
+typedef struct {
+    pid_t pid;
+    int port;
+    bool tls;
+    char dir[256];      /* scratch folder of this server */
+    char log_path[300]; /* its stderr */
+} test_server;
+
+/*
+ * Starts a server with extra environment ("NAME=value", or "NAME" to unset;
+ * NULL-ended, may be NULL) and extra arguments (NULL-ended, may be NULL). Fails the test when it
+ * does not listen within 20 s.
+ */
+void server_start(test_server *s, const char *const *env, const char *const *args);
+
+/* SIGTERM, then waits; returns the exit status (or 128+signal). */
+int server_stop(test_server *s);
+
+/* Runs the binary to completion (for --help, bad config...); output to *out. */
+int run_binary(const char *const *env, const char *const *args, char *out, size_t out_size);
+
+typedef struct {
+    int status; /* 0: no response */
+    char headers[4096];
+    char *body; /* NUL-terminated; free with response_free */
+    size_t body_len;
+    json_t *json; /* the body parsed, when it is JSON */
+} response;
+
+/* One connection, plain or TLS, for several requests (keep-alive). */
+typedef struct {
+    int fd;
+    SSL_CTX *ctx;
+    SSL *ssl;
+} conn;
+
+int conn_open(conn *c, const test_server *s);
+/* TLS with the protocol versions given (0: library default). */
+int conn_open_tls(conn *c, int port, int min_version, int max_version);
+/* Sends raw bytes. */
+int conn_send(conn *c, const char *data, size_t len);
+/* One request; headers is "Name: value\r\n..." or NULL. */
+int conn_request(conn *c, const char *method, const char *path, const char *headers,
+                 const char *body, size_t body_len, response *r);
+/* Reads one response. */
+int conn_read_response(conn *c, response *r);
+void conn_close(conn *c);
+
+/* Opens, requests with a bearer token (may be NULL) and JSON body (may be NULL), closes. */
+response http(const test_server *s, const char *method, const char *path, const char *token,
+              const char *body);
+void response_free(response *r);
+
+/* The value of a response header, copied into out; false when absent. */
+bool response_header(const response *r, const char *name, char *out, size_t size);
+
+/* Checks r is an error envelope with status and code. */
+void expect_error(const response *r, int status, const char *code);
+
+/* A fresh id with prefix, unique across test processes. */
+void unique_id(char *out, size_t size, const char *prefix);
+
+/* Creates a tenant with the operator token; returns its admin key in key. */
+void make_tenant(const test_server *s, const char *id, char *key, size_t key_size);
+
+/* Runs SQL on the test database through the mariadb client; first cell of output. */
+int db_scalar(const char *sql, char *out, size_t size);
+
+/* Whether the server's log holds a line containing every one of the NULL-ended needles. */
+bool log_has_line(const test_server *s, const char *const *needles);
+
+#endif

@@ -1,0 +1,126 @@
+/* Starting the binary: --help, --version, bad configuration, --migrate. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+TestSuite(start, .timeout = 60);
+
+Test(start, version_and_help)
+{
+    char out[8192];
+    const char *const version[] = {"--version", NULL};
+    cr_expect_eq(run_binary(NULL, version, out, sizeof(out)), 0);
+    cr_expect(strstr(out, "allianced ") != NULL, "%s", out);
+    const char *const help[] = {"--help", NULL};
+    cr_expect_eq(run_binary(NULL, help, out, sizeof(out)), 0);
+    static const char *const vars[] = {"ALLIANCE_LISTEN", "ALLIANCE_DB", "ALLIANCE_OPERATOR_TOKEN",
+                                       "ALLIANCE_THREADS", "ALLIANCE_PLUGIN_DIR",
+                                       "ALLIANCE_TLS_CERT"};
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        cr_expect(strstr(out, vars[i]) != NULL, "--help does not mention %s", vars[i]);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert(f != NULL);
+    fputs(text, f);
+    fclose(f);
+}
+
+Test(start, bad_configuration_stops_the_start_naming_the_key)
+{
+    static const struct {
+        const char *file;     /* config file text, or NULL */
+        const char *env;      /* one override, or NULL */
+        const char *expected; /* in the message */
+    } cases[] = {
+        {"{\"listen\":\"127.0.0.1:0\",\"colour\":\"blue\"}", NULL, "unknown key colour"},
+        {"{\"tls\":{\"cert\":\"a\",\"kye\":\"b\"}}", NULL, "unknown key tls.kye"},
+        {"{\"threads\":\"two\"}", NULL, "threads must be an integer"},
+        {"{\"threads\":0}", NULL, "threads must be an integer from 1"},
+        {"{\"listen\":\"nowhere\"}", NULL, "listen must be host:port"},
+        {"{not json", NULL, "config: line 1"},
+        {NULL, "ALLIANCE_THREADS=abc", "ALLIANCE_THREADS: threads"},
+        {NULL, "ALLIANCE_LISTEN=127.0.0.1:99999", "ALLIANCE_LISTEN: listen"},
+        {NULL, "ALLIANCE_MAX_BODY_BYTES=12", "ALLIANCE_MAX_BODY_BYTES: max_body_bytes"},
+        {NULL, "ALLIANCE_LOG_LEVEL=loud", "ALLIANCE_LOG_LEVEL: log_level"},
+        {NULL, "ALLIANCE_DB=postgres://x", "mysql://"},
+        {NULL, "ALLIANCE_TLS_CERT=/tmp/only-cert.pem", "tls.cert and tls.key go together"},
+    };
+    char dir[300];
+    snprintf(dir, sizeof(dir), "%s/var/tmp/cfg-XXXXXX", ALLIANCE_SOURCE_DIR);
+    cr_assert(mkdtemp(dir) != NULL);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[400], out[8192];
+        snprintf(path, sizeof(path), "%s/case.conf", dir);
+        const char *args[] = {"--config", path, NULL};
+        const char *env[] = {cases[i].env, NULL};
+        if (cases[i].file != NULL)
+            write_file(path, cases[i].file);
+        int code = run_binary(cases[i].env ? env : NULL, cases[i].file ? args : NULL, out,
+                              sizeof(out));
+        cr_expect_eq(code, 2, "case %zu: exit %d: %s", i, code, out);
+        cr_expect(strstr(out, cases[i].expected) != NULL, "case %zu: %s", i, out);
+    }
+}
+
+Test(start, config_file_is_read_and_env_overrides_it)
+{
+    char dir[300], path[400];
+    snprintf(dir, sizeof(dir), "%s/var/tmp/cfg-XXXXXX", ALLIANCE_SOURCE_DIR);
+    cr_assert(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/ok.conf", dir);
+    /* The file's token is overridden by the harness's ALLIANCE_OPERATOR_TOKEN. */
+    write_file(path, "{\"threads\":3,\"operator_token\":\"from-file\",\"log_level\":\"info\"}");
+    const char *const args[] = {"--config", path, NULL};
+    const char *const env[] = {"ALLIANCE_THREADS", NULL}; /* unset: the file decides */
+    test_server s;
+    server_start(&s, env, args);
+    static const char *const line[] = {"3 workers", NULL};
+    cr_expect(log_has_line(&s, line), "threads from the file not used");
+    response r = http(&s, "POST", "/v1/tenants", "from-file", "{\"id\":\"x\",\"name\":\"x\"}");
+    expect_error(&r, 401, "unauthorized");
+    response_free(&r);
+    cr_expect_eq(server_stop(&s), 0);
+}
+
+Test(start, migrate_applies_once_and_refuses_an_edited_migration)
+{
+    char dir[300], cmd[1200], db_env[600], schema_env[400], out[8192];
+    snprintf(dir, sizeof(dir), "%s/var/tmp/mig-XXXXXX", ALLIANCE_SOURCE_DIR);
+    cr_assert(mkdtemp(dir) != NULL);
+    snprintf(cmd, sizeof(cmd), "cp %s/schema/*.sql %s/", ALLIANCE_SOURCE_DIR, dir);
+    cr_assert_eq(system(cmd), 0);
+
+    /* A database of its own, so the shared test database is left alone. */
+    const char *url = getenv("ALLIANCE_TEST_DB");
+    const char *q = strchr(url, '?');
+    char name[64];
+    snprintf(name, sizeof(name), "alliance_mig_%d", (int)getpid());
+    snprintf(db_env, sizeof(db_env), "ALLIANCE_DB=mysql://alliance:alliance@localhost/%s%s",
+             name, q ? q : "");
+    snprintf(schema_env, sizeof(schema_env), "ALLIANCE_SCHEMA_DIR=%s", dir);
+    const char *const env[] = {db_env, schema_env, NULL};
+    const char *const args[] = {"--migrate", NULL};
+
+    cr_expect_eq(run_binary(env, args, out, sizeof(out)), 0, "%s", out);
+    cr_expect(strstr(out, "applying migration 001_tenants.sql") != NULL, "%s", out);
+    cr_expect_eq(run_binary(env, args, out, sizeof(out)), 0, "%s", out);
+    cr_expect(strstr(out, "applying migration") == NULL, "applied twice: %s", out);
+    cr_expect(strstr(out, "0 applied now") != NULL, "%s", out);
+
+    snprintf(cmd, sizeof(cmd), "echo '-- edited' >> %s/001_tenants.sql", dir);
+    cr_assert_eq(system(cmd), 0);
+    cr_expect_eq(run_binary(env, args, out, sizeof(out)), 1, "%s", out);
+    cr_expect(strstr(out, "001_tenants.sql changed after it was applied") != NULL, "%s", out);
+
+    char sql[128], ignored[16];
+    snprintf(sql, sizeof(sql), "DROP DATABASE %s", name);
+    db_scalar(sql, ignored, sizeof(ignored));
+}

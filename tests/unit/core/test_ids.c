@@ -1,0 +1,64 @@
+/* Identifier and secret helpers. */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "core/ids.h"
+
+Test(ids, client_id_rule)
+{
+    static const char *const good[] = {"a", "A-b_c.d:e", "0123456789",
+                                       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    static const char *const bad[] = {"", "a b", "a/b", "é", "a\tb", "a?b", "a%20",
+                                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        cr_expect(al_id_valid(good[i]), "%s should be valid", good[i]);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_expect(!al_id_valid(bad[i]), "%s should be invalid", bad[i]);
+    cr_expect(!al_id_valid(NULL));
+}
+
+Test(ids, listen_addresses)
+{
+    char host[64];
+    int port;
+    cr_assert_eq(al_parse_listen("127.0.0.1:8080", host, sizeof(host), &port), 0);
+    cr_expect_str_eq(host, "127.0.0.1");
+    cr_expect_eq(port, 8080);
+    cr_assert_eq(al_parse_listen("[::1]:0", host, sizeof(host), &port), 0);
+    cr_expect_str_eq(host, "::1");
+    cr_expect_eq(port, 0);
+    cr_assert_eq(al_parse_listen("localhost:65535", host, sizeof(host), &port), 0);
+    static const char *const bad[] = {"", "8080", ":80", "h:", "h:65536", "h:-1", "h:8o",
+                                      "[::1]80", "h:123456"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_expect_neq(al_parse_listen(bad[i], host, sizeof(host), &port), 0, "%s", bad[i]);
+}
+
+Test(ids, random_hex_is_fresh)
+{
+    char a[65], b[65];
+    cr_assert_eq(al_random_hex(a, 32), 0);
+    cr_assert_eq(al_random_hex(b, 32), 0);
+    cr_expect_eq(strlen(a), 64);
+    cr_expect_str_neq(a, b);
+    for (size_t i = 0; i < 64; i++)
+        cr_expect(strchr("0123456789abcdef", a[i]) != NULL);
+}
+
+Test(ids, sha256_known_answers)
+{
+    char out[65];
+    al_sha256_hex("", 0, out);
+    cr_expect_str_eq(out, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    al_sha256_hex("abc", 3, out);
+    cr_expect_str_eq(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+Test(ids, secret_equal)
+{
+    cr_expect(al_secret_equal("token", "token"));
+    cr_expect(!al_secret_equal("token", "tokem"));
+    cr_expect(!al_secret_equal("token", "token2"));
+    cr_expect(!al_secret_equal("", "x"));
+}
