@@ -16,15 +16,24 @@ export ALLIANCE_TEST_DB_SOCKET="$PWD/var/db/mysqld.sock"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
-mkdir -p var/tmp
+rm -rf var/tmp && mkdir -p var/tmp
 
-failed=0
+failed=0 passed_total=0 failed_total=0
 for suite in unit_tests integration_tests restart_tests; do
   echo "== $suite"
-  build/asan/tests/$suite --jobs 2 || failed=1
+  log="var/tmp/$suite.out"
+  # pipefail: the pipeline fails when the suite does.
+  build/asan/tests/$suite --jobs 2 2>&1 | tee "$log" || failed=1
+  line=$(grep 'Synthesis:' "$log" | tail -1 | sed 's/\x1b\[[0-9;]*m//g')
+  passing=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+  failing=$(echo "$line" | sed -n 's/.*Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\1 \2/p')
+  passed_total=$((passed_total + ${passing:-0}))
+  for n in $failing; do failed_total=$((failed_total + n)); done
+  [ -n "$line" ] || { echo "$suite printed no summary" >&2; failed=1; }
 done
+echo "tests: $passed_total passed, $failed_total failed"
 if [ "$failed" != 0 ]; then
-  echo "Some tests failed." >&2
+  echo "Some tests failed (or a server did not exit cleanly; see above)." >&2
   exit 1
 fi
 echo "All test suites passed."

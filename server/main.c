@@ -40,9 +40,9 @@ static const char *env(const char *name)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"migrate", no_argument, NULL, 'm'},
+        {"config", required_argument, NULL, 'c'},    {"migrate", no_argument, NULL, 'm'},
         {"port-file", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'v'},      {NULL, 0, NULL, 0}};
+        {"version", no_argument, NULL, 'v'},         {NULL, 0, NULL, 0}};
     const char *config_path = NULL, *port_file = NULL;
     int migrate_only = 0, c;
     while ((c = getopt_long(argc, argv, "c:mp:hv", opts, NULL)) != -1) {

@@ -38,8 +38,7 @@ void al_api_tenant_create(al_exchange *x)
     else if (st != AL_DB_OK)
         al_reply_db_failure(x, st);
     else
-        al_reply_json(x, 201, json_pack("{s:s,s:s,s:s}", "id", id, "name", name,
-                                        "admin_key", key));
+        al_reply_json(x, 201, json_pack("{s:s,s:s,s:s}", "id", id, "name", name, "admin_key", key));
 done:
     json_decref(body);
 }
@@ -69,7 +68,7 @@ void al_api_tenant_get(al_exchange *x)
     if (row == NULL)
         al_reply_error(x, 404, "not_found", "no such tenant");
     else
-        al_reply_json(x, 200, json_pack("{s:s,s:s,s:s}", "id", row[0], "name", row[1],
-                                        "created_at", row[2]));
+        al_reply_json(
+            x, 200, json_pack("{s:s,s:s,s:s}", "id", row[0], "name", row[1], "created_at", row[2]));
     mysql_free_result(res);
 }

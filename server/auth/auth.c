@@ -36,9 +36,8 @@ static int admin_tenant(al_exchange *x, const char *token)
     al_sha256_hex(token, strlen(token), hash);
     al_db_param p[] = {AL_STR(hash)};
     MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(&x->worker->db,
-                                 "SELECT tenant_id FROM tenants WHERE admin_key_hash = ?", p, 1,
-                                 &res);
+    al_db_status st = al_db_exec(
+        &x->worker->db, "SELECT tenant_id FROM tenants WHERE admin_key_hash = ?", p, 1, &res);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         return -1;

@@ -26,10 +26,14 @@ typedef struct {
     const char *help;
 } key_spec;
 
-#define STR_KEY(n, field, d, h)                                                \
-    {n, KEY_STRING, offsetof(al_config, field), d, 0, 0, h}
-#define INT_KEY(n, field, d, lo, hi, h)                                        \
-    {n, KEY_INT, offsetof(al_config, field), d, lo, hi, h}
+#define STR_KEY(n, field, d, h)                                                                    \
+    {                                                                                              \
+        n, KEY_STRING, offsetof(al_config, field), d, 0, 0, h                                      \
+    }
+#define INT_KEY(n, field, d, lo, hi, h)                                                            \
+    {                                                                                              \
+        n, KEY_INT, offsetof(al_config, field), d, lo, hi, h                                       \
+    }
 
 static const key_spec keys[] = {
     {"listen", KEY_LISTEN, offsetof(al_config, listen), "127.0.0.1:8080", 0, 0,
@@ -39,16 +43,14 @@ static const key_spec keys[] = {
             "database: mysql://user:pass@host[:port]/db[?socket=PATH]"),
     STR_KEY("operator_token", operator_token, "",
             "bearer token of the operator (empty: operator calls refused)"),
-    STR_KEY("plugin_dir", plugin_dir, "build/plugins",
-            "folder partner plugins are loaded from"),
-    STR_KEY("schema_dir", schema_dir, "schema",
-            "folder of NNN_name.sql migrations"),
+    STR_KEY("plugin_dir", plugin_dir, "build/plugins", "folder partner plugins are loaded from"),
+    STR_KEY("schema_dir", schema_dir, "schema", "folder of NNN_name.sql migrations"),
     STR_KEY("tls.cert", tls_cert, "", "PEM certificate chain; TLS when set"),
     STR_KEY("tls.key", tls_key, "", "PEM private key for tls.cert"),
     {"log_level", KEY_LEVEL, offsetof(al_config, log_level), "info", 0, 0,
      "debug, info, warn or error"},
-    INT_KEY("max_body_bytes", max_body_bytes, "1048576", 1024,
-            64 * 1024 * 1024, "largest request body accepted (else 413)"),
+    INT_KEY("max_body_bytes", max_body_bytes, "1048576", 1024, 64LL * 1024 * 1024,
+            "largest request body accepted (else 413)"),
     INT_KEY("db_connect_timeout_s", db_connect_timeout_s, "2", 1, 60,
             "seconds to wait for the database when connecting"),
     INT_KEY("shutdown_grace_s", shutdown_grace_s, "10", 0, 600,
@@ -78,15 +80,15 @@ static int parse_int(const char *s, int64_t *out)
 }
 
 /* Sets one key from text; the one place values are checked. */
-static int set_key(al_config *cfg, const key_spec *k, const char *value,
-                   const char *origin, char err[AL_CONFIG_ERR_MAX])
+static int set_key(al_config *cfg, const key_spec *k, const char *value, const char *origin,
+                   char err[AL_CONFIG_ERR_MAX])
 {
     if (k->kind == KEY_INT) {
         int64_t v;
         if (parse_int(value, &v) != 0 || v < k->min || v > k->max) {
             snprintf(err, AL_CONFIG_ERR_MAX,
-                     "%s: %s must be an integer from %" PRId64 " to %" PRId64,
-                     origin, k->name, k->min, k->max);
+                     "%s: %s must be an integer from %" PRId64 " to %" PRId64, origin, k->name,
+                     k->min, k->max);
             return -1;
         }
         *int_field(cfg, k) = v;
@@ -96,17 +98,15 @@ static int set_key(al_config *cfg, const key_spec *k, const char *value,
         char host[256];
         int port;
         if (al_parse_listen(value, host, sizeof(host), &port) != 0) {
-            snprintf(err, AL_CONFIG_ERR_MAX,
-                     "%s: %s must be host:port with a port from 0 to 65535",
+            snprintf(err, AL_CONFIG_ERR_MAX, "%s: %s must be host:port with a port from 0 to 65535",
                      origin, k->name);
             return -1;
         }
     }
-    if (k->kind == KEY_LEVEL && strcmp(value, "debug") != 0 &&
-        strcmp(value, "info") != 0 && strcmp(value, "warn") != 0 &&
-        strcmp(value, "error") != 0) {
-        snprintf(err, AL_CONFIG_ERR_MAX,
-                 "%s: %s must be debug, info, warn or error", origin, k->name);
+    if (k->kind == KEY_LEVEL && strcmp(value, "debug") != 0 && strcmp(value, "info") != 0 &&
+        strcmp(value, "warn") != 0 && strcmp(value, "error") != 0) {
+        snprintf(err, AL_CONFIG_ERR_MAX, "%s: %s must be debug, info, warn or error", origin,
+                 k->name);
         return -1;
     }
     char *copy = strdup(value);
@@ -143,8 +143,7 @@ static int apply_object(al_config *cfg, json_t *obj, const char *prefix,
 {
     const char *name;
     json_t *value;
-    json_object_foreach(obj, name, value)
-    {
+    json_object_foreach (obj, name, value) {
         char path[128];
         int n = snprintf(path, sizeof(path), "%s%s", prefix, name);
         if (n < 0 || (size_t)n >= sizeof(path)) {
@@ -166,8 +165,7 @@ static int apply_object(al_config *cfg, json_t *obj, const char *prefix,
         char num[32];
         const char *text;
         if (k->kind == KEY_INT && json_is_integer(value)) {
-            snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-                     json_integer_value(value));
+            snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(value));
             text = num;
         } else if (k->kind != KEY_INT && json_is_string(value)) {
             text = json_string_value(value);
@@ -182,14 +180,12 @@ static int apply_object(al_config *cfg, json_t *obj, const char *prefix,
     return 0;
 }
 
-int al_config_load_json(al_config *cfg, const char *text, size_t len,
-                        char err[AL_CONFIG_ERR_MAX])
+int al_config_load_json(al_config *cfg, const char *text, size_t len, char err[AL_CONFIG_ERR_MAX])
 {
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        snprintf(err, AL_CONFIG_ERR_MAX, "config: line %d: %s", jerr.line,
-                 jerr.text);
+        snprintf(err, AL_CONFIG_ERR_MAX, "config: line %d: %s", jerr.line, jerr.text);
         return -1;
     }
     int rc = -1;
@@ -201,13 +197,11 @@ int al_config_load_json(al_config *cfg, const char *text, size_t len,
     return rc;
 }
 
-int al_config_load_file(al_config *cfg, const char *path,
-                        char err[AL_CONFIG_ERR_MAX])
+int al_config_load_file(al_config *cfg, const char *path, char err[AL_CONFIG_ERR_MAX])
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        snprintf(err, AL_CONFIG_ERR_MAX, "config: cannot open %s: %s", path,
-                 strerror(errno));
+        snprintf(err, AL_CONFIG_ERR_MAX, "config: cannot open %s: %s", path, strerror(errno));
         return -1;
     }
     char *buf = NULL;
@@ -216,9 +210,8 @@ int al_config_load_file(al_config *cfg, const char *path,
     for (;;) {
         if (len == cap) {
             cap = cap ? cap * 2 : 4096;
-            if (cap > 1024 * 1024) {
-                snprintf(err, AL_CONFIG_ERR_MAX, "config: %s is too large",
-                         path);
+            if (cap > (size_t)1024 * 1024) {
+                snprintf(err, AL_CONFIG_ERR_MAX, "config: %s is too large", path);
                 goto done;
             }
             char *nb = realloc(buf, cap);
@@ -269,8 +262,7 @@ int al_config_load_env(al_config *cfg, const char *(*getenv_fn)(const char *),
 int al_config_check(const al_config *cfg, char err[AL_CONFIG_ERR_MAX])
 {
     if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
-        snprintf(err, AL_CONFIG_ERR_MAX,
-                 "config: tls.cert and tls.key go together");
+        snprintf(err, AL_CONFIG_ERR_MAX, "config: tls.cert and tls.key go together");
         return -1;
     }
     return 0;
@@ -282,8 +274,8 @@ void al_config_describe(char *buf, size_t size)
     for (size_t i = 0; i < NKEYS && n < size; i++) {
         char var[64];
         env_name(keys[i].name, var, sizeof(var));
-        int w = snprintf(buf + n, size - n, "  %-22s %-30s %s (default \"%s\")\n",
-                         keys[i].name, var, keys[i].help, keys[i].def);
+        int w = snprintf(buf + n, size - n, "  %-22s %-30s %s (default \"%s\")\n", keys[i].name,
+                         var, keys[i].help, keys[i].def);
         if (w < 0)
             break;
         n += (size_t)w;

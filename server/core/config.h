@@ -13,15 +13,15 @@
 #define AL_CONFIG_ERR_MAX 256
 
 typedef struct al_config {
-    char *listen;          /* "host:port" */
-    char *db;              /* mysql://user:pass@host[:port]/db[?socket=PATH] */
-    char *operator_token;  /* bearer token of the operator */
-    char *plugin_dir;      /* where partner plugins are loaded from */
-    char *schema_dir;      /* where NNN_name.sql migrations live */
-    char *tls_cert;        /* PEM certificate chain; TLS when set with tls_key */
-    char *tls_key;         /* PEM private key */
-    char *log_level;       /* "debug", "info", "warn", "error" */
-    int64_t threads;       /* worker threads */
+    char *listen;         /* "host:port" */
+    char *db;             /* mysql://user:pass@host[:port]/db[?socket=PATH] */
+    char *operator_token; /* bearer token of the operator */
+    char *plugin_dir;     /* where partner plugins are loaded from */
+    char *schema_dir;     /* where NNN_name.sql migrations live */
+    char *tls_cert;       /* PEM certificate chain; TLS when set with tls_key */
+    char *tls_key;        /* PEM private key */
+    char *log_level;      /* "debug", "info", "warn", "error" */
+    int64_t threads;      /* worker threads */
     int64_t max_body_bytes;
     int64_t db_connect_timeout_s;
     int64_t shutdown_grace_s;
@@ -34,12 +34,10 @@ int al_config_defaults(al_config *cfg);
  * Applies a JSON document (the text of a config file) over cfg. An unknown key
  * or a bad value fails with a message naming the key in err.
  */
-int al_config_load_json(al_config *cfg, const char *text, size_t len,
-                        char err[AL_CONFIG_ERR_MAX]);
+int al_config_load_json(al_config *cfg, const char *text, size_t len, char err[AL_CONFIG_ERR_MAX]);
 
 /* Reads and applies a config file. */
-int al_config_load_file(al_config *cfg, const char *path,
-                        char err[AL_CONFIG_ERR_MAX]);
+int al_config_load_file(al_config *cfg, const char *path, char err[AL_CONFIG_ERR_MAX]);
 
 /*
  * Applies ALLIANCE_<KEY> overrides (the key upper-cased, '.' as '_') using

@@ -31,7 +31,10 @@ size_t al_json_escape(char *buf, size_t len, size_t size, const char *s)
             esc[1] = (char)c;
             n = 2;
         } else if (c < 0x20) {
-            memcpy(esc, "\\u00", 4);
+            esc[0] = '\\';
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
             esc[4] = hex[c >> 4];
             esc[5] = hex[c & 15];
             n = 6;
@@ -78,16 +81,15 @@ void al_log(al_log_level level, const char *fmt, ...)
 
     char line[2048];
     size_t n = put_time(line, sizeof(line));
-    n += (size_t)snprintf(line + n, sizeof(line) - n,
-                          ",\"level\":\"%s\",\"msg\":\"", level_names[level]);
+    n += (size_t)snprintf(line + n, sizeof(line) - n, ",\"level\":\"%s\",\"msg\":\"",
+                          level_names[level]);
     n = al_json_escape(line, n, sizeof(line) - 4, msg);
     line[n++] = '"';
     emit(line, n, sizeof(line));
 }
 
-void al_log_request(const char *request_id, const char *method,
-                    const char *path, int status, int64_t micros,
-                    const char *tenant)
+void al_log_request(const char *request_id, const char *method, const char *path, int status,
+                    int64_t micros, const char *tenant)
 {
     if (AL_LOG_INFO < min_level)
         return;
@@ -95,12 +97,10 @@ void al_log_request(const char *request_id, const char *method,
     size_t n = put_time(line, sizeof(line));
     n += (size_t)snprintf(line + n, sizeof(line) - n, ",\"request_id\":\"");
     n = al_json_escape(line, n, sizeof(line) - 200, request_id);
-    n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"method\":\"%s\",\"path\":\"",
-                          method);
+    n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"method\":\"%s\",\"path\":\"", method);
     n = al_json_escape(line, n, sizeof(line) - 200, path);
     n += (size_t)snprintf(line + n, sizeof(line) - n,
-                          "\",\"status\":%d,\"us\":%lld,\"tenant\":", status,
-                          (long long)micros);
+                          "\",\"status\":%d,\"us\":%lld,\"tenant\":", status, (long long)micros);
     if (tenant == NULL) {
         n += (size_t)snprintf(line + n, sizeof(line) - n, "null");
     } else {

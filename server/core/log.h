@@ -14,13 +14,11 @@ typedef enum { AL_LOG_DEBUG, AL_LOG_INFO, AL_LOG_WARN, AL_LOG_ERROR } al_log_lev
 void al_log_set_level(const char *name);
 
 /* {"time":..,"level":..,"msg":"<formatted>"} */
-void al_log(al_log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void al_log(al_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The one line per request. tenant may be NULL. */
-void al_log_request(const char *request_id, const char *method,
-                    const char *path, int status, int64_t micros,
-                    const char *tenant);
+void al_log_request(const char *request_id, const char *method, const char *path, int status,
+                    int64_t micros, const char *tenant);
 
 /* Appends s to buf as a JSON string body (no quotes); returns the new length. */
 size_t al_json_escape(char *buf, size_t len, size_t size, const char *s);

@@ -47,10 +47,8 @@ static bool connection_lost(unsigned err)
     case CR_SERVER_LOST_EXTENDED:
     case ER_SERVER_SHUTDOWN:
     case ER_CONNECTION_KILLED:
-    case ER_QUERY_INTERRUPTED:
-        return true;
-    default:
-        return false;
+    case ER_QUERY_INTERRUPTED: return true;
+    default: return false;
     }
 }
 
@@ -69,8 +67,8 @@ static al_db_status fail(al_db *db)
     return AL_DB_ERROR;
 }
 
-static MYSQL *connect_to(const al_db *db, const char *database, unsigned *err,
-                         char *msg, size_t msg_size)
+static MYSQL *connect_to(const al_db *db, const char *database, unsigned *err, char *msg,
+                         size_t msg_size)
 {
     MYSQL *m = mysql_init(NULL);
     if (m == NULL) {
@@ -88,8 +86,7 @@ static MYSQL *connect_to(const al_db *db, const char *database, unsigned *err,
     mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
     const al_db_url *u = &db->url;
     if (mysql_real_connect(m, u->host, u->user, u->password, database, u->port,
-                           u->socket[0] ? u->socket : NULL,
-                           CLIENT_FOUND_ROWS) == NULL) {
+                           u->socket[0] ? u->socket : NULL, CLIENT_FOUND_ROWS) == NULL) {
         *err = mysql_errno(m);
         snprintf(msg, msg_size, "%s", mysql_error(m));
         mysql_close(m);
@@ -131,8 +128,7 @@ al_db_status al_db_create_database(al_db *db)
     snprintf(sql, sizeof(sql), "CREATE DATABASE IF NOT EXISTS `%s`", db->url.database);
     al_db_status st = AL_DB_OK;
     if (mysql_query(m, sql) != 0) {
-        al_log(AL_LOG_ERROR, "cannot create database %s: %s", db->url.database,
-               mysql_error(m));
+        al_log(AL_LOG_ERROR, "cannot create database %s: %s", db->url.database, mysql_error(m));
         st = AL_DB_ERROR;
     }
     mysql_close(m);
@@ -187,10 +183,8 @@ static int put_param(sqlbuf *b, MYSQL *conn, const al_db_param *prm)
     switch (prm->kind) {
     case AL_PARAM_INT:
         return put(b, num, (size_t)snprintf(num, sizeof(num), "%lld", (long long)prm->num));
-    case AL_PARAM_NULL:
-        return put(b, "NULL", 4);
-    case AL_PARAM_STR:
-        break;
+    case AL_PARAM_NULL: return put(b, "NULL", 4);
+    case AL_PARAM_STR: break;
     }
     if (put(b, "'", 1) != 0)
         return -1;
@@ -201,8 +195,8 @@ static int put_param(sqlbuf *b, MYSQL *conn, const al_db_param *prm)
     return put(b, "'", 1);
 }
 
-al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params,
-                        size_t nparams, MYSQL_RES **res)
+al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                        MYSQL_RES **res)
 {
     if (res != NULL)
         *res = NULL;

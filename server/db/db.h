@@ -53,8 +53,8 @@ al_db_status al_db_ping(al_db *db);
  * With res non-NULL the (buffered) result set is returned there; free it with
  * mysql_free_result.
  */
-al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params,
-                        size_t nparams, MYSQL_RES **res);
+al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                        MYSQL_RES **res);
 
 /* Creates the URL's database when it does not exist (start-up only). */
 al_db_status al_db_create_database(al_db *db);

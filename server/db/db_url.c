@@ -19,8 +19,8 @@ static int valid_db_name(const char *s)
     if (*s == '\0')
         return 0;
     for (; *s != '\0'; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_'))
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
             return 0;
     return 1;
 }
@@ -42,21 +42,19 @@ int al_db_url_parse(const char *url, al_db_url *out, char err[256])
     }
     const char *colon = memchr(p, ':', (size_t)(at - p));
     const char *user_end = colon ? colon : at;
-    if (user_end == p || copy_part(out->user, sizeof(out->user), p,
-                                   (size_t)(user_end - p)) != 0) {
+    if (user_end == p || copy_part(out->user, sizeof(out->user), p, (size_t)(user_end - p)) != 0) {
         snprintf(err, 256, "db url: bad user");
         return -1;
     }
-    if (colon && copy_part(out->password, sizeof(out->password), colon + 1,
-                           (size_t)(at - colon - 1)) != 0) {
+    if (colon &&
+        copy_part(out->password, sizeof(out->password), colon + 1, (size_t)(at - colon - 1)) != 0) {
         snprintf(err, 256, "db url: password too long");
         return -1;
     }
     const char *h = at + 1;
     const char *port = memchr(h, ':', (size_t)(slash - h));
     const char *host_end = port ? port : slash;
-    if (host_end == h ||
-        copy_part(out->host, sizeof(out->host), h, (size_t)(host_end - h)) != 0) {
+    if (host_end == h || copy_part(out->host, sizeof(out->host), h, (size_t)(host_end - h)) != 0) {
         snprintf(err, 256, "db url: bad host");
         return -1;
     }

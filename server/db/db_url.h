@@ -9,9 +9,9 @@ typedef struct al_db_url {
     char user[81];
     char password[129];
     char host[256];
-    unsigned port;       /* 0: the client library's default */
-    char database[65];   /* [A-Za-z0-9_]{1,64} */
-    char socket[512];    /* empty: TCP */
+    unsigned port;     /* 0: the client library's default */
+    char database[65]; /* [A-Za-z0-9_]{1,64} */
+    char socket[512];  /* empty: TCP */
 } al_db_url;
 
 /* Parses url into out; fills err (size 256) on failure. */

@@ -79,7 +79,7 @@ static char *read_file(const char *path, size_t *len)
     char *buf = NULL;
     if (fseek(f, 0, SEEK_END) == 0) {
         long size = ftell(f);
-        if (size >= 0 && size < 16 * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0) {
+        if (size >= 0 && size < 16L * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0) {
             buf = malloc((size_t)size + 1);
             if (buf != NULL && fread(buf, 1, (size_t)size, f) != (size_t)size) {
                 free(buf);
@@ -137,8 +137,8 @@ static int applied_checksum(al_db *db, int version, char sum[65])
     MYSQL_RES *res = NULL;
     al_db_param p[] = {AL_INT(version)};
     sum[0] = '\0';
-    if (al_db_exec(db, "SELECT checksum FROM schema_migrations WHERE version = ?", p, 1,
-                   &res) != AL_DB_OK)
+    if (al_db_exec(db, "SELECT checksum FROM schema_migrations WHERE version = ?", p, 1, &res) !=
+        AL_DB_OK)
         return -1;
     MYSQL_ROW row = mysql_fetch_row(res);
     if (row != NULL && row[0] != NULL)
@@ -185,8 +185,7 @@ static int apply_all(al_db *db, const char *dir, char err[256])
         if (rc != 0)
             return -1;
         al_db_param p[] = {AL_INT(list[i].version), AL_STR(list[i].name), AL_STR(sum)};
-        if (al_db_exec(db,
-                       "INSERT INTO schema_migrations (version, name, checksum) VALUES (?,?,?)",
+        if (al_db_exec(db, "INSERT INTO schema_migrations (version, name, checksum) VALUES (?,?,?)",
                        p, 3, NULL) != AL_DB_OK) {
             snprintf(err, 256, "cannot record %s: %s", list[i].name, al_db_error(db));
             return -1;
@@ -215,8 +214,7 @@ int al_migrate(al_db *db, const char *dir, char err[256])
         return -1;
     }
     MYSQL_RES *res = NULL;
-    if (al_db_exec(db, "SELECT GET_LOCK('allianced_migrate', 60)", NULL, 0, &res) !=
-        AL_DB_OK) {
+    if (al_db_exec(db, "SELECT GET_LOCK('allianced_migrate', 60)", NULL, 0, &res) != AL_DB_OK) {
         snprintf(err, 256, "cannot take the migration lock: %s", al_db_error(db));
         return -1;
     }

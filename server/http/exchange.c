@@ -103,8 +103,7 @@ int al_body_only(al_exchange *x, json_t *obj, const char *const *allowed)
 {
     const char *key;
     json_t *value;
-    json_object_foreach(obj, key, value)
-    {
+    json_object_foreach (obj, key, value) {
         (void)value;
         const char *const *a = allowed;
         while (*a != NULL && strcmp(*a, key) != 0)
@@ -142,8 +141,7 @@ int al_body_id(al_exchange *x, json_t *obj, const char *field, const char **out)
     return 0;
 }
 
-int al_body_string(al_exchange *x, json_t *obj, const char *field, size_t max_len,
-                   const char **out)
+int al_body_string(al_exchange *x, json_t *obj, const char *field, size_t max_len, const char **out)
 {
     json_t *v = required(x, obj, field);
     if (v == NULL)

@@ -143,7 +143,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
         return;
     event_del(w->drain_timer);
     /* A short grace lets the last replies leave the output buffers. */
-    struct timeval flush = {0, 50 * 1000};
+    struct timeval flush = {0, 50000};
     event_base_loopexit(w->base, &flush);
 }
 
@@ -161,7 +161,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
         w->bound = NULL;
         w->listen_fd = -1;
     }
-    struct timeval tick = {0, 10 * 1000};
+    struct timeval tick = {0, 10000};
     event_add(w->drain_timer, &tick);
 }
 
@@ -206,13 +206,16 @@ static int listen_on(const char *host, int port, char err[256])
 
 static int bound_port(int fd)
 {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in;
+        struct sockaddr_in6 in6;
+    } addr;
+    memset(&addr, 0, sizeof(addr));
+    socklen_t len = sizeof(addr);
+    if (getsockname(fd, &addr.sa, &len) != 0)
         return -1;
-    if (ss.ss_family == AF_INET6)
-        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return ntohs(addr.sa.sa_family == AF_INET6 ? addr.in6.sin6_port : addr.in.sin_port);
 }
 
 static int write_port_file(const char *path, int port)
@@ -249,7 +252,7 @@ static int worker_setup(al_worker *w, int id, const al_config *cfg, const al_db_
                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                             EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_max_body_size(w->http, (ev_ssize_t)cfg->max_body_bytes * HARD_BODY_FACTOR);
-    evhttp_set_max_headers_size(w->http, 16 * 1024);
+    evhttp_set_max_headers_size(w->http, 16384);
     evhttp_set_timeout(w->http, 60);
     if (tls != NULL)
         evhttp_set_bevcb(w->http, al_tls_bufferevent, tls);
@@ -327,6 +330,11 @@ int al_server_run(const al_config *cfg, const char *port_file)
             goto done;
         }
         port = bound_port(fd); /* port 0: the others join the one picked */
+        if (port < 0) {
+            al_log(AL_LOG_ERROR, "cannot start: getsockname: %s", strerror(errno));
+            close(fd);
+            goto done;
+        }
         if (worker_setup(&workers[i], i, cfg, &url, tls, fd) != 0) {
             al_log(AL_LOG_ERROR, "cannot start worker %d: out of memory", i);
             goto done;
@@ -361,8 +369,8 @@ int al_server_run(const al_config *cfg, const char *port_file)
         al_log(AL_LOG_ERROR, "cannot write port file %s: %s", port_file, strerror(errno));
         goto stop;
     }
-    al_log(AL_LOG_INFO, "listening on %s:%d (%s), %d workers", host, port,
-           tls ? "https" : "http", nthreads);
+    al_log(AL_LOG_INFO, "listening on %s:%d (%s), %d workers", host, port, tls ? "https" : "http",
+           nthreads);
     /* Returns after on_signal, once the signal events are deleted below. */
     while (st.signo == 0 && event_base_loop(main_base, EVLOOP_ONCE) == 0)
         ;

@@ -124,6 +124,24 @@ int server_stop(test_server *s)
     return 255;
 }
 
+void server_finish(test_server *s)
+{
+    if (s->pid <= 0)
+        return;
+    int code = server_stop(s);
+    if (code == 0)
+        return;
+    fprintf(stderr, "allianced exited %d; its log %s:\n", code, s->log_path);
+    FILE *f = fopen(s->log_path, "r");
+    char line[1024];
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+        if (strstr(line, "\"level\":\"info\"") == NULL)
+            fputs(line, stderr);
+    if (f != NULL)
+        fclose(f);
+    exit(1);
+}
+
 int run_binary(const char *const *env, const char *const *args, char *out, size_t out_size)
 {
     char dir[256], log_path[300];
@@ -205,8 +223,8 @@ void conn_close(conn *c)
 int conn_send(conn *c, const char *data, size_t len)
 {
     while (len > 0) {
-        ssize_t n = c->ssl ? SSL_write(c->ssl, data, (int)len)
-                           : send(c->fd, data, len, MSG_NOSIGNAL);
+        ssize_t n =
+            c->ssl ? SSL_write(c->ssl, data, (int)len) : send(c->fd, data, len, MSG_NOSIGNAL);
         if (n <= 0)
             return -1;
         data += n;
@@ -268,8 +286,8 @@ int conn_read_response(conn *c, response *r)
         return -1;
     }
     size_t have = len - (size_t)(body_start - buf);
-    r->body_len = content_length >= 0 && (size_t)content_length < have ? (size_t)content_length
-                                                                          : have;
+    r->body_len =
+        content_length >= 0 && (size_t)content_length < have ? (size_t)content_length : have;
     r->body = malloc(r->body_len + 1);
     memcpy(r->body, body_start, r->body_len);
     r->body[r->body_len] = '\0';
@@ -370,9 +388,10 @@ int db_scalar(const char *sql, char *out, size_t size)
     const char *sock = getenv("ALLIANCE_TEST_DB_SOCKET");
     cr_assert(sock != NULL, "ALLIANCE_TEST_DB_SOCKET is not set");
     char cmd[4096];
-    snprintf(cmd, sizeof(cmd),
-             "mariadb --no-defaults -N -B --socket='%s' -ualliance -palliance alliance_test -e \"%s\"",
-             sock, sql);
+    snprintf(
+        cmd, sizeof(cmd),
+        "mariadb --no-defaults -N -B --socket='%s' -ualliance -palliance alliance_test -e \"%s\"",
+        sock, sql);
     FILE *p = popen(cmd, "r");
     if (p == NULL)
         return -1;

@@ -33,6 +33,14 @@ void server_start(test_server *s, const char *const *env, const char *const *arg
 /* SIGTERM, then waits; returns the exit status (or 128+signal). */
 int server_stop(test_server *s);
 
+/*
+ * For a suite's .fini: stops the server when still running and, unless it
+ * exited 0 (a sanitizer report makes it non-zero), prints its log and exits
+ * the test process with 1. Criterion ignores assertions in .fini; an exit
+ * there fails the run.
+ */
+void server_finish(test_server *s);
+
 /* Runs the binary to completion (for --help, bad config...); output to *out. */
 int run_binary(const char *const *env, const char *const *args, char *out, size_t out_size);
 

@@ -18,9 +18,9 @@ Test(start, version_and_help)
     cr_expect(strstr(out, "allianced ") != NULL, "%s", out);
     const char *const help[] = {"--help", NULL};
     cr_expect_eq(run_binary(NULL, help, out, sizeof(out)), 0);
-    static const char *const vars[] = {"ALLIANCE_LISTEN", "ALLIANCE_DB", "ALLIANCE_OPERATOR_TOKEN",
-                                       "ALLIANCE_THREADS", "ALLIANCE_PLUGIN_DIR",
-                                       "ALLIANCE_TLS_CERT"};
+    static const char *const vars[] = {"ALLIANCE_LISTEN",         "ALLIANCE_DB",
+                                       "ALLIANCE_OPERATOR_TOKEN", "ALLIANCE_THREADS",
+                                       "ALLIANCE_PLUGIN_DIR",     "ALLIANCE_TLS_CERT"};
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         cr_expect(strstr(out, vars[i]) != NULL, "--help does not mention %s", vars[i]);
 }
@@ -63,8 +63,8 @@ Test(start, bad_configuration_stops_the_start_naming_the_key)
         const char *env[] = {cases[i].env, NULL};
         if (cases[i].file != NULL)
             write_file(path, cases[i].file);
-        int code = run_binary(cases[i].env ? env : NULL, cases[i].file ? args : NULL, out,
-                              sizeof(out));
+        int code =
+            run_binary(cases[i].env ? env : NULL, cases[i].file ? args : NULL, out, sizeof(out));
         cr_expect_eq(code, 2, "case %zu: exit %d: %s", i, code, out);
         cr_expect(strstr(out, cases[i].expected) != NULL, "case %zu: %s", i, out);
     }
@@ -103,8 +103,8 @@ Test(start, migrate_applies_once_and_refuses_an_edited_migration)
     const char *q = strchr(url, '?');
     char name[64];
     snprintf(name, sizeof(name), "alliance_mig_%d", (int)getpid());
-    snprintf(db_env, sizeof(db_env), "ALLIANCE_DB=mysql://alliance:alliance@localhost/%s%s",
-             name, q ? q : "");
+    snprintf(db_env, sizeof(db_env), "ALLIANCE_DB=mysql://alliance:alliance@localhost/%s%s", name,
+             q ? q : "");
     snprintf(schema_env, sizeof(schema_env), "ALLIANCE_SCHEMA_DIR=%s", dir);
     const char *const env[] = {db_env, schema_env, NULL};
     const char *const args[] = {"--migrate", NULL};

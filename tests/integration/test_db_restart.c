@@ -43,9 +43,10 @@ Test(restart, server_survives_a_database_restart)
 {
     db("start");
     char env_db[700];
-    snprintf(env_db, sizeof(env_db),
-             "ALLIANCE_DB=mysql://alliance:alliance@localhost/alliance_restart?socket=%s/mysqld.sock",
-             DB_DIR);
+    snprintf(
+        env_db, sizeof(env_db),
+        "ALLIANCE_DB=mysql://alliance:alliance@localhost/alliance_restart?socket=%s/mysqld.sock",
+        DB_DIR);
     const char *const env[] = {env_db, NULL};
     test_server s;
     server_start(&s, env, NULL);

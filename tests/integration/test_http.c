@@ -19,8 +19,7 @@ static void start(void)
 
 static void stop(void)
 {
-    if (srv.pid > 0)
-        cr_expect_eq(server_stop(&srv), 0, "allianced did not exit 0; see %s", srv.log_path);
+    server_finish(&srv);
 }
 
 TestSuite(http, .init = start, .fini = stop, .timeout = 60);
@@ -85,8 +84,9 @@ Test(http, huge_body_is_refused_and_server_keeps_serving)
 
 Test(http, not_json_is_400_and_server_keeps_serving)
 {
-    static const char *const bodies[] = {"not json", "[1,2]", "{\"id\":", "", "\"str\"",
-                                         "{\"id\":\"a\",\"id\":\"b\",\"name\":\"x\"}"};
+    static const char *const bodies[] = {"not json", "[1,2]",
+                                         "{\"id\":", "",
+                                         "\"str\"",  "{\"id\":\"a\",\"id\":\"b\",\"name\":\"x\"}"};
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         response r = http(&srv, "POST", "/v1/tenants", OPERATOR_TOKEN, bodies[i]);
         expect_error(&r, 400, "invalid_json");
@@ -135,18 +135,22 @@ Test(http, request_id_is_echoed_and_logged)
     conn c;
     cr_assert_eq(conn_open(&c, &srv), 0);
     response r;
-    cr_assert_eq(conn_request(&c, "GET", "/healthz?probe=1", "X-Request-Id: trace-42\r\n", NULL, 0,
-                              &r),
-                 0);
+    cr_assert_eq(
+        conn_request(&c, "GET", "/healthz?probe=1", "X-Request-Id: trace-42\r\n", NULL, 0, &r), 0);
     char id[80];
     cr_expect(response_header(&r, "X-Request-Id", id, sizeof(id)));
     cr_expect_str_eq(id, "trace-42");
     response_free(&r);
     conn_close(&c);
     cr_expect_eq(server_stop(&srv), 0);
-    static const char *const line[] = {"\"request_id\":\"trace-42\"", "\"method\":\"GET\"",
-                                       "\"path\":\"/healthz\"", "\"status\":200", "\"us\":",
-                                       "\"tenant\":null", "\"time\":\"", NULL};
+    static const char *const line[] = {"\"request_id\":\"trace-42\"",
+                                       "\"method\":\"GET\"",
+                                       "\"path\":\"/healthz\"",
+                                       "\"status\":200",
+                                       "\"us\":",
+                                       "\"tenant\":null",
+                                       "\"time\":\"",
+                                       NULL};
     cr_expect(log_has_line(&srv, line), "no request line in %s", srv.log_path);
     static const char *const started[] = {"listening on 127.0.0.1:", NULL};
     static const char *const stopped[] = {"\"msg\":\"stopped", NULL};

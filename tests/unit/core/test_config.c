@@ -79,10 +79,8 @@ Test(config, invalid_files_are_refused_naming_the_key)
 static const char *fake_env(const char *name)
 {
     static const char *const vars[][2] = {
-        {"ALLIANCE_LISTEN", "127.0.0.1:18080"},
-        {"ALLIANCE_THREADS", "4"},
-        {"ALLIANCE_OPERATOR_TOKEN", "xyz"},
-        {"ALLIANCE_TLS_KEY", "k.pem"},
+        {"ALLIANCE_LISTEN", "127.0.0.1:18080"},  {"ALLIANCE_THREADS", "4"},
+        {"ALLIANCE_OPERATOR_TOKEN", "xyz"},      {"ALLIANCE_TLS_KEY", "k.pem"},
         {"ALLIANCE_PLUGIN_DIR", "/opt/plugins"},
     };
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
@@ -130,10 +128,10 @@ Test(config, describe_lists_every_variable)
 {
     char buf[4096];
     al_config_describe(buf, sizeof(buf));
-    static const char *const vars[] = {"ALLIANCE_LISTEN", "ALLIANCE_DB", "ALLIANCE_OPERATOR_TOKEN",
-                                       "ALLIANCE_THREADS", "ALLIANCE_PLUGIN_DIR",
-                                       "ALLIANCE_TLS_CERT", "ALLIANCE_TLS_KEY",
-                                       "ALLIANCE_MAX_BODY_BYTES"};
+    static const char *const vars[] = {"ALLIANCE_LISTEN",         "ALLIANCE_DB",
+                                       "ALLIANCE_OPERATOR_TOKEN", "ALLIANCE_THREADS",
+                                       "ALLIANCE_PLUGIN_DIR",     "ALLIANCE_TLS_CERT",
+                                       "ALLIANCE_TLS_KEY",        "ALLIANCE_MAX_BODY_BYTES"};
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         cr_expect(strstr(buf, vars[i]) != NULL, "%s missing", vars[i]);
 }

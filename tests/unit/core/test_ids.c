@@ -7,10 +7,12 @@
 
 Test(ids, client_id_rule)
 {
-    static const char *const good[] = {"a", "A-b_c.d:e", "0123456789",
-                                       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
-    static const char *const bad[] = {"", "a b", "a/b", "é", "a\tb", "a?b", "a%20",
-                                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    static const char *const good[] = {
+        "a", "A-b_c.d:e", "0123456789",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    static const char *const bad[] = {
+        "",     "a b", "a/b",  "é",
+        "a\tb", "a?b", "a%20", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
         cr_expect(al_id_valid(good[i]), "%s should be valid", good[i]);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -29,8 +31,8 @@ Test(ids, listen_addresses)
     cr_expect_str_eq(host, "::1");
     cr_expect_eq(port, 0);
     cr_assert_eq(al_parse_listen("localhost:65535", host, sizeof(host), &port), 0);
-    static const char *const bad[] = {"", "8080", ":80", "h:", "h:65536", "h:-1", "h:8o",
-                                      "[::1]80", "h:123456"};
+    static const char *const bad[] = {"",     "8080", ":80",     "h:",      "h:65536",
+                                      "h:-1", "h:8o", "[::1]80", "h:123456"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         cr_expect_neq(al_parse_listen(bad[i], host, sizeof(host), &port), 0, "%s", bad[i]);
 }

@@ -9,9 +9,9 @@ Test(db_url, full_forms)
 {
     al_db_url u;
     char err[256];
-    cr_assert_eq(al_db_url_parse("mysql://alliance:s3cr:t@localhost/alliance?socket=/v/db.sock",
-                                 &u, err),
-                 0, "%s", err);
+    cr_assert_eq(
+        al_db_url_parse("mysql://alliance:s3cr:t@localhost/alliance?socket=/v/db.sock", &u, err), 0,
+        "%s", err);
     cr_expect_str_eq(u.user, "alliance");
     cr_expect_str_eq(u.password, "s3cr:t");
     cr_expect_str_eq(u.host, "localhost");

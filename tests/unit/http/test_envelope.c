@@ -16,8 +16,8 @@ Test(envelope, shape)
     cr_expect_str_eq(json_string_value(json_object_get(err, "code")), "insufficient_points");
     cr_expect_str_eq(json_string_value(json_object_get(err, "message")), "needs 100, has 40");
     char *text = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    cr_expect_str_eq(text,
-                     "{\"error\":{\"code\":\"insufficient_points\",\"message\":\"needs 100, has 40\"}}");
+    cr_expect_str_eq(
+        text, "{\"error\":{\"code\":\"insufficient_points\",\"message\":\"needs 100, has 40\"}}");
     free(text);
     json_decref(e);
 }

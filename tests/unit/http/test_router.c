@@ -11,12 +11,9 @@ static void h(al_exchange *x)
 }
 
 static const al_route routes[] = {
-    {"GET", "/healthz", 0, h},
-    {"POST", "/v1/tenants", 1, h},
-    {"GET", "/v1/tenants/{id}", 1, h},
-    {"PATCH", "/v1/partners/{id}", 2, h},
-    {"GET", "/v1/partners/{id}", 2, h},
-    {"POST", "/v1/redemptions/{id}/capture", 2, h},
+    {"GET", "/healthz", 0, h},          {"POST", "/v1/tenants", 1, h},
+    {"GET", "/v1/tenants/{id}", 1, h},  {"PATCH", "/v1/partners/{id}", 2, h},
+    {"GET", "/v1/partners/{id}", 2, h}, {"POST", "/v1/redemptions/{id}/capture", 2, h},
 };
 #define N (sizeof(routes) / sizeof(routes[0]))
 
@@ -47,8 +44,13 @@ Test(router, not_found)
     al_exchange x;
     int status = 0;
     char allow[64];
-    static const char *const paths[] = {"/", "/healthz/", "/v1/tenants/", "/v1/tenants/a/b",
-                                        "/v1/tenant", "/v1/redemptions/r/void", "//healthz",
+    static const char *const paths[] = {"/",
+                                        "/healthz/",
+                                        "/v1/tenants/",
+                                        "/v1/tenants/a/b",
+                                        "/v1/tenant",
+                                        "/v1/redemptions/r/void",
+                                        "//healthz",
                                         "/v1//capture"};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         cr_expect_null(find("GET", paths[i], &x, &status, allow), "%s matched", paths[i]);

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# make lint: formatting, cppcheck and clang-tidy over the project's C files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh --dev
+
+files=$(git ls-files '*.c' '*.h')
+echo "== clang-format"
+clang-format --dry-run -Werror $files
+
+echo "== cppcheck"
+cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
+  --inline-suppr --suppress=missingIncludeSystem -I server -I include \
+  server plugins include 2>&1
+
+echo "== clang-tidy"
+cmake -S . -B build/lint -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang >/dev/null
+sources=$(git ls-files 'server/*.c' 'plugins/*.c')
+clang-tidy --quiet -p build/lint $sources 2>&1 | grep -v "warnings generated" || true
+clang-tidy --quiet -p build/lint $sources >/dev/null 2>&1
+echo "lint: clean"
