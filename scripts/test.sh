@@ -31,6 +31,10 @@ for suite in unit_tests integration_tests restart_tests; do
   for n in $failing; do failed_total=$((failed_total + n)); done
   [ -n "$line" ] || { echo "$suite printed no summary" >&2; failed=1; }
 done
+# A short run of every fuzz driver (make fuzz runs a million inputs each).
+echo "== fuzz (100000 inputs a driver)"
+FUZZ_RUNS=100000 scripts/fuzz.sh 2>&1 | grep -E '^==|^fuzz:|ERROR|SUMMARY' || failed=1
+
 echo "tests: $passed_total passed, $failed_total failed"
 if [ "$failed" != 0 ]; then
   echo "Some tests failed (or a server did not exit cleanly; see above)." >&2

@@ -187,7 +187,7 @@ static int listen_on(const char *host, int port, char err[256])
     snprintf(service, sizeof(service), "%d", port);
     int rc = getaddrinfo(host, service, &hints, &ai);
     if (rc != 0) {
-        snprintf(err, 256, "listen: cannot resolve %s: %s", host, gai_strerror(rc));
+        snprintf(err, 256, "listen: cannot resolve %.64s: %s", host, gai_strerror(rc));
         return -1;
     }
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -195,7 +195,7 @@ static int listen_on(const char *host, int port, char err[256])
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
         bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-        snprintf(err, 256, "listen: cannot listen on %s:%d: %s", host, port, strerror(errno));
+        snprintf(err, 256, "listen: cannot listen on %.64s:%d: %s", host, port, strerror(errno));
         if (fd >= 0)
             close(fd);
         fd = -1;
