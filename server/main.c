@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "db/migrate.h"
 #include "http/server.h"
+#include "plugins/registry.h"
 
 static void usage(FILE *out)
 {
@@ -94,10 +95,12 @@ int main(int argc, char **argv)
         al_log(AL_LOG_ERROR, "cannot migrate the schema: %s", dberr);
         goto done;
     }
-    if (migrate_only)
+    if (migrate_only) {
         rc = 0;
-    else
+    } else if (al_plugins_init(cfg.plugin_dir) == 0) {
         rc = al_server_run(&cfg, port_file) == 0 ? 0 : 1;
+        al_plugins_shutdown();
+    }
 done:
     mysql_library_end();
     al_config_free(&cfg);

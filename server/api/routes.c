@@ -3,12 +3,21 @@
 
 #define OP AL_ROLE_OPERATOR
 #define ADMIN AL_ROLE_ADMIN
+#define PARTNER AL_ROLE_PARTNER
 
 const al_route al_routes[] = {
     {"GET", "/healthz", 0, al_api_healthz},
     {"GET", "/readyz", 0, al_api_readyz},
     {"POST", "/v1/tenants", OP, al_api_tenant_create},
     {"GET", "/v1/tenants/{id}", OP | ADMIN, al_api_tenant_get},
+    {"GET", "/v1/plugins", OP | ADMIN, al_api_plugins_list},
+    {"POST", "/v1/admin/plugins/reload", OP, al_api_plugins_reload},
+    {"POST", "/v1/partners", ADMIN, al_api_partner_create},
+    {"GET", "/v1/partners", ADMIN, al_api_partner_list},
+    {"GET", "/v1/partners/{id}", ADMIN, al_api_partner_get},
+    {"PATCH", "/v1/partners/{id}", ADMIN, al_api_partner_patch},
+    {"POST", "/v1/partners/{id}/keys", ADMIN, al_api_partner_rotate_key},
+    {"POST", "/v1/transactions:simulate", PARTNER, al_api_transaction_simulate},
 };
 
 const size_t al_nroutes = sizeof(al_routes) / sizeof(al_routes[0]);

@@ -15,7 +15,7 @@
 
 #include "core/ids.h"
 
-typedef enum { KEY_STRING, KEY_INT, KEY_LISTEN, KEY_LEVEL } key_kind;
+typedef enum { KEY_STRING, KEY_INT, KEY_LISTEN, KEY_LEVEL, KEY_HEX256 } key_kind;
 
 typedef struct {
     const char *name; /* dotted path in the JSON file */
@@ -49,6 +49,8 @@ static const key_spec keys[] = {
     STR_KEY("tls.key", tls_key, "", "PEM private key for tls.cert"),
     {"log_level", KEY_LEVEL, offsetof(al_config, log_level), "info", 0, 0,
      "debug, info, warn or error"},
+    {"master_key", KEY_HEX256, offsetof(al_config, master_key), "", 0, 0,
+     "64 hex digits: the AES-256 key partner secrets are stored under"},
     INT_KEY("max_body_bytes", max_body_bytes, "1048576", 1024, 64LL * 1024 * 1024,
             "largest request body accepted (else 413)"),
     INT_KEY("db_connect_timeout_s", db_connect_timeout_s, "2", 1, 60,
@@ -107,6 +109,11 @@ static int set_key(al_config *cfg, const key_spec *k, const char *value, const c
         strcmp(value, "warn") != 0 && strcmp(value, "error") != 0) {
         snprintf(err, AL_CONFIG_ERR_MAX, "%s: %s must be debug, info, warn or error", origin,
                  k->name);
+        return -1;
+    }
+    if (k->kind == KEY_HEX256 && value[0] != '\0' &&
+        (strlen(value) != 64 || strspn(value, "0123456789abcdefABCDEF") != 64)) {
+        snprintf(err, AL_CONFIG_ERR_MAX, "%s: %s must be 64 hex digits", origin, k->name);
         return -1;
     }
     char *copy = strdup(value);

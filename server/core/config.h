@@ -21,6 +21,7 @@ typedef struct al_config {
     char *tls_cert;       /* PEM certificate chain; TLS when set with tls_key */
     char *tls_key;        /* PEM private key */
     char *log_level;      /* "debug", "info", "warn", "error" */
+    char *master_key;     /* 64 hex digits, or empty: partners cannot be made */
     int64_t threads;      /* worker threads */
     int64_t max_body_bytes;
     int64_t db_connect_timeout_s;

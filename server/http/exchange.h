@@ -23,17 +23,19 @@ typedef enum {
     AL_ROLE_NONE = 0,
     AL_ROLE_OPERATOR = 1,
     AL_ROLE_ADMIN = 2,
+    AL_ROLE_PARTNER = 4,
 } al_role;
 
 typedef struct al_exchange {
     struct evhttp_request *req;
     struct al_worker *worker;
     const char *method;
-    char path[AL_PATH_MAX]; /* decoded, without the query */
+    char path[AL_PATH_MAX]; /* as sent, without the query */
     char request_id[AL_ID_MAX + 1];
     struct timespec started;
     al_role role;                /* who the credentials say the caller is */
     char tenant[AL_ID_MAX + 1];  /* empty unless a tenant's credentials */
+    char partner[AL_ID_MAX + 1]; /* set for a partner's signed request */
     char *params[AL_MAX_PARAMS]; /* {name} segments of the route, in order */
     int nparams;
     char path_copy[AL_PATH_MAX]; /* backing store of params */

@@ -239,6 +239,7 @@ static int worker_setup(al_worker *w, int id, const al_config *cfg, const al_db_
     w->tls = tls;
     w->listen_fd = fd;
     al_db_init(&w->db, url, (unsigned)cfg->db_connect_timeout_s);
+    w->has_master_key = al_master_key_parse(cfg->master_key, w->master_key) == 0;
     w->base = event_base_new();
     if (w->base == NULL)
         return -1;
@@ -275,6 +276,8 @@ static void worker_free(al_worker *w)
     if (w->base != NULL)
         event_base_free(w->base);
     al_db_close(&w->db);
+    al_plugins_release(w->plugins);
+    w->plugins = NULL;
 }
 
 typedef struct {
@@ -287,6 +290,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
     stopper *s = arg;
+    if (sig == SIGHUP) {
+        al_log(AL_LOG_INFO, "SIGHUP: reloading plugins");
+        al_plugins_reload(NULL);
+        return;
+    }
     if (s->signo != 0)
         return;
     s->signo = (int)sig;
@@ -304,7 +312,7 @@ int al_server_run(const al_config *cfg, const char *port_file)
     al_db_url url;
     SSL_CTX *tls = NULL;
     struct event_base *main_base = NULL;
-    struct event *sigterm = NULL, *sigint = NULL;
+    struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
     stopper st = {NULL, nthreads, 0};
     al_worker *workers = calloc((size_t)nthreads, sizeof(*workers));
     if (workers == NULL)
@@ -346,6 +354,7 @@ int al_server_run(const al_config *cfg, const char *port_file)
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, &old);
     for (; started < nthreads; started++)
         if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]) != 0)
@@ -362,8 +371,9 @@ int al_server_run(const al_config *cfg, const char *port_file)
         goto stop;
     sigterm = evsignal_new(main_base, SIGTERM, on_signal, &st);
     sigint = evsignal_new(main_base, SIGINT, on_signal, &st);
-    if (sigterm == NULL || sigint == NULL || event_add(sigterm, NULL) != 0 ||
-        event_add(sigint, NULL) != 0)
+    sighup = evsignal_new(main_base, SIGHUP, on_signal, &st);
+    if (sigterm == NULL || sigint == NULL || sighup == NULL || event_add(sigterm, NULL) != 0 ||
+        event_add(sigint, NULL) != 0 || event_add(sighup, NULL) != 0)
         goto stop;
     if (port_file != NULL && write_port_file(port_file, port) != 0) {
         al_log(AL_LOG_ERROR, "cannot write port file %s: %s", port_file, strerror(errno));
@@ -388,6 +398,8 @@ done:
         event_free(sigterm);
     if (sigint != NULL)
         event_free(sigint);
+    if (sighup != NULL)
+        event_free(sighup);
     if (main_base != NULL)
         event_base_free(main_base);
     if (tls != NULL)

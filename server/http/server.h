@@ -7,12 +7,15 @@
 #define AL_SERVER_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <openssl/ssl.h>
 
+#include "auth/secrets.h"
 #include "core/config.h"
 #include "db/db.h"
+#include "plugins/registry.h"
 
 typedef struct al_worker {
     int id;
@@ -30,6 +33,9 @@ typedef struct al_worker {
     int stopping;
     int64_t stop_deadline_ms;
     uint64_t next_request; /* for generated request ids */
+    al_plugin_set *plugins; /* this worker's reference on the plugin set in use */
+    uint8_t master_key[AL_MASTER_KEY_BYTES];
+    bool has_master_key;
 } al_worker;
 
 /*

@@ -1,0 +1,103 @@
+/* Calling plugins; see translate.h. */
+#include "plugins/translate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "plugins/host.h"
+
+static al_tr_status refused(alliance_error *err)
+{
+    al_plugin_error_sanitize(err);
+    return AL_TR_REFUSED;
+}
+
+al_tr_status al_plugin_check_config(const al_plugin_set *set, const char *plugin,
+                                    const json_t *config, alliance_error *err)
+{
+    const al_plugin *p = al_plugins_find(set, plugin);
+    if (p == NULL)
+        return AL_TR_NO_PLUGIN;
+    void *state = NULL;
+    memset(err, 0, sizeof(*err));
+    if (p->abi->config_load(al_plugin_host(), al_json_in(config), &state, err) != ALLIANCE_OK)
+        return refused(err);
+    p->abi->config_free(state);
+    return AL_TR_OK;
+}
+
+static al_tr_status bad_output(alliance_error *err, const char *plugin, const char *what)
+{
+    al_log(AL_LOG_ERROR, "plugin %s broke the ABI contract: %s", plugin, what);
+    snprintf(err->code, sizeof(err->code), "plugin_error");
+    snprintf(err->message, sizeof(err->message), "the partner's plugin returned an invalid result");
+    return AL_TR_BAD_OUTPUT;
+}
+
+al_tr_status al_translate(const al_plugin_set *set, const char *plugin, const char *config_text,
+                          const json_t *data, al_translation *out, alliance_error *err)
+{
+    const al_plugin *p = al_plugins_find(set, plugin);
+    if (p == NULL)
+        return AL_TR_NO_PLUGIN;
+    memset(out, 0, sizeof(*out));
+    memset(err, 0, sizeof(*err));
+    json_t *config = json_loads(config_text, 0, NULL);
+    if (config == NULL)
+        return bad_output(err, plugin, "stored config is not JSON");
+    void *state = NULL;
+    int rc = p->abi->config_load(al_plugin_host(), al_json_in(config), &state, err);
+    json_decref(config);
+    if (rc != ALLIANCE_OK)
+        return refused(err); /* a config that no longer loads (plugin changed) */
+
+    alliance_translation t = {.lines = out->lines, .nlines = 0, .max_lines = AL_MAX_LINES};
+    rc = p->abi->translate(al_plugin_host(), state, al_json_in(data), &t, err);
+    p->abi->config_free(state);
+    if (rc != ALLIANCE_OK)
+        return refused(err);
+
+    if (t.nlines > AL_MAX_LINES || t.lines != out->lines)
+        return bad_output(err, plugin, "lines out of bounds");
+    if (t.base_amount_minor < 0)
+        return bad_output(err, plugin, "negative base amount");
+    t.currency[3] = '\0';
+    for (int i = 0; i < 3; i++)
+        if (t.currency[i] < 'A' || t.currency[i] > 'Z')
+            return bad_output(err, plugin, "currency is not an ISO 4217 code");
+    int64_t sum = 0;
+    for (size_t i = 0; i < t.nlines; i++) {
+        alliance_points_line *l = &out->lines[i];
+        l->category[ALLIANCE_CATEGORY_MAX - 1] = '\0';
+        l->qualifying = l->qualifying != 0;
+        if (l->points < 0)
+            return bad_output(err, plugin, "negative points");
+        json_t *utf8 = json_string(l->category); /* NULL when not UTF-8 */
+        if (utf8 == NULL)
+            return bad_output(err, plugin, "a category that is not UTF-8");
+        json_decref(utf8);
+        if (__builtin_add_overflow(sum, l->points, &sum)) {
+            snprintf(err->code, sizeof(err->code), "points_overflow");
+            snprintf(err->message, sizeof(err->message), "the points do not fit in 64 bits");
+            return AL_TR_REFUSED;
+        }
+    }
+    out->nlines = t.nlines;
+    out->points = sum;
+    out->base_amount_minor = t.base_amount_minor;
+    memcpy(out->currency, t.currency, 4);
+    return AL_TR_OK;
+}
+
+json_t *al_translation_json(const al_translation *t)
+{
+    json_t *lines = json_array();
+    for (size_t i = 0; i < t->nlines; i++)
+        json_array_append_new(lines, json_pack("{s:s,s:I,s:b}", "category", t->lines[i].category,
+                                               "points", (json_int_t)t->lines[i].points,
+                                               "qualifying", t->lines[i].qualifying));
+    return json_pack("{s:I,s:o,s:I,s:s}", "points", (json_int_t)t->points, "lines", lines,
+                     "base_amount_minor", (json_int_t)t->base_amount_minor, "currency",
+                     t->currency);
+}
