@@ -1,5 +1,7 @@
 # The front door. `make run` and `make test` work on a fresh Debian 12 machine.
-.PHONY: run test build lint format fuzz clean
+.PHONY: run test build lint format fuzz install clean
+
+PREFIX ?= /usr/local
 
 run:
 	@scripts/run.sh
@@ -20,6 +22,13 @@ format:
 
 fuzz:
 	@scripts/fuzz.sh
+
+# The server, the reference plugins, include/alliance/plugin.h and alliance-plugin.pc.
+install:
+	@scripts/deps.sh
+	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALLIANCE_TESTS=OFF >/dev/null
+	cmake --build build/release -j$$(nproc) >/dev/null
+	cmake --install build/release --prefix $(PREFIX)
 
 clean:
 	rm -rf build

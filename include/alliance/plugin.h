@@ -41,10 +41,10 @@ extern "C" {
 #define ALLIANCE_PLUGIN_EXPORT __attribute__((visibility("default")))
 
 /* Limits the host guarantees and enforces. */
-#define ALLIANCE_CODE_MAX 64      /* error code, snake_case, with the NUL */
-#define ALLIANCE_MESSAGE_MAX 256  /* error message, with the NUL */
-#define ALLIANCE_CATEGORY_MAX 64  /* points line category, with the NUL */
-#define ALLIANCE_NAME_MAX 32      /* plugin name [a-z0-9_]{1,31} */
+#define ALLIANCE_CODE_MAX 64     /* error code, snake_case, with the NUL */
+#define ALLIANCE_MESSAGE_MAX 256 /* error message, with the NUL */
+#define ALLIANCE_CATEGORY_MAX 64 /* points line category, with the NUL */
+#define ALLIANCE_NAME_MAX 32     /* plugin name [a-z0-9_]{1,31} */
 
 /* Return values of callbacks. */
 #define ALLIANCE_OK 0
@@ -142,9 +142,8 @@ typedef struct alliance_plugin {
      * from a transaction that earned points on base_minor. NULL means the
      * host's rule: points x refund / base, rounded half up.
      */
-    int (*reverse)(const alliance_host *host, const void *state, int64_t points,
-                   int64_t base_minor, int64_t refund_minor, int64_t *points_back,
-                   alliance_error *err);
+    int (*reverse)(const alliance_host *host, const void *state, int64_t points, int64_t base_minor,
+                   int64_t refund_minor, int64_t *points_back, alliance_error *err);
 
     /* A static JSON document: {"summary", "config": {...}, "data": {...}}. */
     const char *(*describe)(void);

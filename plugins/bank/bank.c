@@ -36,8 +36,7 @@ static int valid_mcc(const char *s)
     return 1;
 }
 
-static int load(const alliance_host *h, const alliance_json *cfg, void **state,
-                alliance_error *err)
+static int load(const alliance_host *h, const alliance_json *cfg, void **state, alliance_error *err)
 {
     static const char *const keys[] = {"currency", "spend_minor_per_point", "mcc_multipliers",
                                        "excluded_mcc", NULL};
@@ -91,14 +90,13 @@ static int translate(const alliance_host *h, const void *state, const alliance_j
                      alliance_translation *out, alliance_error *err)
 {
     const bank_state *s = state;
-    const char *type, *mcc;
     int64_t amount;
-    if (pu_string(h, data, "type", "type", 32, &type, err))
+    if (pu_type(h, data, "purchase", err) ||
+        pu_int(h, data, "amount_minor", "amount_minor", 1, &amount, err) ||
+        pu_same_currency(h, data, s->currency, err))
         return ALLIANCE_REFUSED;
-    if (strcmp(type, "purchase") != 0)
-        return pu_fail(err, "invalid_type", "type must be \"purchase\"");
-    if (pu_int(h, data, "amount_minor", "amount_minor", 1, &amount, err) ||
-        pu_same_currency(h, data, s->currency, err) || pu_string(h, data, "mcc", "mcc", 4, &mcc, err))
+    const char *mcc = pu_string(h, data, "mcc", "mcc", 4, err);
+    if (mcc == NULL)
         return ALLIANCE_REFUSED;
     if (!valid_mcc(mcc))
         return pu_fail(err, "invalid_mcc", "mcc must be 4 digits");

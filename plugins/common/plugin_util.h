@@ -15,9 +15,8 @@
 
 #include "alliance/plugin.h"
 
-__attribute__((format(printf, 3, 4))) static inline int pu_fail(alliance_error *err,
-                                                                 const char *code,
-                                                                 const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static inline int
+pu_fail(alliance_error *err, const char *code, const char *fmt, ...)
 {
     va_list ap;
     snprintf(err->code, sizeof(err->code), "%s", code);
@@ -41,6 +40,7 @@ static inline int pu_int(const alliance_host *h, const alliance_json *obj, const
                          const char *where, int64_t min, int64_t *out, alliance_error *err)
 {
     const alliance_json *v = h->json_get(obj, field);
+    *out = 0;
     if (v == NULL)
         return pu_field_fail(err, "missing_", field, "", where, "is required");
     if (h->json_int(v, out) != 0)
@@ -53,20 +53,38 @@ static inline int pu_int(const alliance_host *h, const alliance_json *obj, const
     return ALLIANCE_OK;
 }
 
-/* A non-empty string field of at most max_len bytes. */
-static inline int pu_string(const alliance_host *h, const alliance_json *obj, const char *field,
-                            const char *where, size_t max_len, const char **out,
-                            alliance_error *err)
+/* A non-empty string field of at most max_len bytes, or NULL (err filled in). */
+static inline const char *pu_string(const alliance_host *h, const alliance_json *obj,
+                                    const char *field, const char *where, size_t max_len,
+                                    alliance_error *err)
 {
     const alliance_json *v = h->json_get(obj, field);
     size_t len = 0;
-    if (v == NULL)
-        return pu_field_fail(err, "missing_", field, "", where, "is required");
-    *out = h->json_string(v, &len);
-    if (*out == NULL)
-        return pu_field_fail(err, "invalid_", field, "", where, "must be a string");
-    if (len == 0 || len > max_len)
-        return pu_field_fail(err, "invalid_", field, "", where, "has a bad length");
+    if (v == NULL) {
+        pu_field_fail(err, "missing_", field, "", where, "is required");
+        return NULL;
+    }
+    const char *s = h->json_string(v, &len);
+    if (s == NULL) {
+        pu_field_fail(err, "invalid_", field, "", where, "must be a string");
+        return NULL;
+    }
+    if (len == 0 || len > max_len) {
+        pu_field_fail(err, "invalid_", field, "", where, "has a bad length");
+        return NULL;
+    }
+    return s;
+}
+
+/* The transaction's "type" must be expected. */
+static inline int pu_type(const alliance_host *h, const alliance_json *data, const char *expected,
+                          alliance_error *err)
+{
+    const char *type = pu_string(h, data, "type", "type", 32, err);
+    if (type == NULL)
+        return ALLIANCE_REFUSED;
+    if (strcmp(type, expected) != 0)
+        return pu_fail(err, "invalid_type", "type must be \"%s\"", expected);
     return ALLIANCE_OK;
 }
 
@@ -74,8 +92,8 @@ static inline int pu_string(const alliance_host *h, const alliance_json *obj, co
 static inline int pu_currency(const alliance_host *h, const alliance_json *obj, char out[4],
                               alliance_error *err)
 {
-    const char *s;
-    if (pu_string(h, obj, "currency", "currency", 3, &s, err) != ALLIANCE_OK)
+    const char *s = pu_string(h, obj, "currency", "currency", 3, err);
+    if (s == NULL)
         return ALLIANCE_REFUSED;
     if (strlen(s) != 3 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' || s[2] < 'A' ||
         s[2] > 'Z')

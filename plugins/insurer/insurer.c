@@ -34,8 +34,7 @@ typedef struct {
     product_rule products[MAX_PRODUCTS];
 } insurer_state;
 
-static int load(const alliance_host *h, const alliance_json *cfg, void **state,
-                alliance_error *err)
+static int load(const alliance_host *h, const alliance_json *cfg, void **state, alliance_error *err)
 {
     static const char *const keys[] = {"currency",
                                        "premium_minor_per_point",
@@ -50,8 +49,8 @@ static int load(const alliance_host *h, const alliance_json *cfg, void **state,
     if (pu_only(h, cfg, keys, err) || pu_currency(h, cfg, s->currency, err) ||
         pu_int(h, cfg, "premium_minor_per_point", "premium_minor_per_point", 1,
                &s->premium_minor_per_point, err) ||
-        pu_int(h, cfg, "renewal_bonus_points", "renewal_bonus_points", 0,
-               &s->renewal_bonus_points, err) ||
+        pu_int(h, cfg, "renewal_bonus_points", "renewal_bonus_points", 0, &s->renewal_bonus_points,
+               err) ||
         pu_int(h, cfg, "claim_free_bonus_pct_per_year", "claim_free_bonus_pct_per_year", 0,
                &s->claim_free_pct_per_year, err) ||
         pu_int(h, cfg, "claim_free_bonus_pct_max", "claim_free_bonus_pct_max", 0,
@@ -91,17 +90,14 @@ static int translate(const alliance_host *h, const void *state, const alliance_j
                      alliance_translation *out, alliance_error *err)
 {
     const insurer_state *s = state;
-    const char *type, *product;
     int64_t amount, years;
     int renewal;
-    if (pu_string(h, data, "type", "type", 32, &type, err))
+    if (pu_type(h, data, "premium", err) ||
+        pu_int(h, data, "amount_minor", "amount_minor", 1, &amount, err) ||
+        pu_same_currency(h, data, s->currency, err))
         return ALLIANCE_REFUSED;
-    if (strcmp(type, "premium") != 0)
-        return pu_fail(err, "invalid_type", "type must be \"premium\"");
-    if (pu_int(h, data, "amount_minor", "amount_minor", 1, &amount, err) ||
-        pu_same_currency(h, data, s->currency, err) ||
-        pu_string(h, data, "product", "product", PRODUCT_MAX, &product, err) ||
-        pu_int(h, data, "claim_free_years", "claim_free_years", 0, &years, err))
+    const char *product = pu_string(h, data, "product", "product", PRODUCT_MAX, err);
+    if (product == NULL || pu_int(h, data, "claim_free_years", "claim_free_years", 0, &years, err))
         return ALLIANCE_REFUSED;
     const alliance_json *r = h->json_get(data, "renewal");
     if (r == NULL)

@@ -31,8 +31,7 @@ typedef struct {
     char excluded[MAX_RULES][CATEGORY_MAX + 1];
 } retailer_state;
 
-static int load(const alliance_host *h, const alliance_json *cfg, void **state,
-                alliance_error *err)
+static int load(const alliance_host *h, const alliance_json *cfg, void **state, alliance_error *err)
 {
     static const char *const keys[] = {"currency", "minor_per_point", "category_multipliers",
                                        "excluded_categories", NULL};
@@ -102,12 +101,7 @@ static int translate(const alliance_host *h, const void *state, const alliance_j
                      alliance_translation *out, alliance_error *err)
 {
     const retailer_state *s = state;
-    const char *type;
-    if (pu_string(h, data, "type", "type", 32, &type, err))
-        return ALLIANCE_REFUSED;
-    if (strcmp(type, "purchase") != 0)
-        return pu_fail(err, "invalid_type", "type must be \"purchase\"");
-    if (pu_same_currency(h, data, s->currency, err))
+    if (pu_type(h, data, "purchase", err) || pu_same_currency(h, data, s->currency, err))
         return ALLIANCE_REFUSED;
     const alliance_json *lines = h->json_get(data, "lines");
     if (lines == NULL)
@@ -122,15 +116,15 @@ static int translate(const alliance_host *h, const void *state, const alliance_j
     for (size_t i = 0; i < n; i++) {
         const alliance_json *line = h->json_at(lines, i);
         char where[64];
-        const char *sku, *cat;
         int64_t qty, unit, amount, points;
         if (h->json_type(line) != ALLIANCE_JSON_OBJECT)
             return pu_fail(err, "invalid_lines", "lines[%zu] must be an object", i);
         snprintf(where, sizeof(where), "lines[%zu].sku", i);
-        if (pu_string(h, line, "sku", where, 64, &sku, err))
+        if (pu_string(h, line, "sku", where, 64, err) == NULL)
             return ALLIANCE_REFUSED;
         snprintf(where, sizeof(where), "lines[%zu].category", i);
-        if (pu_string(h, line, "category", where, CATEGORY_MAX, &cat, err))
+        const char *cat = pu_string(h, line, "category", where, CATEGORY_MAX, err);
+        if (cat == NULL)
             return ALLIANCE_REFUSED;
         snprintf(where, sizeof(where), "lines[%zu].qty", i);
         if (pu_int(h, line, "qty", where, 1, &qty, err))
@@ -138,7 +132,8 @@ static int translate(const alliance_host *h, const void *state, const alliance_j
         snprintf(where, sizeof(where), "lines[%zu].unit_minor", i);
         if (pu_int(h, line, "unit_minor", where, 1, &unit, err))
             return ALLIANCE_REFUSED;
-        if (__builtin_mul_overflow(qty, unit, &amount) || __builtin_add_overflow(base, amount, &base))
+        if (__builtin_mul_overflow(qty, unit, &amount) ||
+            __builtin_add_overflow(base, amount, &base))
             return pu_fail(err, "unit_minor_overflow", "lines[%zu]: qty x unit_minor overflows", i);
         if (is_excluded(s, cat))
             continue;
@@ -166,7 +161,8 @@ static const char *describe(void)
            "\"config\":{\"currency\":\"ISO 4217\",\"minor_per_point\":\"int >= 1\","
            "\"category_multipliers\":{\"<category>\":\"int >= 1\"},"
            "\"excluded_categories\":[\"<category>\"]},"
-           "\"data\":{\"type\":\"purchase\",\"currency\":\"ISO 4217\",\"lines\":[{\"sku\":\"string\","
+           "\"data\":{\"type\":\"purchase\",\"currency\":\"ISO "
+           "4217\",\"lines\":[{\"sku\":\"string\","
            "\"category\":\"string\",\"qty\":\"int >= 1\",\"unit_minor\":\"int >= 1\"}]}}";
 }
 

@@ -9,8 +9,7 @@
  */
 #include "alliance/plugin.h"
 
-static int load(const alliance_host *h, const alliance_json *cfg, void **state,
-                alliance_error *err)
+static int load(const alliance_host *h, const alliance_json *cfg, void **state, alliance_error *err)
 {
     (void)h, (void)cfg, (void)err;
     *state = 0;
@@ -18,8 +17,8 @@ static int load(const alliance_host *h, const alliance_json *cfg, void **state,
 }
 
 __attribute__((unused)) static int translate(const alliance_host *h, const void *state,
-                                             const alliance_json *d,
-                     alliance_translation *out, alliance_error *err)
+                                             const alliance_json *d, alliance_translation *out,
+                                             alliance_error *err)
 {
     (void)h, (void)state, (void)d, (void)out, (void)err;
     return ALLIANCE_OK;

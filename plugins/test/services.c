@@ -12,8 +12,7 @@
 
 #include "alliance/plugin.h"
 
-static int load(const alliance_host *h, const alliance_json *cfg, void **state,
-                alliance_error *err)
+static int load(const alliance_host *h, const alliance_json *cfg, void **state, alliance_error *err)
 {
     (void)err;
     h->log(ALLIANCE_LOG_INFO, "services", "config_load called");

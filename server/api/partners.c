@@ -134,10 +134,14 @@ void al_api_partner_create(al_exchange *x)
     char *config = json_dumps(json_object_get(body, "config"), JSON_COMPACT | JSON_PRESERVE_ORDER);
     char key_id[40], secret[AL_SECRET_LEN + 1];
     al_db *db = &x->worker->db;
-    al_db_param p[] = {AL_STR(x->tenant),     AL_STR(id),
-                       AL_STR(name),          AL_STR(plugin),
-                       AL_STR(config),        AL_STR(c.currency),
-                       AL_INT(c.issue_minor_per_1000), AL_INT(c.redeem_minor_per_1000)};
+    al_db_param p[] = {AL_STR(x->tenant),
+                       AL_STR(id),
+                       AL_STR(name),
+                       AL_STR(plugin),
+                       AL_STR(config),
+                       AL_STR(c.currency),
+                       AL_INT(c.issue_minor_per_1000),
+                       AL_INT(c.redeem_minor_per_1000)};
     al_db_status st = al_db_exec(db, "START TRANSACTION", NULL, 0, NULL);
     if (st == AL_DB_OK)
         st = al_db_exec(db,
@@ -167,7 +171,7 @@ done:
 }
 
 #define PARTNER_COLUMNS                                                                            \
-    "SELECT partner_id, name, plugin, config, config_version, currency, issue_minor_per_1000, "   \
+    "SELECT partner_id, name, plugin, config, config_version, currency, issue_minor_per_1000, "    \
     "redeem_minor_per_1000, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), "                       \
     "DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%sZ') FROM partners "
 
@@ -185,9 +189,8 @@ void al_api_partner_list(al_exchange *x)
 {
     al_db_param p[] = {AL_STR(x->tenant)};
     MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(&x->worker->db,
-                                 PARTNER_COLUMNS "WHERE tenant_id = ? ORDER BY partner_id", p, 1,
-                                 &res);
+    al_db_status st = al_db_exec(
+        &x->worker->db, PARTNER_COLUMNS "WHERE tenant_id = ? ORDER BY partner_id", p, 1, &res);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         return;
@@ -209,9 +212,8 @@ static json_t *load_partner(al_exchange *x, const char *id)
     }
     al_db_param p[] = {AL_STR(x->tenant), AL_STR(id)};
     MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(&x->worker->db,
-                                 PARTNER_COLUMNS "WHERE tenant_id = ? AND partner_id = ?", p, 2,
-                                 &res);
+    al_db_status st = al_db_exec(
+        &x->worker->db, PARTNER_COLUMNS "WHERE tenant_id = ? AND partner_id = ?", p, 2, &res);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         return NULL;
@@ -313,7 +315,7 @@ void al_api_partner_rotate_key(al_exchange *x)
         al_reply_db_failure(x, st);
         return;
     }
-    al_reply_json(x, 201, json_pack("{s:s,s:s,s:s,s:i}", "id", x->params[0], "key_id", key_id,
-                                    "secret", secret, "previous_keys_valid_hours",
-                                    KEY_GRACE_HOURS));
+    al_reply_json(x, 201,
+                  json_pack("{s:s,s:s,s:s,s:i}", "id", x->params[0], "key_id", key_id, "secret",
+                            secret, "previous_keys_valid_hours", KEY_GRACE_HOURS));
 }

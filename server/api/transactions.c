@@ -76,8 +76,9 @@ void al_api_transaction_simulate(al_exchange *x)
     if (st == AL_TR_OK) {
         const al_plugin *p = al_plugins_find(set, plugin);
         reply = al_translation_json(&t);
-        json_object_set_new(reply, "plugin", json_pack("{s:s,s:s}", "name", p->abi->name,
-                                                       "version", p->abi->version));
+        json_object_set_new(
+            reply, "plugin",
+            json_pack("{s:s,s:s}", "name", p->abi->name, "version", p->abi->version));
     }
     al_plugins_release(set);
     if (st == AL_TR_OK)

@@ -79,9 +79,10 @@ static int partner_signature(al_exchange *x, const char *key_id)
     long long when = strtoll(ts, &end, 10);
     long long skew = (long long)time(NULL) - when;
     if (end == ts || *end != '\0' || skew > MAX_CLOCK_SKEW_S || skew < -MAX_CLOCK_SKEW_S) {
-        al_reply_error(x, 401, "stale_timestamp",
-                       "X-Alliance-Timestamp must be Unix seconds within %d s of the server's clock",
-                       MAX_CLOCK_SKEW_S);
+        al_reply_error(
+            x, 401, "stale_timestamp",
+            "X-Alliance-Timestamp must be Unix seconds within %d s of the server's clock",
+            MAX_CLOCK_SKEW_S);
         return -1;
     }
     if (!al_id_valid(key_id)) {
@@ -109,9 +110,8 @@ static int partner_signature(al_exchange *x, const char *key_id)
     snprintf(tenant, sizeof(tenant), "%s", row[0]);
     snprintf(partner, sizeof(partner), "%s", row[1]);
     snprintf(aad, sizeof(aad), "%s/%s", tenant, key_id);
-    int opened = x->worker->has_master_key
-                     ? al_secret_open(x->worker->master_key, aad, row[2], secret)
-                     : -1;
+    int opened =
+        x->worker->has_master_key ? al_secret_open(x->worker->master_key, aad, row[2], secret) : -1;
     mysql_free_result(res);
     if (opened != 0) {
         al_reply_error(x, 500, "internal_error", "the partner's secret cannot be read");
@@ -123,8 +123,8 @@ static int partner_signature(al_exchange *x, const char *key_id)
     char body_hash[65], expected[65];
     al_sha256_hex(len ? evbuffer_pullup(in, -1) : (const unsigned char *)"", len, body_hash);
     char *msg = NULL;
-    int n = asprintf(&msg, "%s\n%s\n%s\n%s", x->method, evhttp_request_get_uri(x->req), ts,
-                     body_hash);
+    int n =
+        asprintf(&msg, "%s\n%s\n%s\n%s", x->method, evhttp_request_get_uri(x->req), ts, body_hash);
     if (n < 0) {
         al_reply_error(x, 500, "internal_error", "out of memory");
         return -1;

@@ -32,7 +32,7 @@ typedef struct al_worker {
     int inflight; /* requests accepted and not yet answered */
     int stopping;
     int64_t stop_deadline_ms;
-    uint64_t next_request; /* for generated request ids */
+    uint64_t next_request;  /* for generated request ids */
     al_plugin_set *plugins; /* this worker's reference on the plugin set in use */
     uint8_t master_key[AL_MASTER_KEY_BYTES];
     bool has_master_key;

@@ -99,8 +99,7 @@ static const alliance_json *host_json_at(const alliance_json *arr, size_t i)
     return al_json_in(json_array_get(J(arr), i));
 }
 
-static const char *host_json_member(const alliance_json *obj, size_t i,
-                                    const alliance_json **value)
+static const char *host_json_member(const alliance_json *obj, size_t i, const alliance_json **value)
 {
     *value = NULL;
     if (obj == NULL || !json_is_object(J(obj)))
@@ -139,9 +138,8 @@ bool al_plugin_code_valid(const char *code)
 {
     size_t n = 0;
     for (; code[n] != '\0'; n++)
-        if (n >= ALLIANCE_CODE_MAX - 1 ||
-            !((code[n] >= 'a' && code[n] <= 'z') || (code[n] >= '0' && code[n] <= '9') ||
-              code[n] == '_'))
+        if (n >= ALLIANCE_CODE_MAX - 1 || !((code[n] >= 'a' && code[n] <= 'z') ||
+                                            (code[n] >= '0' && code[n] <= '9') || code[n] == '_'))
             return false;
     return n > 0;
 }

@@ -43,9 +43,8 @@ static bool name_valid(const char *name)
 {
     size_t n = 0;
     for (; name[n] != '\0'; n++)
-        if (n >= ALLIANCE_NAME_MAX - 1 ||
-            !((name[n] >= 'a' && name[n] <= 'z') || (name[n] >= '0' && name[n] <= '9') ||
-              name[n] == '_'))
+        if (n >= ALLIANCE_NAME_MAX - 1 || !((name[n] >= 'a' && name[n] <= 'z') ||
+                                            (name[n] >= '0' && name[n] <= '9') || name[n] == '_'))
             return false;
     return n > 0;
 }
@@ -124,9 +123,9 @@ static int load_one(const char *file, al_plugin *p, const al_plugin_set *set, js
         refuse(refused, file, "its name must match [a-z0-9_]{1,31}");
         goto fail;
     }
-    const char *missing = abi->config_load == NULL ? "config_load"
-                          : abi->translate == NULL ? "translate"
-                          : abi->describe == NULL  ? "describe"
+    const char *missing = abi->config_load == NULL   ? "config_load"
+                          : abi->translate == NULL   ? "translate"
+                          : abi->describe == NULL    ? "describe"
                           : abi->config_free == NULL ? "config_free"
                           : abi->version == NULL     ? "version"
                                                      : NULL;
@@ -176,22 +175,22 @@ static al_plugin_set *load_dir(uint64_t generation)
     }
     DIR *d = opendir(plugin_dir);
     if (d == NULL) {
-        al_log(AL_LOG_WARN, "plugin folder %s: %s; no plugins loaded", plugin_dir,
-               strerror(errno));
+        al_log(AL_LOG_WARN, "plugin folder %s: %s; no plugins loaded", plugin_dir, strerror(errno));
         return set;
     }
-    char *files[MAX_PLUGINS];
+    char *files[MAX_PLUGINS] = {0};
     size_t nfiles = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL && nfiles < MAX_PLUGINS) {
         size_t len = strlen(e->d_name);
-        if (len > 3 && strcmp(e->d_name + len - 3, ".so") == 0 && e->d_name[0] != '.')
-            files[nfiles++] = strdup(e->d_name);
+        if (len > 3 && strcmp(e->d_name + len - 3, ".so") == 0 && e->d_name[0] != '.' &&
+            (files[nfiles] = strdup(e->d_name)) != NULL)
+            nfiles++;
     }
     closedir(d);
     qsort(files, nfiles, sizeof(files[0]), by_name); /* a fixed order: first name wins */
     for (size_t i = 0; i < nfiles; i++) {
-        if (files[i] != NULL && load_one(files[i], &set->plugins[set->n], set, set->refused) == 0)
+        if (load_one(files[i], &set->plugins[set->n], set, set->refused) == 0)
             set->n++;
         free(files[i]);
     }
@@ -222,9 +221,12 @@ static void log_loaded(const al_plugin_set *set)
 {
     char names[512] = "";
     size_t len = 0;
-    for (size_t i = 0; i < set->n && len < sizeof(names); i++)
-        len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s %s", i ? ", " : "",
-                                set->plugins[i].abi->name, set->plugins[i].abi->version);
+    for (size_t i = 0; i < set->n && len < sizeof(names); i++) {
+        const alliance_plugin *abi = set->plugins[i].abi; /* plugins[0..n) are loaded */
+        if (abi != NULL)
+            len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s %s", i ? ", " : "",
+                                    abi->name, abi->version);
+    }
     al_log(AL_LOG_INFO, "plugin generation %llu from %s: %zu loaded (%s), %zu refused",
            (unsigned long long)set->generation, plugin_dir, set->n, set->n ? names : "none",
            json_array_size(set->refused));
@@ -290,7 +292,7 @@ al_plugin_set *al_plugins_acquire(al_plugin_set **cache)
 const al_plugin *al_plugins_find(const al_plugin_set *set, const char *name)
 {
     for (size_t i = 0; set != NULL && i < set->n; i++)
-        if (strcmp(set->plugins[i].abi->name, name) == 0)
+        if (set->plugins[i].abi != NULL && strcmp(set->plugins[i].abi->name, name) == 0)
             return &set->plugins[i];
     return NULL;
 }
@@ -300,6 +302,8 @@ json_t *al_plugins_report(const al_plugin_set *set)
     json_t *list = json_array();
     for (size_t i = 0; i < set->n; i++) {
         const al_plugin *p = &set->plugins[i];
+        if (p->abi == NULL) /* never: plugins[0..n) are loaded */
+            continue;
         char abi[32];
         snprintf(abi, sizeof(abi), "%u.%u", p->abi->abi_major, p->abi->abi_minor);
         json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:O}", "name", p->abi->name,

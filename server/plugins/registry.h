@@ -21,10 +21,10 @@
 #include "alliance/plugin.h"
 
 typedef struct al_plugin {
-    char file[256];               /* its file name in the plugin folder */
-    void *dl;                     /* dlopen handle */
-    const alliance_plugin *abi;   /* the plugin's descriptor */
-    json_t *description;          /* describe(), parsed */
+    char file[256];             /* its file name in the plugin folder */
+    void *dl;                   /* dlopen handle */
+    const alliance_plugin *abi; /* the plugin's descriptor */
+    json_t *description;        /* describe(), parsed */
 } al_plugin;
 
 typedef struct al_plugin_set {

@@ -19,6 +19,8 @@
 
 #include <criterion/criterion.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 extern char **environ;
 
@@ -38,6 +40,8 @@ static const char *test_db(void)
 static pid_t spawn(const char *const *env, const char *const *args, const char *port_file,
                    const char *log_path)
 {
+    const char *db =
+        test_db(); /* checked here: a failed assert in the child would confuse Criterion */
     pid_t pid = fork();
     if (pid != 0)
         return pid;
@@ -47,11 +51,13 @@ static pid_t spawn(const char *const *env, const char *const *args, const char *
         dup2(fd, STDOUT_FILENO);
         close(fd);
     }
-    setenv("ALLIANCE_DB", test_db(), 1);
+    setenv("ALLIANCE_DB", db, 1);
     setenv("ALLIANCE_OPERATOR_TOKEN", OPERATOR_TOKEN, 1);
     setenv("ALLIANCE_LISTEN", "127.0.0.1:0", 1);
     setenv("ALLIANCE_THREADS", "2", 1);
     setenv("ALLIANCE_SCHEMA_DIR", ALLIANCE_SOURCE_DIR "/schema", 1);
+    setenv("ALLIANCE_MASTER_KEY", MASTER_KEY, 1);
+    setenv("ALLIANCE_PLUGIN_DIR", ALLIANCE_PLUGIN_BUILD_DIR, 1);
     for (; env != NULL && *env != NULL; env++)
         putenv((char *)*env); /* glibc: "NAME" without "=" unsets it */
     const char *argv[32] = {ALLIANCE_BIN};
@@ -165,7 +171,16 @@ static int tcp_connect(int port)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    int rc = fd < 0 ? -1 : connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+    if (rc != 0 && errno == EINTR) { /* the test process gets SIGCHLD from its own children */
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        int err = 0;
+        socklen_t len = sizeof(err);
+        while (poll(&pfd, 1, 15000) < 0 && errno == EINTR)
+            ;
+        rc = getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0 ? 0 : -1;
+    }
+    if (rc != 0) {
         if (fd >= 0)
             close(fd);
         return -1;
@@ -239,7 +254,10 @@ static ssize_t conn_recv(conn *c, char *buf, size_t size)
         int n = SSL_read(c->ssl, buf, (int)size);
         return n > 0 ? n : 0;
     }
-    return recv(c->fd, buf, size, 0);
+    ssize_t n;
+    while ((n = recv(c->fd, buf, size, 0)) < 0 && errno == EINTR)
+        ;
+    return n;
 }
 
 int conn_read_response(conn *c, response *r)
@@ -380,6 +398,67 @@ void make_tenant(const test_server *s, const char *id, char *key, size_t key_siz
     const char *k = json_string_value(json_object_get(r.json, "admin_key"));
     cr_assert(k != NULL);
     snprintf(key, key_size, "%s", k);
+    response_free(&r);
+}
+
+static void hex(const unsigned char *in, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", in[i]);
+    out[2 * n] = '\0';
+}
+
+void partner_sign(const partner_key *k, const char *method, const char *path, const char *body,
+                  long ts, char sig[65])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    char body_hash[65], msg[4096];
+    EVP_Digest(body, strlen(body), md, &mdlen, EVP_sha256(), NULL);
+    hex(md, 32, body_hash);
+    snprintf(msg, sizeof(msg), "%s\n%s\n%ld\n%s", method, path, ts, body_hash);
+    HMAC(EVP_sha256(), k->secret, (int)strlen(k->secret), (const unsigned char *)msg, strlen(msg),
+         md, &mdlen);
+    hex(md, 32, sig);
+}
+
+response partner_call(const test_server *s, const partner_key *k, const char *method,
+                      const char *path, const char *body, long ts, const char *bad_signature)
+{
+    if (ts == 0)
+        ts = (long)time(NULL);
+    if (body == NULL)
+        body = "";
+    char sig[65], headers[1024];
+    partner_sign(k, method, path, body, ts, sig);
+    snprintf(headers, sizeof(headers),
+             "Connection: close\r\nX-Alliance-Key: %s\r\nX-Alliance-Timestamp: %ld\r\n"
+             "X-Alliance-Signature: %s\r\n",
+             k->key_id, ts, bad_signature ? bad_signature : sig);
+    response r = {0};
+    conn c;
+    if (conn_open(&c, s) != 0)
+        return r;
+    conn_request(&c, method, path, headers, body, strlen(body), &r);
+    conn_close(&c);
+    return r;
+}
+
+void make_partner(const test_server *s, const char *admin_key, const char *id, const char *plugin,
+                  const char *config_json, partner_key *k)
+{
+    char body[4096];
+    snprintf(body, sizeof(body),
+             "{\"id\":\"%s\",\"name\":\"Partner %s\",\"plugin\":\"%s\",\"config\":%s,"
+             "\"contract\":{\"currency\":\"CNY\",\"issue_minor_per_1000\":800,"
+             "\"redeem_minor_per_1000\":600}}",
+             id, id, plugin, config_json);
+    response r = http(s, "POST", "/v1/partners", admin_key, body);
+    cr_assert_eq(r.status, 201, "create partner: %d %s", r.status, r.body ? r.body : "");
+    snprintf(k->key_id, sizeof(k->key_id), "%s",
+             json_string_value(json_object_get(r.json, "key_id")));
+    snprintf(k->secret, sizeof(k->secret), "%s",
+             json_string_value(json_object_get(r.json, "secret")));
     response_free(&r);
 }
 

@@ -14,6 +14,7 @@
 #include <openssl/ssl.h>
 
 #define OPERATOR_TOKEN "test-operator-token"
+#define MASTER_KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 typedef struct {
     pid_t pid;
@@ -87,6 +88,27 @@ void unique_id(char *out, size_t size, const char *prefix);
 
 /* Creates a tenant with the operator token; returns its admin key in key. */
 void make_tenant(const test_server *s, const char *id, char *key, size_t key_size);
+
+/* A partner's signing key. */
+typedef struct {
+    char key_id[64];
+    char secret[80];
+} partner_key;
+
+/*
+ * A signed partner request. ts 0 means now; a non-NULL bad_signature is sent
+ * instead of the real one.
+ */
+response partner_call(const test_server *s, const partner_key *k, const char *method,
+                      const char *path, const char *body, long ts, const char *bad_signature);
+
+/* The signature of a request as DESIGN.md says (ts in Unix seconds). */
+void partner_sign(const partner_key *k, const char *method, const char *path, const char *body,
+                  long ts, char sig[65]);
+
+/* Creates a partner with the admin key; returns its signing key. */
+void make_partner(const test_server *s, const char *admin_key, const char *id, const char *plugin,
+                  const char *config_json, partner_key *k);
 
 /* Runs SQL on the test database through the mariadb client; first cell of output. */
 int db_scalar(const char *sql, char *out, size_t size);

@@ -23,9 +23,11 @@ static void setup(void)
     cr_assert(mkdtemp(dir) != NULL);
     char cmd[4096];
     snprintf(cmd, sizeof(cmd),
-             "cp %s/*.so %s/ && cp %s/bank.so %s/ && echo 'not elf' > %s/junk.so && "
+             "cp %s/broken_*.so %s/services.so %s/ && cp %s/bank.so %s/ && echo 'not elf' > "
+             "%s/junk.so && "
              "echo 'ignored' > %s/readme.txt",
-             ALLIANCE_TEST_PLUGIN_BUILD_DIR, dir, ALLIANCE_PLUGIN_BUILD_DIR, dir, dir, dir);
+             ALLIANCE_TEST_PLUGIN_BUILD_DIR, ALLIANCE_TEST_PLUGIN_BUILD_DIR, dir,
+             ALLIANCE_PLUGIN_BUILD_DIR, dir, dir, dir);
     cr_assert_eq(system(cmd), 0);
 }
 
@@ -42,9 +44,9 @@ static const char *reason_for(const json_t *refused, const char *file)
 {
     size_t i;
     json_t *r;
-    json_array_foreach(refused, i, r) if (strcmp(json_string_value(json_object_get(r, "file")),
-                                                 file) == 0) return json_string_value(
-        json_object_get(r, "reason"));
+    json_array_foreach (refused, i, r)
+        if (strcmp(json_string_value(json_object_get(r, "file")), file) == 0)
+            return json_string_value(json_object_get(r, "reason"));
     return NULL;
 }
 
@@ -119,8 +121,8 @@ Test(loader, reload_publishes_a_new_generation_and_keeps_the_old_for_its_users)
     cr_expect_eq(fresh->generation, 2);
     cr_expect(al_plugins_find(fresh, "services") == NULL, "removed from the new generation");
     /* The request that started on generation 1 still has its plugin. */
-    json_t *data = json_loads("{\"n\":1,\"flag\":false,\"s\":\"\",\"arr\":[0],\"obj\":{\"k\":0}}",
-                              0, NULL);
+    json_t *data =
+        json_loads("{\"n\":1,\"flag\":false,\"s\":\"\",\"arr\":[0],\"obj\":{\"k\":0}}", 0, NULL);
     al_translation t;
     alliance_error err;
     cr_expect_eq(al_translate(old, "services", "{}", data, &t, &err), AL_TR_OK, "%s", err.message);

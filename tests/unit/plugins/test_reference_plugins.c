@@ -75,7 +75,8 @@ static void run_cases(const char *plugin)
     cr_assert_gt(json_array_size(cases), 10);
     size_t i;
     json_t *c;
-    json_array_foreach(cases, i, c) check_case(set, plugin, json_object_get(doc, "config"), c);
+    json_array_foreach (cases, i, c)
+        check_case(set, plugin, json_object_get(doc, "config"), c);
     al_plugins_release(set);
     al_plugins_release(cache);
     al_plugins_shutdown();
