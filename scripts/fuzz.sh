@@ -20,11 +20,27 @@ build() {
 build fuzz_config server/core/config.c server/core/ids.c server/core/log.c
 build fuzz_text server/db/db_url.c server/core/ids.c server/core/log.c server/http/router.c
 
-for d in fuzz_config fuzz_text; do
+# One driver per reference plugin: its translate (and config_load) on any input.
+for p in bank insurer retailer; do
+  build_as="fuzz_$p"
+  # shellcheck disable=SC2086
+  clang "${flags[@]}" -DFUZZ_PLUGIN_$(echo $p | tr a-z A-Z) tests/fuzz/fuzz_plugin.c \
+    "plugins/$p/$p.c" server/plugins/host.c server/core/log.c $libs -o "$out/$build_as"
+done
+
+for d in fuzz_config fuzz_text fuzz_bank fuzz_insurer fuzz_retailer; do
   corpus="var/fuzz/$d"
   mkdir -p "$corpus"
   [ -d "tests/fuzz/corpus/$d" ] && cp -n tests/fuzz/corpus/$d/* "$corpus/" 2>/dev/null || true
+  dict=()
+  case $d in fuzz_bank|fuzz_insurer|fuzz_retailer) dict=(-dict=tests/fuzz/plugins.dict) ;; esac
   echo "== $d: $runs runs"
-  "$out/$d" -runs="$runs" -max_len=4096 -artifact_prefix="$corpus/" "$corpus" 2>&1 | tail -3
+  if ! "$out/$d" -runs="$runs" -max_len=4096 "${dict[@]}" -artifact_prefix="$corpus/" \
+       "$corpus" >"$corpus.log" 2>&1; then
+    tail -40 "$corpus.log"
+    echo "$d found a problem; the reproducer is in $corpus/" >&2
+    exit 1
+  fi
+  grep '^Done' "$corpus.log"
 done
 echo "fuzz: no crash"
