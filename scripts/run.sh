@@ -16,6 +16,12 @@ if [ -z "${ALLIANCE_OPERATOR_TOKEN:-}" ]; then
   ALLIANCE_OPERATOR_TOKEN=$(cat var/operator-token)
 fi
 export ALLIANCE_OPERATOR_TOKEN
+# The key partner secrets are sealed under; kept so that they stay readable.
+if [ -z "${ALLIANCE_MASTER_KEY:-}" ]; then
+  [ -s var/master-key ] || (umask 077 && openssl rand -hex 32 >var/master-key)
+  ALLIANCE_MASTER_KEY=$(cat var/master-key)
+fi
+export ALLIANCE_MASTER_KEY
 export ALLIANCE_DB=${ALLIANCE_DB:-$(scripts/db.sh url var/db alliance)}
 export ALLIANCE_LISTEN=${ALLIANCE_LISTEN:-127.0.0.1:8080}
 export ALLIANCE_SCHEMA_DIR=${ALLIANCE_SCHEMA_DIR:-$root/schema}
@@ -51,18 +57,37 @@ if [ ! -s var/demo-admin-key ]; then
 fi
 admin=$(cat var/demo-admin-key 2>/dev/null || echo '<see var/demo-admin-key>')
 
+# A demo partner: a bank, with the bank plugin. Its key and secret are shown
+# once by the server, so they are kept in var/ too.
+if [ ! -s var/demo-partner ] && [ -s var/demo-admin-key ]; then
+  reply=$(curl -s -X POST "$base/v1/partners" -H "Authorization: Bearer $admin" -d '{
+    "id":"demo-bank","name":"Demo Bank","plugin":"bank",
+    "config":{"currency":"CNY","spend_minor_per_point":100,"mcc_multipliers":{"5411":2},"excluded_mcc":["6011"]},
+    "contract":{"currency":"CNY","issue_minor_per_1000":800,"redeem_minor_per_1000":600}}')
+  kid=$(printf '%s' "$reply" | sed -n 's/.*"key_id":"\([^"]*\)".*/\1/p')
+  sec=$(printf '%s' "$reply" | sed -n 's/.*"secret":"\([^"]*\)".*/\1/p')
+  if [ -n "$kid" ]; then echo "$kid $sec" >var/demo-partner; else echo "demo partner: $reply" >&2; fi
+fi
+read -r partner_key partner_secret <var/demo-partner 2>/dev/null || true
+
 cat <<TXT
 
 allianced is up on $base (logs: one JSON line per request, below).
-The demo alliance is "demo". Try:
+The demo alliance is "demo", with the partner "demo-bank" (bank plugin). Try:
 
   curl -s $base/healthz
   curl -s $base/readyz
   curl -s -X POST $base/v1/tenants -H 'Authorization: Bearer $ALLIANCE_OPERATOR_TOKEN' \\
        -d '{"id":"acme","name":"Acme Rewards"}'
   curl -s $base/v1/tenants/demo -H 'Authorization: Bearer $admin'
+  curl -s $base/v1/partners -H 'Authorization: Bearer $admin'
+  curl -s $base/v1/plugins -H 'Authorization: Bearer $admin'
+  scripts/partner-curl.sh $base ${partner_key:-KEY} ${partner_secret:-SECRET} POST /v1/transactions:simulate \\
+       '{"data":{"type":"purchase","amount_minor":12345,"currency":"CNY","mcc":"5411"}}'
 
 Operator token: $ALLIANCE_OPERATOR_TOKEN (var/operator-token, or set ALLIANCE_OPERATOR_TOKEN)
+Plugins: build/release/plugins; after changing one there, reload with
+  curl -s -X POST $base/v1/admin/plugins/reload -H 'Authorization: Bearer $ALLIANCE_OPERATOR_TOKEN'
 Ctrl-C stops the server and the database; the data stays in var/.
 
 TXT
