@@ -119,33 +119,9 @@ static int translate(const alliance_host *h, const void *state, const alliance_j
     return pu_line(out, points, category, 1, err);
 }
 
-static const char *describe(void)
-{
-    return "{\"summary\":\"Card spend by merchant category code\","
-           "\"config\":{\"currency\":\"ISO 4217\",\"spend_minor_per_point\":\"int >= 1\","
-           "\"mcc_multipliers\":{\"<mcc>\":\"int >= 1\"},\"excluded_mcc\":[\"<mcc>\"]},"
-           "\"data\":{\"type\":\"purchase\",\"amount_minor\":\"int >= 1\","
-           "\"currency\":\"ISO 4217\",\"mcc\":\"4 digits\"}}";
-}
-
-static void config_free(void *state)
-{
-    free(state);
-}
-
-static const alliance_plugin plugin = {
-    .abi_major = ALLIANCE_PLUGIN_ABI_MAJOR,
-    .abi_minor = ALLIANCE_PLUGIN_ABI_MINOR,
-    .name = "bank",
-    .version = "1.0.0",
-    .config_load = load,
-    .translate = translate,
-    .reverse = NULL,
-    .describe = describe,
-    .config_free = config_free,
-};
-
-ALLIANCE_PLUGIN_EXPORT const alliance_plugin *alliance_plugin_entry(void)
-{
-    return &plugin;
-}
+PU_PLUGIN("bank", "1.0.0", load, translate,
+          "{\"summary\":\"Card spend by merchant category code\","
+          "\"config\":{\"currency\":\"ISO 4217\",\"spend_minor_per_point\":\"int >= 1\","
+          "\"mcc_multipliers\":{\"<mcc>\":\"int >= 1\"},\"excluded_mcc\":[\"<mcc>\"]},"
+          "\"data\":{\"type\":\"purchase\",\"amount_minor\":\"int >= 1\","
+          "\"currency\":\"ISO 4217\",\"mcc\":\"4 digits\"}}")

@@ -156,4 +156,34 @@ static inline int pu_line(alliance_translation *t, int64_t points, const char *c
     return ALLIANCE_OK;
 }
 
+/*
+ * The end of every reference plugin: a config_free that frees the state
+ * (one malloc'd block), the descriptor, and the exported entry point.
+ * Needs <stdlib.h>; `describe_json` is a string literal.
+ */
+#define PU_PLUGIN(plugin_name, plugin_version, load_fn, translate_fn, describe_json)               \
+    static void pu_config_free(void *state)                                                        \
+    {                                                                                              \
+        free(state);                                                                               \
+    }                                                                                              \
+    static const char *pu_describe(void)                                                           \
+    {                                                                                              \
+        return describe_json;                                                                      \
+    }                                                                                              \
+    static const alliance_plugin pu_plugin = {                                                     \
+        .abi_major = ALLIANCE_PLUGIN_ABI_MAJOR,                                                    \
+        .abi_minor = ALLIANCE_PLUGIN_ABI_MINOR,                                                    \
+        .name = plugin_name,                                                                       \
+        .version = plugin_version,                                                                 \
+        .config_load = load_fn,                                                                    \
+        .translate = translate_fn,                                                                 \
+        .reverse = NULL,                                                                           \
+        .describe = pu_describe,                                                                   \
+        .config_free = pu_config_free,                                                             \
+    };                                                                                             \
+    ALLIANCE_PLUGIN_EXPORT const alliance_plugin *alliance_plugin_entry(void)                      \
+    {                                                                                              \
+        return &pu_plugin;                                                                         \
+    }
+
 #endif

@@ -129,35 +129,11 @@ static int translate(const alliance_host *h, const void *state, const alliance_j
     return ALLIANCE_OK;
 }
 
-static const char *describe(void)
-{
-    return "{\"summary\":\"Insurance premiums, claim-free years and renewals\","
-           "\"config\":{\"currency\":\"ISO 4217\",\"premium_minor_per_point\":\"int >= 1\","
-           "\"product_multiplier_pct\":{\"<product>\":\"int, default 100\"},"
-           "\"renewal_bonus_points\":\"int >= 0\",\"claim_free_bonus_pct_per_year\":\"int >= 0\","
-           "\"claim_free_bonus_pct_max\":\"int >= 0\"},"
-           "\"data\":{\"type\":\"premium\",\"amount_minor\":\"int >= 1\",\"currency\":\"ISO 4217\","
-           "\"product\":\"string\",\"renewal\":\"bool\",\"claim_free_years\":\"int >= 0\"}}";
-}
-
-static void config_free(void *state)
-{
-    free(state);
-}
-
-static const alliance_plugin plugin = {
-    .abi_major = ALLIANCE_PLUGIN_ABI_MAJOR,
-    .abi_minor = ALLIANCE_PLUGIN_ABI_MINOR,
-    .name = "insurer",
-    .version = "1.0.0",
-    .config_load = load,
-    .translate = translate,
-    .reverse = NULL,
-    .describe = describe,
-    .config_free = config_free,
-};
-
-ALLIANCE_PLUGIN_EXPORT const alliance_plugin *alliance_plugin_entry(void)
-{
-    return &plugin;
-}
+PU_PLUGIN("insurer", "1.0.0", load, translate,
+          "{\"summary\":\"Insurance premiums, claim-free years and renewals\","
+          "\"config\":{\"currency\":\"ISO 4217\",\"premium_minor_per_point\":\"int >= 1\","
+          "\"product_multiplier_pct\":{\"<product>\":\"int, default 100\"},"
+          "\"renewal_bonus_points\":\"int >= 0\",\"claim_free_bonus_pct_per_year\":\"int >= 0\","
+          "\"claim_free_bonus_pct_max\":\"int >= 0\"},"
+          "\"data\":{\"type\":\"premium\",\"amount_minor\":\"int >= 1\",\"currency\":\"ISO 4217\","
+          "\"product\":\"string\",\"renewal\":\"bool\",\"claim_free_years\":\"int >= 0\"}}")

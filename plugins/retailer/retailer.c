@@ -155,35 +155,11 @@ static int translate(const alliance_host *h, const void *state, const alliance_j
     return ALLIANCE_OK;
 }
 
-static const char *describe(void)
-{
-    return "{\"summary\":\"Retail baskets by product category\","
-           "\"config\":{\"currency\":\"ISO 4217\",\"minor_per_point\":\"int >= 1\","
-           "\"category_multipliers\":{\"<category>\":\"int >= 1\"},"
-           "\"excluded_categories\":[\"<category>\"]},"
-           "\"data\":{\"type\":\"purchase\",\"currency\":\"ISO "
-           "4217\",\"lines\":[{\"sku\":\"string\","
-           "\"category\":\"string\",\"qty\":\"int >= 1\",\"unit_minor\":\"int >= 1\"}]}}";
-}
-
-static void config_free(void *state)
-{
-    free(state);
-}
-
-static const alliance_plugin plugin = {
-    .abi_major = ALLIANCE_PLUGIN_ABI_MAJOR,
-    .abi_minor = ALLIANCE_PLUGIN_ABI_MINOR,
-    .name = "retailer",
-    .version = "1.0.0",
-    .config_load = load,
-    .translate = translate,
-    .reverse = NULL,
-    .describe = describe,
-    .config_free = config_free,
-};
-
-ALLIANCE_PLUGIN_EXPORT const alliance_plugin *alliance_plugin_entry(void)
-{
-    return &plugin;
-}
+PU_PLUGIN("retailer", "1.0.0", load, translate,
+          "{\"summary\":\"Retail baskets by product category\","
+          "\"config\":{\"currency\":\"ISO 4217\",\"minor_per_point\":\"int >= 1\","
+          "\"category_multipliers\":{\"<category>\":\"int >= 1\"},"
+          "\"excluded_categories\":[\"<category>\"]},"
+          "\"data\":{\"type\":\"purchase\",\"currency\":\"ISO "
+          "4217\",\"lines\":[{\"sku\":\"string\","
+          "\"category\":\"string\",\"qty\":\"int >= 1\",\"unit_minor\":\"int >= 1\"}]}}")

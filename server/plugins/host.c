@@ -134,12 +134,12 @@ const alliance_host *al_plugin_host(void)
     return &host;
 }
 
-bool al_plugin_code_valid(const char *code)
+bool al_plugin_word_valid(const char *s, size_t max_len)
 {
     size_t n = 0;
-    for (; code[n] != '\0'; n++)
-        if (n >= ALLIANCE_CODE_MAX - 1 || !((code[n] >= 'a' && code[n] <= 'z') ||
-                                            (code[n] >= '0' && code[n] <= '9') || code[n] == '_'))
+    for (; s[n] != '\0'; n++)
+        if (n >= max_len ||
+            !((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') || s[n] == '_'))
             return false;
     return n > 0;
 }
@@ -148,7 +148,7 @@ void al_plugin_error_sanitize(alliance_error *err)
 {
     err->code[ALLIANCE_CODE_MAX - 1] = '\0';
     err->message[ALLIANCE_MESSAGE_MAX - 1] = '\0';
-    if (!al_plugin_code_valid(err->code))
+    if (!al_plugin_word_valid(err->code, ALLIANCE_CODE_MAX - 1))
         snprintf(err->code, sizeof(err->code), "plugin_error");
     if (err->message[0] == '\0')
         snprintf(err->message, sizeof(err->message), "the partner's plugin refused it");

@@ -20,8 +20,8 @@ static inline const alliance_json *al_json_in(const json_t *v)
     return (const alliance_json *)v;
 }
 
-/* True when code is a usable error code: [a-z0-9_]{1,63}. */
-bool al_plugin_code_valid(const char *code);
+/* True when s is [a-z0-9_]{1,max_len}: plugin names and error codes. */
+bool al_plugin_word_valid(const char *s, size_t max_len);
 
 /*
  * Makes err safe to show: a NUL-terminated snake_case code (else

@@ -39,16 +39,6 @@ static void refuse(json_t *refused, const char *file, const char *fmt, ...)
     json_array_append_new(refused, json_pack("{s:s,s:s}", "file", file, "reason", reason));
 }
 
-static bool name_valid(const char *name)
-{
-    size_t n = 0;
-    for (; name[n] != '\0'; n++)
-        if (n >= ALLIANCE_NAME_MAX - 1 || !((name[n] >= 'a' && name[n] <= 'z') ||
-                                            (name[n] >= '0' && name[n] <= '9') || name[n] == '_'))
-            return false;
-    return n > 0;
-}
-
 /* Copies src to a fresh file in copy_dir; dlopen of the copy cannot hit a cached handle. */
 static int private_copy(const char *src, char *dst, size_t size)
 {
@@ -119,7 +109,7 @@ static int load_one(const char *file, al_plugin *p, const al_plugin_set *set, js
                abi->abi_minor, ALLIANCE_PLUGIN_ABI_MAJOR, ALLIANCE_PLUGIN_ABI_MINOR);
         goto fail;
     }
-    if (abi->name == NULL || !name_valid(abi->name)) {
+    if (abi->name == NULL || !al_plugin_word_valid(abi->name, ALLIANCE_NAME_MAX - 1)) {
         refuse(refused, file, "its name must match [a-z0-9_]{1,31}");
         goto fail;
     }

@@ -17,16 +17,16 @@
 
 #if defined(FUZZ_PLUGIN_BANK)
 #define FUZZ_PLUGIN_CONFIG                                                                         \
-    "{\"currency\":\"CNY\",\"spend_minor_per_point\":100,\"mcc_multipliers\":{\"5411\":2},"     \
+    "{\"currency\":\"CNY\",\"spend_minor_per_point\":100,\"mcc_multipliers\":{\"5411\":2},"        \
     "\"excluded_mcc\":[\"6011\"]}"
 #elif defined(FUZZ_PLUGIN_INSURER)
 #define FUZZ_PLUGIN_CONFIG                                                                         \
-    "{\"currency\":\"CNY\",\"premium_minor_per_point\":1000,\"product_multiplier_pct\":"         \
-    "{\"life\":150},\"renewal_bonus_points\":500,\"claim_free_bonus_pct_per_year\":10,"          \
+    "{\"currency\":\"CNY\",\"premium_minor_per_point\":1000,\"product_multiplier_pct\":"           \
+    "{\"life\":150},\"renewal_bonus_points\":500,\"claim_free_bonus_pct_per_year\":10,"            \
     "\"claim_free_bonus_pct_max\":50}"
 #elif defined(FUZZ_PLUGIN_RETAILER)
 #define FUZZ_PLUGIN_CONFIG                                                                         \
-    "{\"currency\":\"CNY\",\"minor_per_point\":100,\"category_multipliers\":{\"fresh\":2},"     \
+    "{\"currency\":\"CNY\",\"minor_per_point\":100,\"category_multipliers\":{\"fresh\":2},"        \
     "\"excluded_categories\":[\"tobacco\"]}"
 #else
 #error "build with -DFUZZ_PLUGIN_BANK, _INSURER or _RETAILER"
