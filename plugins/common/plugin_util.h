@@ -168,15 +168,15 @@ static inline int pu_line(alliance_translation *t, int64_t points, const char *c
     }                                                                                              \
     static const char *pu_describe(void)                                                           \
     {                                                                                              \
-        return describe_json;                                                                      \
+        return (describe_json);                                                                    \
     }                                                                                              \
     static const alliance_plugin pu_plugin = {                                                     \
         .abi_major = ALLIANCE_PLUGIN_ABI_MAJOR,                                                    \
         .abi_minor = ALLIANCE_PLUGIN_ABI_MINOR,                                                    \
-        .name = plugin_name,                                                                       \
-        .version = plugin_version,                                                                 \
-        .config_load = load_fn,                                                                    \
-        .translate = translate_fn,                                                                 \
+        .name = (plugin_name),                                                                     \
+        .version = (plugin_version),                                                               \
+        .config_load = (load_fn),                                                                  \
+        .translate = (translate_fn),                                                               \
         .reverse = NULL,                                                                           \
         .describe = pu_describe,                                                                   \
         .config_free = pu_config_free,                                                             \
