@@ -19,11 +19,13 @@ export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 rm -rf var/tmp && mkdir -p var/tmp
 
 failed=0 passed_total=0 failed_total=0
-for suite in unit_tests integration_tests restart_tests; do
+for suite in unit_tests integration_tests serial_tests; do
   echo "== $suite"
   log="var/tmp/$suite.out"
   # pipefail: the pipeline fails when the suite does.
-  build/asan/tests/$suite --jobs 2 2>&1 | tee "$log" || failed=1
+  jobs=2
+  [ "$suite" = serial_tests ] && jobs=1
+  build/asan/tests/$suite --jobs $jobs 2>&1 | tee "$log" || failed=1
   line=$(grep 'Synthesis:' "$log" | tail -1 | sed 's/\x1b\[[0-9;]*m//g')
   passing=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
   failing=$(echo "$line" | sed -n 's/.*Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\1 \2/p')

@@ -17,7 +17,18 @@ const al_route al_routes[] = {
     {"GET", "/v1/partners/{id}", ADMIN, al_api_partner_get},
     {"PATCH", "/v1/partners/{id}", ADMIN, al_api_partner_patch},
     {"POST", "/v1/partners/{id}/keys", ADMIN, al_api_partner_rotate_key},
+    {"POST", "/v1/members", ADMIN, al_api_member_create},
+    {"GET", "/v1/members/{id}", ADMIN, al_api_member_get},
+    {"GET", "/v1/members/{id}/history", ADMIN, al_api_member_history},
+    {"GET", "/v1/members/{id}/balance", PARTNER, al_api_member_balance},
+    {"GET", "/v1/ledger/trial-balance", ADMIN, al_api_trial_balance},
+    {"POST", "/v1/ledger/expire", OP, al_api_ledger_expire},
+    {"POST", "/v1/transactions", PARTNER, al_api_transaction_create},
     {"POST", "/v1/transactions:simulate", PARTNER, al_api_transaction_simulate},
+    {"POST", "/v1/transactions/{id}/reversal", PARTNER, al_api_transaction_reverse},
+    {"POST", "/v1/redemptions", PARTNER, al_api_redemption_create},
+    {"POST", "/v1/redemptions/{id}/capture", PARTNER, al_api_redemption_capture},
+    {"POST", "/v1/redemptions/{id}/void", PARTNER, al_api_redemption_void},
 };
 
 const size_t al_nroutes = sizeof(al_routes) / sizeof(al_routes[0]);

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "db/db.h"
 #include "http/router.h"
 
 extern const al_route al_routes[];
@@ -22,5 +23,23 @@ void al_api_partner_get(al_exchange *x);
 void al_api_partner_patch(al_exchange *x);
 void al_api_partner_rotate_key(al_exchange *x);
 void al_api_transaction_simulate(al_exchange *x);
+void al_api_transaction_create(al_exchange *x);
+void al_api_transaction_reverse(al_exchange *x);
+void al_api_redemption_create(al_exchange *x);
+void al_api_redemption_capture(al_exchange *x);
+void al_api_redemption_void(al_exchange *x);
+void al_api_member_create(al_exchange *x);
+void al_api_member_get(al_exchange *x);
+void al_api_member_history(al_exchange *x);
+void al_api_member_balance(al_exchange *x);
+void al_api_trial_balance(al_exchange *x);
+void al_api_ledger_expire(al_exchange *x);
+
+/*
+ * Releases lapsed holds and books what expires at as_of (a DATETIME), for one
+ * tenant or all (NULL); 0 or -1.
+ */
+int al_expire_now(al_db *db, const char *tenant, const char *as_of, int *holds, int *members,
+                  int64_t *points);
 
 #endif

@@ -1,91 +1,212 @@
 /*
- * Partner transactions. For now the dry run: POST /v1/transactions:simulate
- * turns the partner's native "data" into points with the partner's plugin and
- * config, and books nothing.
+ * Partner transactions: earning (the partner's plugin turns its native data
+ * into points, booked from the partner's issued account to the member),
+ * reversals of refunds, and the dry run that books nothing.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "api/booking.h"
 #include "api/routes.h"
 #include "db/db.h"
 #include "http/server.h"
 #include "plugins/translate.h"
 
-/* The calling partner's plugin name and config text (caller frees *config). */
-static int partner_plugin(al_exchange *x, char plugin[ALLIANCE_NAME_MAX], char **config)
+/* What the booking of one transaction needs of its partner and tenant. */
+typedef struct {
+    char plugin[ALLIANCE_NAME_MAX];
+    char *config;
+    bool auto_enrol;
+    int expiry_months;
+} partner_setup;
+
+static int load_setup(al_exchange *x, partner_setup *ps)
 {
     al_db_param p[] = {AL_STR(x->tenant), AL_STR(x->partner)};
     MYSQL_RES *res = NULL;
     al_db_status st = al_db_exec(&x->worker->db,
-                                 "SELECT plugin, config FROM partners "
-                                 "WHERE tenant_id = ? AND partner_id = ?",
+                                 "SELECT p.plugin, p.config, t.auto_enrol, t.expiry_months "
+                                 "FROM partners p JOIN tenants t ON t.tenant_id = p.tenant_id "
+                                 "WHERE p.tenant_id = ? AND p.partner_id = ?",
                                  p, 2, &res);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         return -1;
     }
     MYSQL_ROW row = mysql_fetch_row(res);
+    memset(ps, 0, sizeof(*ps));
     if (row != NULL) {
-        snprintf(plugin, ALLIANCE_NAME_MAX, "%s", row[0]);
-        *config = strdup(row[1]);
+        snprintf(ps->plugin, sizeof(ps->plugin), "%s", row[0]);
+        ps->config = strdup(row[1]);
+        ps->auto_enrol = strcmp(row[2], "0") != 0;
+        ps->expiry_months = atoi(row[3]);
     }
     mysql_free_result(res);
-    if (row == NULL || *config == NULL) {
+    if (ps->config == NULL) {
         al_reply_error(x, 500, "internal_error", "the partner of this key is missing");
         return -1;
     }
     return 0;
 }
 
-/* Replies for a failed translation. */
-static void reply_translation_failure(al_exchange *x, al_tr_status st, const char *plugin,
-                                      const alliance_error *err)
+/* Translates data with the partner's plugin; false and o refused when it cannot. */
+static bool translate(al_exchange *x, const partner_setup *ps, json_t *data, al_translation *t,
+                      al_outcome *o)
 {
+    alliance_error err;
+    al_plugin_set *set = al_plugins_acquire(&x->worker->plugins);
+    al_tr_status st = al_translate(set, ps->plugin, ps->config, data, t, &err);
+    al_plugins_release(set);
+    if (st == AL_TR_OK)
+        return true;
     if (st == AL_TR_NO_PLUGIN)
-        al_reply_error(x, 503, "plugin_unavailable", "the partner's plugin %s is not loaded",
-                       plugin);
-    else
-        al_reply_error(x, st == AL_TR_BAD_OUTPUT ? 500 : 422, err->code, "%s", err->message);
+        return al_refuse(o, 503, "plugin_unavailable", "the partner's plugin %s is not loaded",
+                         ps->plugin);
+    return al_refuse(o, st == AL_TR_BAD_OUTPUT ? 500 : 422, err.code, "%s", err.message);
+}
+
+/* Checks {"data": object} and the other allowed fields; replies 400 when not. */
+static json_t *data_of(al_exchange *x, json_t *body, const char *const *fields)
+{
+    json_t *data = json_object_get(body, "data");
+    if (al_body_only(x, body, fields) != 0)
+        return NULL;
+    if (!json_is_object(data)) {
+        al_reply_error(x, 400, data ? "invalid_field" : "missing_field",
+                       "data must be an object: the partner's native transaction");
+        return NULL;
+    }
+    return data;
 }
 
 void al_api_transaction_simulate(al_exchange *x)
 {
     static const char *const fields[] = {"id", "member", "occurred_at", "data", NULL};
-    json_t *body = NULL;
-    char *config = NULL, plugin[ALLIANCE_NAME_MAX];
+    json_t *body = NULL, *data;
+    partner_setup ps = {0};
     if (al_body_object(x, &body) != 0)
         return;
-    json_t *data = json_object_get(body, "data");
-    if (al_body_only(x, body, fields) != 0)
+    if ((data = data_of(x, body, fields)) == NULL || load_setup(x, &ps) != 0)
         goto done;
-    if (!json_is_object(data)) {
-        al_reply_error(x, 400, data ? "invalid_field" : "missing_field",
-                       "data must be an object: the partner's native transaction");
-        goto done;
-    }
-    if (partner_plugin(x, plugin, &config) != 0)
-        goto done;
-
     al_translation t;
-    alliance_error err;
-    al_plugin_set *set = al_plugins_acquire(&x->worker->plugins);
-    al_tr_status st = al_translate(set, plugin, config, data, &t, &err);
-    json_t *reply = NULL;
-    if (st == AL_TR_OK) {
-        const al_plugin *p = al_plugins_find(set, plugin);
-        reply = al_translation_json(&t);
-        json_object_set_new(
-            reply, "plugin",
-            json_pack("{s:s,s:s}", "name", p->abi->name, "version", p->abi->version));
+    al_outcome o = {0};
+    if (!translate(x, &ps, data, &t, &o)) {
+        al_reply_error(x, o.http_status, o.code, "%s", o.message);
+        goto done;
     }
-    al_plugins_release(set);
-    if (st == AL_TR_OK)
-        al_reply_json(x, 200, reply);
-    else
-        reply_translation_failure(x, st, plugin, &err);
+    json_t *reply = al_translation_json(&t);
+    json_object_set_new(reply, "plugin", json_pack("{s:s}", "name", ps.plugin));
+    al_reply_json(x, 200, reply);
 done:
-    free(config);
+    free(ps.config);
+    json_decref(body);
+}
+
+typedef struct {
+    partner_setup ps;
+    json_t *data;
+    const char *id, *member;
+    char occurred_at[27];
+} earn_ctx;
+
+static bool earn(al_exchange *x, al_db *db, void *arg, al_outcome *o)
+{
+    earn_ctx *c = arg;
+    al_translation t;
+    if (!translate(x, &c->ps, c->data, &t, o))
+        return false;
+    json_t *detail_json = al_translation_json(&t);
+    json_object_set_new(detail_json, "plugin", json_string(c->ps.plugin));
+    char *detail = json_dumps(detail_json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(detail_json);
+    al_earn e = {.tenant = x->tenant,
+                 .partner = x->partner,
+                 .transaction_id = c->id,
+                 .member = c->member,
+                 .occurred_at = c->occurred_at,
+                 .points = t.points,
+                 .base_amount_minor = t.base_amount_minor,
+                 .currency = t.currency,
+                 .detail = detail,
+                 .auto_enrol = c->ps.auto_enrol,
+                 .expiry_months = c->ps.expiry_months};
+    bool ok = detail != NULL ? al_ledger_earn(db, &e, o) : al_db_failed(o, AL_DB_ERROR);
+    free(detail);
+    return ok;
+}
+
+/* "occurred_at" as a database time; now when absent. */
+static int occurred_at(al_exchange *x, json_t *body, char out[27])
+{
+    json_t *v = json_object_get(body, "occurred_at");
+    if (v == NULL) {
+        struct timespec ts;
+        struct tm tm;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(out, 27, "%Y-%m-%d %H:%M:%S", &tm);
+        return 0;
+    }
+    if (!json_is_string(v) || al_rfc3339_to_sql(json_string_value(v), out) != 0) {
+        al_reply_error(x, 400, "invalid_field",
+                       "occurred_at must be an RFC 3339 UTC time like 2026-11-23T18:50:00Z");
+        return -1;
+    }
+    return 0;
+}
+
+void al_api_transaction_create(al_exchange *x)
+{
+    static const char *const fields[] = {"id", "member", "occurred_at", "data", NULL};
+    json_t *body = NULL;
+    earn_ctx c = {0};
+    if (al_body_object(x, &body) != 0)
+        return;
+    if ((c.data = data_of(x, body, fields)) == NULL || al_body_id(x, body, "id", &c.id) != 0 ||
+        al_body_id(x, body, "member", &c.member) != 0 || occurred_at(x, body, c.occurred_at) != 0 ||
+        load_setup(x, &c.ps) != 0)
+        goto done;
+    al_run_booking(x, "transaction", c.id, body, earn, &c);
+done:
+    free(c.ps.config);
+    json_decref(body);
+}
+
+typedef struct {
+    const char *transaction_id, *id;
+    int64_t amount_minor; /* < 0: the whole rest */
+} reversal_ctx;
+
+static bool reverse(al_exchange *x, al_db *db, void *arg, al_outcome *o)
+{
+    reversal_ctx *c = arg;
+    return al_ledger_reverse(db, x->tenant, x->partner, c->transaction_id, c->id, c->amount_minor,
+                             o);
+}
+
+void al_api_transaction_reverse(al_exchange *x)
+{
+    static const char *const fields[] = {"id", "amount_minor", NULL};
+    json_t *body = NULL;
+    reversal_ctx c = {.transaction_id = x->params[0], .amount_minor = -1};
+    if (al_body_object(x, &body) != 0)
+        return;
+    if (al_body_only(x, body, fields) != 0 || al_body_id(x, body, "id", &c.id) != 0)
+        goto done;
+    json_t *amount = json_object_get(body, "amount_minor");
+    if (amount != NULL && (!json_is_integer(amount) || json_integer_value(amount) < 1)) {
+        al_reply_error(x, 400, "invalid_field", "amount_minor must be an integer >= 1");
+        goto done;
+    }
+    if (amount != NULL)
+        c.amount_minor = json_integer_value(amount);
+    if (!al_id_valid(c.transaction_id)) {
+        al_reply_error(x, 404, "transaction_not_found", "no such transaction");
+        goto done;
+    }
+    al_run_booking(x, "reversal", c.id, body, reverse, &c);
+done:
     json_decref(body);
 }

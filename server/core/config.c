@@ -55,6 +55,8 @@ static const key_spec keys[] = {
             "largest request body accepted (else 413)"),
     INT_KEY("db_connect_timeout_s", db_connect_timeout_s, "2", 1, 60,
             "seconds to wait for the database when connecting"),
+    INT_KEY("expiry_sweep_s", expiry_sweep_s, "60", 0, 86400,
+            "seconds between sweeps that lapse holds and expire points (0: off)"),
     INT_KEY("shutdown_grace_s", shutdown_grace_s, "10", 0, 600,
             "seconds in-flight requests get to finish on SIGTERM"),
 };

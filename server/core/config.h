@@ -26,6 +26,7 @@ typedef struct al_config {
     int64_t max_body_bytes;
     int64_t db_connect_timeout_s;
     int64_t shutdown_grace_s;
+    int64_t expiry_sweep_s;
 } al_config;
 
 /* Sets every key to its default. */

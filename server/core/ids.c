@@ -98,3 +98,43 @@ bool al_secret_equal(const char *a, const char *b)
     al_sha256_hex(b, strlen(b), hb);
     return CRYPTO_memcmp(ha, hb, 64) == 0;
 }
+
+/* Reads n digits at s into *v; -1 when they are not digits. */
+static int digits(const char *s, int n, int *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        *v = *v * 10 + (s[i] - '0');
+    }
+    return 0;
+}
+
+int al_rfc3339_to_sql(const char *in, char out[27])
+{
+    int y, mo, d, h, mi, sec;
+    if (strlen(in) < 20 || digits(in, 4, &y) || in[4] != '-' || digits(in + 5, 2, &mo) ||
+        in[7] != '-' || digits(in + 8, 2, &d) || (in[10] != 'T' && in[10] != 't') ||
+        digits(in + 11, 2, &h) || in[13] != ':' || digits(in + 14, 2, &mi) || in[16] != ':' ||
+        digits(in + 17, 2, &sec))
+        return -1;
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days[mo - 1] || h > 23 || mi > 59 ||
+        sec > 59 || (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+        return -1;
+    const char *p = in + 19;
+    char frac[7] = "000000";
+    if (*p == '.') {
+        int n = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, n++)
+            if (n < 6)
+                frac[n] = *p;
+        if (n == 0 || n > 6)
+            return -1;
+    }
+    if ((*p != 'Z' && *p != 'z') || p[1] != '\0')
+        return -1;
+    snprintf(out, 27, "%04d-%02d-%02d %02d:%02d:%02d.%s", y, mo, d, h, mi, sec, frac);
+    return 0;
+}

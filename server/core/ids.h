@@ -22,6 +22,12 @@ int al_random_hex(char *out, size_t nbytes);
 /* Lowercase hex SHA-256 of data (65 bytes with the NUL). */
 void al_sha256_hex(const void *data, size_t len, char out[65]);
 
+/*
+ * An RFC 3339 UTC time ("2026-11-23T18:50:00Z", optional fraction of up to 6
+ * digits) as a database DATETIME ("2026-11-23 18:50:00.000000"); -1 if not.
+ */
+int al_rfc3339_to_sql(const char *in, char out[27]);
+
 /* Compares two strings in time independent of where they differ. */
 bool al_secret_equal(const char *a, const char *b);
 

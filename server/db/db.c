@@ -58,6 +58,8 @@ static al_db_status fail(al_db *db)
     unsigned err = mysql_errno(db->conn);
     if (err == ER_DUP_ENTRY || err == ER_DUP_ENTRY_WITH_KEY_NAME)
         return AL_DB_DUPLICATE;
+    if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT)
+        return AL_DB_RETRY;
     if (connection_lost(err)) {
         al_log(AL_LOG_WARN, "database connection lost: %s", mysql_error(db->conn));
         al_db_close(db);
@@ -234,6 +236,31 @@ al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, s
         *res = r;
     else if (r != NULL)
         mysql_free_result(r);
+    return AL_DB_OK;
+}
+
+uint64_t al_db_insert_id(const al_db *db)
+{
+    return db->conn ? (uint64_t)mysql_insert_id(db->conn) : 0;
+}
+
+uint64_t al_db_affected(const al_db *db)
+{
+    return db->conn ? (uint64_t)mysql_affected_rows(db->conn) : 0;
+}
+
+al_db_status al_db_int(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                       int64_t *out, bool *found)
+{
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(db, sql, params, nparams, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+    *found = row != NULL && row[0] != NULL;
+    *out = *found ? strtoll(row[0], NULL, 10) : 0;
+    if (res != NULL)
+        mysql_free_result(res);
     return AL_DB_OK;
 }
 

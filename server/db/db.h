@@ -18,6 +18,7 @@ typedef enum {
     AL_DB_OK = 0,
     AL_DB_DOWN,      /* unreachable or connection lost: 503 */
     AL_DB_DUPLICATE, /* a unique key refused the row: usually 409 */
+    AL_DB_RETRY,     /* deadlock or lock wait timeout: run the transaction again */
     AL_DB_ERROR      /* anything else: 500, logged */
 } al_db_status;
 
@@ -38,6 +39,9 @@ typedef struct al_db_param {
 
 #define AL_STR(s) ((al_db_param){.kind = AL_PARAM_STR, .str = (s), .len = strlen(s)})
 #define AL_INT(v) ((al_db_param){.kind = AL_PARAM_INT, .num = (v)})
+#define AL_NULL ((al_db_param){.kind = AL_PARAM_NULL})
+/* A string, or NULL when s is NULL. */
+#define AL_STR_OR_NULL(s) ((s) ? AL_STR(s) : AL_NULL)
 
 /* Sets up db from a parsed URL; does not connect yet. */
 void al_db_init(al_db *db, const al_db_url *url, unsigned timeout_s);
@@ -55,6 +59,14 @@ al_db_status al_db_ping(al_db *db);
  */
 al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
                         MYSQL_RES **res);
+
+/* The AUTO_INCREMENT id of the last INSERT, and the rows the last statement changed. */
+uint64_t al_db_insert_id(const al_db *db);
+uint64_t al_db_affected(const al_db *db);
+
+/* One row, one column, as an integer: 0 and *out, or a status (no row: AL_DB_ERROR). */
+al_db_status al_db_int(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                       int64_t *out, bool *found);
 
 /* Creates the URL's database when it does not exist (start-up only). */
 al_db_status al_db_create_database(al_db *db);

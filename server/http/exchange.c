@@ -54,6 +54,11 @@ void al_reply_json(al_exchange *x, int status, json_t *body)
     free(text);
 }
 
+void al_reply_raw(al_exchange *x, int status, const char *json_text)
+{
+    send_reply(x, status, "application/json", json_text, strlen(json_text));
+}
+
 json_t *al_error_envelope(const char *code, const char *message)
 {
     return json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
@@ -159,4 +164,18 @@ int al_body_string(al_exchange *x, json_t *obj, const char *field, size_t max_le
 const char *al_header(const al_exchange *x, const char *name)
 {
     return evhttp_find_header(evhttp_request_get_input_headers(x->req), name);
+}
+
+bool al_query_param(const al_exchange *x, const char *name, char *out, size_t size)
+{
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(x->req));
+    struct evkeyvalq params;
+    if (query == NULL || evhttp_parse_query_str(query, &params) != 0)
+        return false;
+    const char *v = evhttp_find_header(&params, name);
+    bool ok = v != NULL && strlen(v) < size;
+    if (ok)
+        memcpy(out, v, strlen(v) + 1);
+    evhttp_clear_headers(&params);
+    return ok;
 }

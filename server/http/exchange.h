@@ -6,6 +6,7 @@
 #ifndef AL_EXCHANGE_H
 #define AL_EXCHANGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -44,6 +45,9 @@ typedef struct al_exchange {
 /* Replies with body (stolen, may be NULL for an empty body). */
 void al_reply_json(al_exchange *x, int status, json_t *body);
 
+/* Replies with a JSON text as it is (a stored answer, byte for byte). */
+void al_reply_raw(al_exchange *x, int status, const char *json_text);
+
 /* Replies {"error":{"code":code,"message":...}} with status. */
 void al_reply_error(al_exchange *x, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -68,6 +72,9 @@ int al_body_only(al_exchange *x, json_t *obj, const char *const *allowed);
 int al_body_id(al_exchange *x, json_t *obj, const char *field, const char **out);
 int al_body_string(al_exchange *x, json_t *obj, const char *field, size_t max_len,
                    const char **out);
+
+/* A query parameter copied into out (size bytes); false when absent or too long. */
+bool al_query_param(const al_exchange *x, const char *name, char *out, size_t size);
 
 /* A request header, or NULL. */
 const char *al_header(const al_exchange *x, const char *name);

@@ -142,6 +142,8 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     if (w->inflight > 0 && now_ms() < w->stop_deadline_ms)
         return;
     event_del(w->drain_timer);
+    if (w->sweep_timer != NULL)
+        event_del(w->sweep_timer);
     /* A short grace lets the last replies leave the output buffers. */
     struct timeval flush = {0, 50000};
     event_base_loopexit(w->base, &flush);
@@ -163,6 +165,24 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
     }
     struct timeval tick = {0, 10000};
     event_add(w->drain_timer, &tick);
+}
+
+/* Worker 0's sweep: holds whose time is up, points that lapse now. */
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    al_worker *w = arg;
+    time_t now = time(NULL);
+    struct tm tm;
+    char as_of[27];
+    gmtime_r(&now, &tm);
+    strftime(as_of, sizeof(as_of), "%Y-%m-%d %H:%M:%S", &tm);
+    int holds = 0, members = 0;
+    int64_t points = 0;
+    if (al_expire_now(&w->db, NULL, as_of, &holds, &members, &points) == 0 && (holds || members))
+        al_log(AL_LOG_INFO, "sweep: %d holds released, %lld points of %d members expired", holds,
+               (long long)points, members);
 }
 
 static void *worker_main(void *arg)
@@ -248,6 +268,12 @@ static int worker_setup(al_worker *w, int id, const al_config *cfg, const al_db_
     w->drain_timer = event_new(w->base, -1, EV_PERSIST, on_drain_tick, w);
     if (w->http == NULL || w->stop_event == NULL || w->drain_timer == NULL)
         return -1;
+    if (id == 0 && cfg->expiry_sweep_s > 0) {
+        struct timeval every = {(time_t)cfg->expiry_sweep_s, 0};
+        w->sweep_timer = event_new(w->base, -1, EV_PERSIST, on_sweep, w);
+        if (w->sweep_timer == NULL || event_add(w->sweep_timer, &every) != 0)
+            return -1;
+    }
     evhttp_set_gencb(w->http, on_request, w);
     evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
@@ -273,6 +299,8 @@ static void worker_free(al_worker *w)
         event_free(w->stop_event);
     if (w->drain_timer != NULL)
         event_free(w->drain_timer);
+    if (w->sweep_timer != NULL)
+        event_free(w->sweep_timer);
     if (w->base != NULL)
         event_base_free(w->base);
     al_db_close(&w->db);

@@ -25,6 +25,7 @@ typedef struct al_worker {
     struct evhttp_bound_socket *bound;
     struct event *stop_event;  /* activated by the main thread on SIGTERM */
     struct event *drain_timer; /* while stopping: waits for in-flight work */
+    struct event *sweep_timer; /* worker 0: lapses holds, expires points */
     int listen_fd;
     al_db db;
     const al_config *cfg;

@@ -1,0 +1,239 @@
+/*
+ * Members: enrolment (tenant admin), the 360 view and the history of one
+ * member (admin), and the balance a partner's till shows (partner).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api/routes.h"
+#include "db/db.h"
+#include "http/server.h"
+
+#define HISTORY_DEFAULT 50
+#define HISTORY_MAX 200
+
+void al_api_member_create(al_exchange *x)
+{
+    static const char *const fields[] = {"id", "profile", NULL};
+    json_t *body = NULL;
+    const char *id;
+    char *profile = NULL;
+    if (al_body_object(x, &body) != 0)
+        return;
+    if (al_body_only(x, body, fields) != 0 || al_body_id(x, body, "id", &id) != 0)
+        goto done;
+    json_t *p = json_object_get(body, "profile");
+    if (p != NULL && !json_is_object(p)) {
+        al_reply_error(x, 400, "invalid_field", "profile must be an object");
+        goto done;
+    }
+    profile = p ? json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    al_db_param prm[] = {AL_STR(x->tenant), AL_STR(id), AL_STR(profile ? profile : "{}")};
+    al_db_status st = al_db_exec(&x->worker->db,
+                                 "INSERT INTO members (tenant_id, member_id, profile) "
+                                 "VALUES (?, ?, ?)",
+                                 prm, 3, NULL);
+    if (st == AL_DB_DUPLICATE)
+        al_reply_error(x, 409, "member_exists", "member %s already exists", id);
+    else if (st != AL_DB_OK)
+        al_reply_db_failure(x, st);
+    else
+        al_reply_json(x, 201,
+                      json_pack("{s:s,s:o,s:s,s:i,s:i}", "id", id, "profile",
+                                p ? json_incref(p) : json_object(), "status", "active", "available",
+                                0, "held", 0));
+done:
+    free(profile);
+    json_decref(body);
+}
+
+/* Runs a query about one member; replies 404 (or the db failure) and returns NULL if none. */
+static MYSQL_RES *member_query(al_exchange *x, const char *sql, al_db_param *p, size_t n,
+                               MYSQL_ROW *row)
+{
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(&x->worker->db, sql, p, n, &res);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return NULL;
+    }
+    *row = mysql_fetch_row(res);
+    if (*row == NULL) {
+        mysql_free_result(res);
+        al_reply_error(x, 404, "member_not_found", "no such member");
+        return NULL;
+    }
+    return res;
+}
+
+void al_api_member_balance(al_exchange *x)
+{
+    const char *id = x->params[0];
+    if (!al_id_valid(id)) {
+        al_reply_error(x, 404, "member_not_found", "no such member");
+        return;
+    }
+    al_db_param p[] = {AL_STR(x->tenant), AL_STR(id)};
+    MYSQL_ROW row;
+    MYSQL_RES *res = member_query(x,
+                                  "SELECT available, held FROM members "
+                                  "WHERE tenant_id = ? AND member_id = ?",
+                                  p, 2, &row);
+    if (res == NULL)
+        return;
+    json_t *reply = json_pack("{s:s,s:I,s:I}", "member", id, "available", (json_int_t)atoll(row[0]),
+                              "held", (json_int_t)atoll(row[1]));
+    mysql_free_result(res);
+    al_reply_json(x, 200, reply);
+}
+
+#define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
+
+/* Appends the next expiries and the per-partner activity to the 360 view. */
+static al_db_status add_activity(al_exchange *x, const char *id, json_t *view)
+{
+    al_db_param p[] = {AL_STR(x->tenant), AL_STR(id)};
+    MYSQL_RES *res = NULL;
+    al_db_status st =
+        al_db_exec(&x->worker->db,
+                   "SELECT SUM(remaining), " ISO(
+                       "expires_at") " FROM lots "
+                                     "WHERE tenant_id = ? AND member_id = ? AND remaining > 0 "
+                                     "GROUP BY expires_at ORDER BY expires_at LIMIT 3",
+                   p, 2, &res);
+    if (st != AL_DB_OK)
+        return st;
+    json_t *expiries = json_array();
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(res)) != NULL)
+        json_array_append_new(expiries, json_pack("{s:I,s:s}", "points", (json_int_t)atoll(row[0]),
+                                                  "expires_at", row[1]));
+    mysql_free_result(res);
+    json_object_set_new(json_object_get(view, "balance"), "next_expiries", expiries);
+
+    st = al_db_exec(
+        &x->worker->db,
+        "SELECT partner_id, SUM(kind = 'earn'), SUM(IF(kind = 'earn', points, 0)), "
+        "SUM(kind = 'redeem'), SUM(IF(kind = 'redeem', points, 0)), "
+        "SUM(IF(kind = 'reversal', points, 0)), " ISO(
+            "MAX(booked_at)") " "
+                              "FROM bookings WHERE tenant_id = ? AND member_id = ? "
+                              "AND partner_id IS NOT NULL GROUP BY partner_id ORDER BY partner_id",
+        p, 2, &res);
+    if (st != AL_DB_OK)
+        return st;
+    json_t *partners = json_array();
+    while ((row = mysql_fetch_row(res)) != NULL)
+        json_array_append_new(
+            partners, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:s}", "partner", row[0], "transactions",
+                                (json_int_t)atoll(row[1]), "points_earned",
+                                (json_int_t)atoll(row[2]), "redemptions", (json_int_t)atoll(row[3]),
+                                "points_redeemed", (json_int_t)atoll(row[4]), "points_reversed",
+                                (json_int_t)atoll(row[5]), "last_activity_at", row[6]));
+    mysql_free_result(res);
+    json_object_set_new(view, "partners", partners);
+    return AL_DB_OK;
+}
+
+void al_api_member_get(al_exchange *x)
+{
+    const char *id = x->params[0];
+    if (!al_id_valid(id)) {
+        al_reply_error(x, 404, "member_not_found", "no such member");
+        return;
+    }
+    al_db_param p[] = {AL_STR(x->tenant), AL_STR(id)};
+    MYSQL_ROW row;
+    MYSQL_RES *res = member_query(
+        x,
+        "SELECT profile, status, available, held, debt, "
+        "lifetime_earned, lifetime_redeemed, " ISO(
+            "created_at") ", "
+                          "IFNULL(" ISO("last_activity_at") ", '') "
+                                                            "FROM members WHERE tenant_id = ? AND "
+                                                            "member_id = ?",
+        p, 2, &row);
+    if (res == NULL)
+        return;
+    json_t *profile = json_loads(row[0], 0, NULL);
+    json_t *view = json_pack("{s:s,s:o,s:s,s:s,s:s*,s:{s:I,s:I,s:I,s:I,s:I},s:s,s:n}", "id", id,
+                             "profile", profile ? profile : json_object(), "status", row[1],
+                             "created_at", row[7], "last_activity_at", row[8][0] ? row[8] : NULL,
+                             "balance", "available", (json_int_t)atoll(row[2]), "held",
+                             (json_int_t)atoll(row[3]), "debt", (json_int_t)atoll(row[4]),
+                             "lifetime_earned", (json_int_t)atoll(row[5]), "lifetime_redeemed",
+                             (json_int_t)atoll(row[6]), "tier", "normal", "lifecycle_stage");
+    mysql_free_result(res);
+    al_db_status st = add_activity(x, id, view);
+    if (st != AL_DB_OK) {
+        json_decref(view);
+        al_reply_db_failure(x, st);
+        return;
+    }
+    al_reply_json(x, 200, view);
+}
+
+void al_api_member_history(al_exchange *x)
+{
+    const char *id = x->params[0];
+    char text[32];
+    long long cursor = 0, limit = HISTORY_DEFAULT;
+    if (al_query_param(x, "cursor", text, sizeof(text)) &&
+        ((cursor = strtoll(text, NULL, 10)) < 1)) {
+        al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");
+        return;
+    }
+    if (al_query_param(x, "limit", text, sizeof(text)) &&
+        ((limit = strtoll(text, NULL, 10)) < 1 || limit > HISTORY_MAX)) {
+        al_reply_error(x, 400, "invalid_limit", "limit must be 1 to %d", HISTORY_MAX);
+        return;
+    }
+    if (!al_id_valid(id)) {
+        al_reply_error(x, 404, "member_not_found", "no such member");
+        return;
+    }
+    al_db_param m[] = {AL_STR(x->tenant), AL_STR(id)};
+    MYSQL_ROW row;
+    MYSQL_RES *res =
+        member_query(x, "SELECT 1 FROM members WHERE tenant_id = ? AND member_id = ?", m, 2, &row);
+    if (res == NULL)
+        return;
+    mysql_free_result(res);
+    char account[80];
+    snprintf(account, sizeof(account), "member:%s", id);
+    al_db_param p[] = {AL_STR(account), AL_STR(x->tenant), AL_STR(id),
+                       AL_INT(cursor),  AL_INT(cursor),    AL_INT(limit)};
+    al_db_status st = al_db_exec(&x->worker->db,
+                                 "SELECT booking_id, kind, IF(to_account = ?, points, -points), "
+                                 "IFNULL(partner_id, ''), IFNULL(ref_id, ''), " ISO(
+                                     "booked_at") ", IFNULL(detail, '') FROM bookings "
+                                                  "WHERE tenant_id = ? AND member_id = ? "
+                                                  "AND (? = 0 OR booking_id < ?) "
+                                                  "ORDER BY booking_id DESC LIMIT ?",
+                                 p, 6, &res);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return;
+    }
+    json_t *entries = json_array();
+    long long last = 0, n = 0;
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        json_t *detail = row[6][0] ? json_loads(row[6], 0, NULL) : NULL;
+        last = strtoll(row[0], NULL, 10);
+        n++;
+        json_array_append_new(
+            entries,
+            json_pack("{s:I,s:s,s:I,s:s*,s:s*,s:s,s:o*}", "id", (json_int_t)last, "kind", row[1],
+                      "points", (json_int_t)atoll(row[2]), "partner", row[3][0] ? row[3] : NULL,
+                      "ref", row[4][0] ? row[4] : NULL, "booked_at", row[5], "detail", detail));
+    }
+    mysql_free_result(res);
+    json_t *reply = json_pack("{s:s,s:o}", "member", id, "entries", entries);
+    if (n == limit)
+        json_object_set_new(reply, "next_cursor", json_sprintf("%lld", last));
+    else
+        json_object_set_new(reply, "next_cursor", json_null());
+    al_reply_json(x, 200, reply);
+}

@@ -1,0 +1,702 @@
+/* Ledger operations; see ledger.h and docs/ledger.md. */
+#include "ledger/ledger.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ACCOUNT_MAX 160
+
+bool al_refuse(al_outcome *o, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    o->http_status = status;
+    snprintf(o->code, sizeof(o->code), "%s", code);
+    va_start(ap, fmt);
+    vsnprintf(o->message, sizeof(o->message), fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool al_db_failed(al_outcome *o, al_db_status st)
+{
+    o->db = st == AL_DB_OK ? AL_DB_ERROR : st;
+    return false;
+}
+
+al_db_status al_ledger_begin(al_db *db)
+{
+    return al_db_exec(db, "START TRANSACTION", NULL, 0, NULL);
+}
+
+al_db_status al_ledger_commit(al_db *db)
+{
+    return al_db_exec(db, "COMMIT", NULL, 0, NULL);
+}
+
+void al_ledger_rollback(al_db *db)
+{
+    if (db->conn != NULL)
+        al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
+}
+
+int64_t al_pro_rata(int64_t points, int64_t num, int64_t den)
+{
+    __int128 p = (__int128)points * num;
+    return (int64_t)((2 * p + den) / (2 * (__int128)den));
+}
+
+static void member_account(char out[ACCOUNT_MAX], const char *member)
+{
+    snprintf(out, ACCOUNT_MAX, "member:%s", member);
+}
+
+static void partner_account(char out[ACCOUNT_MAX], const char *partner, const char *side)
+{
+    snprintf(out, ACCOUNT_MAX, "partner:%s:%s", partner, side);
+}
+
+/* One booking: points from one account to another, both balances updated. */
+static al_db_status book(al_db *db, const char *tenant, const char *kind, const char *from,
+                         const char *to, int64_t points, const char *member, const char *partner,
+                         const char *ref, const char *detail, uint64_t *booking_id)
+{
+    al_db_param b[] = {AL_STR(tenant),
+                       AL_STR(kind),
+                       AL_STR(from),
+                       AL_STR(to),
+                       AL_INT(points),
+                       AL_STR(member),
+                       AL_STR_OR_NULL(partner),
+                       AL_STR_OR_NULL(ref),
+                       AL_STR_OR_NULL(detail)};
+    al_db_status st = al_db_exec(db,
+                                 "INSERT INTO bookings (tenant_id, kind, from_account, to_account, "
+                                 "points, member_id, partner_id, ref_id, detail) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 b, 9, NULL);
+    if (st != AL_DB_OK)
+        return st;
+    *booking_id = al_db_insert_id(db);
+    if (points == 0)
+        return AL_DB_OK;
+    /* Rows in account order, so concurrent bookings lock them in one order. */
+    bool from_first = strcmp(from, to) < 0;
+    al_db_param a[] = {
+        AL_STR(tenant), AL_STR(from_first ? from : to), AL_INT(from_first ? -points : points),
+        AL_STR(tenant), AL_STR(from_first ? to : from), AL_INT(from_first ? points : -points)};
+    return al_db_exec(db,
+                      "INSERT INTO account_balances (tenant_id, account, balance) "
+                      "VALUES (?, ?, ?), (?, ?, ?) "
+                      "ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)",
+                      a, 6, NULL);
+}
+
+typedef struct {
+    bool found, blocked;
+    int64_t available, held, debt;
+} member_row;
+
+static al_db_status member_lock(al_db *db, const char *tenant, const char *member, member_row *m)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(member)};
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(db,
+                                 "SELECT available, held, debt, status FROM members "
+                                 "WHERE tenant_id = ? AND member_id = ? FOR UPDATE",
+                                 p, 2, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    memset(m, 0, sizeof(*m));
+    if (row != NULL) {
+        m->found = true;
+        m->available = strtoll(row[0], NULL, 10);
+        m->held = strtoll(row[1], NULL, 10);
+        m->debt = strtoll(row[2], NULL, 10);
+        m->blocked = strcmp(row[3], "blocked") == 0;
+    }
+    mysql_free_result(res);
+    return AL_DB_OK;
+}
+
+/*
+ * Takes points out of the member's lots: the lot `prefer` first (0: none),
+ * then those that expire first. Records each take as provenance of the
+ * booking. What no lot covers is returned in *uncovered.
+ */
+static al_db_status consume_lots(al_db *db, const char *tenant, const char *member, int64_t points,
+                                 uint64_t booking_id, const char *redeemer, uint64_t prefer,
+                                 int64_t *uncovered)
+{
+    *uncovered = points;
+    if (points == 0)
+        return AL_DB_OK;
+    al_db_param p[] = {AL_STR(tenant), AL_STR(member), AL_INT((int64_t)prefer)};
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(db,
+                                 "SELECT lot_id, partner_id, remaining FROM lots "
+                                 "WHERE tenant_id = ? AND member_id = ? AND remaining > 0 "
+                                 "ORDER BY lot_id = ? DESC, expires_at, lot_id FOR UPDATE",
+                                 p, 3, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW row;
+    while (*uncovered > 0 && st == AL_DB_OK && (row = mysql_fetch_row(res)) != NULL) {
+        int64_t lot = strtoll(row[0], NULL, 10), remaining = strtoll(row[2], NULL, 10);
+        int64_t take = remaining < *uncovered ? remaining : *uncovered;
+        al_db_param u[] = {AL_INT(take), AL_INT(lot)};
+        st = al_db_exec(db, "UPDATE lots SET remaining = remaining - ? WHERE lot_id = ?", u, 2,
+                        NULL);
+        al_db_param c[] = {AL_STR(tenant), AL_INT((int64_t)booking_id), AL_INT(lot),
+                           AL_STR(row[1]), AL_STR_OR_NULL(redeemer),    AL_INT(take)};
+        if (st == AL_DB_OK)
+            st = al_db_exec(db,
+                            "INSERT INTO lot_consumptions (tenant_id, booking_id, lot_id, "
+                            "issuer_partner, redeemer_partner, points) VALUES (?, ?, ?, ?, ?, ?)",
+                            c, 6, NULL);
+        *uncovered -= take;
+    }
+    mysql_free_result(res);
+    return st;
+}
+
+bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
+{
+    member_row m;
+    al_db_status st = member_lock(db, e->tenant, e->member, &m);
+    if (st == AL_DB_OK && !m.found) {
+        if (!e->auto_enrol)
+            return al_refuse(o, 422, "unknown_member", "member %s is not enrolled", e->member);
+        al_db_param p[] = {AL_STR(e->tenant), AL_STR(e->member)};
+        st = al_db_exec(db,
+                        "INSERT IGNORE INTO members (tenant_id, member_id, profile) "
+                        "VALUES (?, ?, '{}')",
+                        p, 2, NULL);
+        if (st == AL_DB_OK)
+            st = member_lock(db, e->tenant, e->member, &m);
+    }
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    if (m.blocked)
+        return al_refuse(o, 422, "member_blocked", "member %s is blocked", e->member);
+
+    char from[ACCOUNT_MAX], to[ACCOUNT_MAX];
+    partner_account(from, e->partner, "issued");
+    member_account(to, e->member);
+    uint64_t booking = 0, lot = 0;
+    st = book(db, e->tenant, "earn", from, to, e->points, e->member, e->partner, e->transaction_id,
+              e->detail, &booking);
+    /* Points first pay off a debt left by a reversal; the rest forms a lot. */
+    int64_t repay = e->points < m.debt ? e->points : m.debt;
+    if (st == AL_DB_OK && e->points > 0) {
+        al_db_param p[] = {AL_STR(e->tenant),        AL_STR(e->member), AL_STR(e->partner),
+                           AL_INT((int64_t)booking), AL_INT(e->points), AL_INT(e->points - repay),
+                           AL_INT(e->expiry_months)};
+        st = al_db_exec(db,
+                        "INSERT INTO lots (tenant_id, member_id, partner_id, booking_id, points, "
+                        "remaining, earned_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, NOW(6), "
+                        "DATE_ADD(LAST_DAY(DATE_ADD(NOW(6), INTERVAL ? MONTH)), INTERVAL 1 DAY))",
+                        p, 7, NULL);
+        lot = al_db_insert_id(db);
+    }
+    if (st == AL_DB_OK) {
+        al_db_param p[] = {AL_INT(e->points), AL_INT(repay), AL_INT(e->points), AL_STR(e->tenant),
+                           AL_STR(e->member)};
+        st = al_db_exec(db,
+                        "UPDATE members SET available = available + ?, debt = debt - ?, "
+                        "lifetime_earned = lifetime_earned + ?, last_activity_at = NOW(6) "
+                        "WHERE tenant_id = ? AND member_id = ?",
+                        p, 5, NULL);
+    }
+    if (st == AL_DB_OK) {
+        al_db_param p[] = {AL_STR(e->tenant),         AL_STR(e->partner),
+                           AL_STR(e->transaction_id), AL_STR(e->member),
+                           AL_INT((int64_t)booking),  lot ? AL_INT((int64_t)lot) : AL_NULL,
+                           AL_INT(e->points),         AL_INT(e->base_amount_minor),
+                           AL_STR(e->currency),       AL_STR(e->occurred_at)};
+        st = al_db_exec(db,
+                        "INSERT INTO transactions (tenant_id, partner_id, transaction_id, "
+                        "member_id, booking_id, lot_id, points, base_amount_minor, currency, "
+                        "occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        p, 10, NULL);
+    }
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    o->http_status = 201;
+    o->reply = json_pack("{s:s,s:s,s:I,s:I,s:s}", "id", e->transaction_id, "member", e->member,
+                         "points", (json_int_t)e->points, "balance",
+                         (json_int_t)(m.available + e->points), "tier", "normal");
+    return true;
+}
+
+bool al_ledger_reverse(al_db *db, const char *tenant, const char *partner,
+                       const char *transaction_id, const char *reversal_id, int64_t amount_minor,
+                       al_outcome *o)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(partner), AL_STR(transaction_id)};
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(db,
+                                 "SELECT member_id, points, base_amount_minor, reversed_minor, "
+                                 "reversed_points, IFNULL(lot_id, 0) FROM transactions "
+                                 "WHERE tenant_id = ? AND partner_id = ? AND transaction_id = ? "
+                                 "FOR UPDATE",
+                                 p, 3, &res);
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    MYSQL_ROW row = mysql_fetch_row(res);
+    if (row == NULL) {
+        mysql_free_result(res);
+        return al_refuse(o, 404, "transaction_not_found", "no transaction %s of this partner",
+                         transaction_id);
+    }
+    char member[80];
+    snprintf(member, sizeof(member), "%s", row[0]);
+    int64_t points = strtoll(row[1], NULL, 10), base = strtoll(row[2], NULL, 10);
+    int64_t done_minor = strtoll(row[3], NULL, 10), done_points = strtoll(row[4], NULL, 10);
+    uint64_t lot = strtoull(row[5], NULL, 10);
+    mysql_free_result(res);
+
+    int64_t left = base - done_minor;
+    if (amount_minor < 0)
+        amount_minor = left;
+    if (done_points == points && left == 0)
+        return al_refuse(o, 422, "already_refunded", "transaction %s is refunded in full",
+                         transaction_id);
+    if (amount_minor > left)
+        return al_refuse(o, 422, "refund_exceeds_amount",
+                         "refunds would pass the transaction's amount: %lld left", (long long)left);
+    /*
+     * Cumulative rounding: after refunds totalling R, points x R / base
+     * (half up) have been taken back in all, so partial refunds add up and a
+     * full refund takes back exactly what was earned.
+     */
+    int64_t total = base > 0 ? al_pro_rata(points, done_minor + amount_minor, base) : points;
+    int64_t back = total - done_points;
+
+    member_row m;
+    if ((st = member_lock(db, tenant, member, &m)) != AL_DB_OK)
+        return al_db_failed(o, st);
+    char from[ACCOUNT_MAX], to[ACCOUNT_MAX], detail[128];
+    member_account(from, member);
+    partner_account(to, partner, "issued");
+    snprintf(detail, sizeof(detail), "{\"transaction\":\"%s\",\"amount_minor\":%lld}",
+             transaction_id, (long long)amount_minor);
+    uint64_t booking = 0;
+    int64_t uncovered = 0;
+    st = book(db, tenant, "reversal", from, to, back, member, partner, reversal_id, detail,
+              &booking);
+    if (st == AL_DB_OK)
+        st = consume_lots(db, tenant, member, back, booking, NULL, lot, &uncovered);
+    if (st == AL_DB_OK) {
+        /* What no lot covers becomes a debt: the balance goes negative. */
+        al_db_param u[] = {AL_INT(back), AL_INT(uncovered), AL_STR(tenant), AL_STR(member)};
+        st = al_db_exec(db,
+                        "UPDATE members SET available = available - ?, debt = debt + ?, "
+                        "last_activity_at = NOW(6) WHERE tenant_id = ? AND member_id = ?",
+                        u, 4, NULL);
+    }
+    if (st == AL_DB_OK) {
+        al_db_param u[] = {AL_INT(amount_minor), AL_INT(back), AL_STR(tenant), AL_STR(partner),
+                           AL_STR(transaction_id)};
+        st = al_db_exec(db,
+                        "UPDATE transactions SET reversed_minor = reversed_minor + ?, "
+                        "reversed_points = reversed_points + ? "
+                        "WHERE tenant_id = ? AND partner_id = ? AND transaction_id = ?",
+                        u, 5, NULL);
+    }
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    o->http_status = 201;
+    o->reply = json_pack("{s:s,s:I,s:I}", "id", reversal_id, "points", (json_int_t)back, "balance",
+                         (json_int_t)(m.available - back));
+    return true;
+}
+
+/* Books a captured redemption of points at partner and records its provenance. */
+static al_db_status book_redemption(al_db *db, const char *tenant, const char *partner,
+                                    const char *member, const char *id, int64_t points,
+                                    uint64_t *booking)
+{
+    char from[ACCOUNT_MAX], to[ACCOUNT_MAX];
+    member_account(from, member);
+    partner_account(to, partner, "redeemed");
+    int64_t uncovered = 0;
+    al_db_status st =
+        book(db, tenant, "redeem", from, to, points, member, partner, id, NULL, booking);
+    if (st == AL_DB_OK)
+        st = consume_lots(db, tenant, member, points, *booking, partner, 0, &uncovered);
+    if (st == AL_DB_OK && uncovered > 0) {
+        /* Only after a reversal ate the lots behind a hold: no issuer to bill. */
+        al_db_param p[] = {AL_STR(tenant),    AL_INT((int64_t)*booking), AL_STR(partner),
+                           AL_INT(uncovered), AL_INT(uncovered),         AL_STR(tenant),
+                           AL_STR(member)};
+        st = al_db_exec(db,
+                        "INSERT INTO lot_consumptions (tenant_id, booking_id, redeemer_partner, "
+                        "points) VALUES (?, ?, ?, ?)",
+                        p, 4, NULL);
+        if (st == AL_DB_OK)
+            st = al_db_exec(db,
+                            "UPDATE members SET debt = debt + ? "
+                            "WHERE tenant_id = ? AND member_id = ?",
+                            p + 4, 3, NULL);
+    }
+    return st;
+}
+
+static json_t *redemption_reply(const char *id, const char *status, int64_t points, int64_t balance)
+{
+    return json_pack("{s:s,s:s,s:I,s:I}", "id", id, "status", status, "points", (json_int_t)points,
+                     "balance", (json_int_t)balance);
+}
+
+bool al_ledger_redeem(al_db *db, const al_redeem *r, al_outcome *o)
+{
+    member_row m;
+    al_db_status st = member_lock(db, r->tenant, r->member, &m);
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    if (!m.found)
+        return al_refuse(o, 404, "member_not_found", "no member %s", r->member);
+    if (m.blocked)
+        return al_refuse(o, 422, "member_blocked", "member %s is blocked", r->member);
+    if (m.available < 0)
+        return al_refuse(
+            o, 422, "negative_balance",
+            "the balance is negative (%lld) after a refund; it must be paid back first",
+            (long long)m.available);
+    if (m.available < r->points)
+        return al_refuse(o, 422, "insufficient_points", "%lld points available, %lld asked",
+                         (long long)m.available, (long long)r->points);
+    uint64_t booking = 0;
+    if (r->capture) {
+        al_db_param u[] = {AL_INT(r->points), AL_INT(r->points), AL_STR(r->tenant),
+                           AL_STR(r->member), AL_INT(r->points)};
+        st = al_db_exec(db,
+                        "UPDATE members SET available = available - ?, "
+                        "lifetime_redeemed = lifetime_redeemed + ?, last_activity_at = NOW(6) "
+                        "WHERE tenant_id = ? AND member_id = ? AND available >= ?",
+                        u, 5, NULL);
+        if (st == AL_DB_OK)
+            st = book_redemption(db, r->tenant, r->partner, r->member, r->redemption_id, r->points,
+                                 &booking);
+    } else {
+        al_db_param u[] = {AL_INT(r->points), AL_INT(r->points), AL_STR(r->tenant),
+                           AL_STR(r->member), AL_INT(r->points)};
+        st = al_db_exec(db,
+                        "UPDATE members SET available = available - ?, held = held + ?, "
+                        "last_activity_at = NOW(6) "
+                        "WHERE tenant_id = ? AND member_id = ? AND available >= ?",
+                        u, 5, NULL);
+    }
+    if (st == AL_DB_OK) {
+        al_db_param p[] = {AL_STR(r->tenant),
+                           AL_STR(r->partner),
+                           AL_STR(r->redemption_id),
+                           AL_STR(r->member),
+                           AL_INT(r->points),
+                           AL_INT(r->capture ? r->points : 0),
+                           AL_STR(r->capture ? "captured" : "held"),
+                           AL_INT(r->capture ? 0 : r->hold_seconds),
+                           AL_INT(r->capture ? 0 : r->hold_seconds),
+                           booking ? AL_INT((int64_t)booking) : AL_NULL};
+        st = al_db_exec(db,
+                        "INSERT INTO redemptions (tenant_id, partner_id, redemption_id, "
+                        "member_id, points, captured_points, status, hold_expires_at, "
+                        "booking_id) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                        "IF(? > 0, NOW(6) + INTERVAL ? SECOND, NULL), ?)",
+                        p, 10, NULL);
+    }
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    o->http_status = 201;
+    o->reply = redemption_reply(r->redemption_id, r->capture ? "captured" : "held", r->points,
+                                m.available - r->points);
+    return true;
+}
+
+typedef struct {
+    bool found, lapsed;
+    char member[80], status[16];
+    int64_t points, captured;
+} redemption_row;
+
+static al_db_status redemption_lock(al_db *db, const char *tenant, const char *partner,
+                                    const char *id, redemption_row *r)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(partner), AL_STR(id)};
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(db,
+                                 "SELECT member_id, points, captured_points, status, "
+                                 "status = 'held' AND hold_expires_at <= NOW(6) FROM redemptions "
+                                 "WHERE tenant_id = ? AND partner_id = ? AND redemption_id = ? "
+                                 "FOR UPDATE",
+                                 p, 3, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    memset(r, 0, sizeof(*r));
+    if (row != NULL) {
+        r->found = true;
+        snprintf(r->member, sizeof(r->member), "%s", row[0]);
+        r->points = strtoll(row[1], NULL, 10);
+        r->captured = strtoll(row[2], NULL, 10);
+        snprintf(r->status, sizeof(r->status), "%s", row[3]);
+        r->lapsed = strcmp(row[4], "1") == 0;
+    }
+    mysql_free_result(res);
+    return AL_DB_OK;
+}
+
+/* Ends a hold: its points go back to available, less what is captured. */
+static al_db_status end_hold(al_db *db, const char *tenant, const char *partner, const char *id,
+                             const redemption_row *r, const char *status, int64_t captured,
+                             uint64_t booking)
+{
+    al_db_param m[] = {AL_INT(r->points), AL_INT(r->points - captured), AL_INT(captured),
+                       AL_STR(tenant), AL_STR(r->member)};
+    al_db_status st = al_db_exec(db,
+                                 "UPDATE members SET held = held - ?, available = available + ?, "
+                                 "lifetime_redeemed = lifetime_redeemed + ? "
+                                 "WHERE tenant_id = ? AND member_id = ?",
+                                 m, 5, NULL);
+    al_db_param u[] = {
+        AL_STR(status), AL_INT(captured), booking ? AL_INT((int64_t)booking) : AL_NULL,
+        AL_STR(tenant), AL_STR(partner),  AL_STR(id)};
+    if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "UPDATE redemptions SET status = ?, captured_points = ?, booking_id = ?, "
+                        "updated_at = NOW(6) "
+                        "WHERE tenant_id = ? AND partner_id = ? AND redemption_id = ?",
+                        u, 6, NULL);
+    return st;
+}
+
+static al_db_status available_of(al_db *db, const char *tenant, const char *member,
+                                 int64_t *available)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(member)};
+    bool found;
+    return al_db_int(db, "SELECT available FROM members WHERE tenant_id = ? AND member_id = ?", p,
+                     2, available, &found);
+}
+
+/* Settles a redemption that is not held any more (or lapses one whose time is up). */
+static bool settled(al_db *db, const char *tenant, const char *partner, const char *id,
+                    redemption_row *r, al_outcome *o)
+{
+    al_db_status st = AL_DB_OK;
+    if (r->lapsed) {
+        st = end_hold(db, tenant, partner, id, r, "expired", 0, 0);
+        snprintf(r->status, sizeof(r->status), "expired");
+    }
+    int64_t available = 0;
+    if (st == AL_DB_OK)
+        st = available_of(db, tenant, r->member, &available);
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    o->http_status = 200;
+    o->reply = redemption_reply(
+        id, r->status, strcmp(r->status, "captured") == 0 ? r->captured : r->points, available);
+    return true;
+}
+
+bool al_ledger_capture(al_db *db, const char *tenant, const char *partner, const char *id,
+                       int64_t points, al_outcome *o)
+{
+    redemption_row r;
+    al_db_status st = redemption_lock(db, tenant, partner, id, &r);
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    if (!r.found)
+        return al_refuse(o, 404, "redemption_not_found", "no redemption %s of this partner", id);
+    if (strcmp(r.status, "captured") == 0 && (points < 0 || points == r.captured))
+        return settled(db, tenant, partner, id, &r, o); /* a repeated capture */
+    if (r.lapsed || strcmp(r.status, "held") != 0) {
+        bool lapsed = r.lapsed;
+        if (lapsed && !settled(db, tenant, partner, id, &r, o))
+            return false;
+        json_decref(o->reply);
+        o->reply = NULL;
+        o->keep = lapsed; /* the hold's release is the system's doing: it stays */
+        return al_refuse(o, 422, "redemption_not_held", "redemption %s is %s", id,
+                         lapsed ? "expired" : r.status);
+    }
+    if (points < 0)
+        points = r.points;
+    if (points < 1 || points > r.points)
+        return al_refuse(o, 422, "invalid_capture", "capture 1 to %lld points",
+                         (long long)r.points);
+    uint64_t booking = 0;
+    st = book_redemption(db, tenant, partner, r.member, id, points, &booking);
+    if (st == AL_DB_OK)
+        st = end_hold(db, tenant, partner, id, &r, "captured", points, booking);
+    r.captured = points;
+    snprintf(r.status, sizeof(r.status), "captured");
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    return settled(db, tenant, partner, id, &r, o);
+}
+
+bool al_ledger_void(al_db *db, const char *tenant, const char *partner, const char *id,
+                    al_outcome *o)
+{
+    redemption_row r;
+    al_db_status st = redemption_lock(db, tenant, partner, id, &r);
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    if (!r.found)
+        return al_refuse(o, 404, "redemption_not_found", "no redemption %s of this partner", id);
+    if (strcmp(r.status, "captured") == 0)
+        return al_refuse(o, 422, "already_captured", "redemption %s is captured", id);
+    if (strcmp(r.status, "held") == 0 && !r.lapsed) {
+        if ((st = end_hold(db, tenant, partner, id, &r, "voided", 0, 0)) != AL_DB_OK)
+            return al_db_failed(o, st);
+        snprintf(r.status, sizeof(r.status), "voided");
+    }
+    return settled(db, tenant, partner, id, &r, o);
+}
+
+al_db_status al_ledger_lapse_holds(al_db *db, const char *tenant, int *count)
+{
+    *count = 0;
+    MYSQL_RES *res = NULL;
+    al_db_param p[] = {AL_STR_OR_NULL(tenant), AL_STR_OR_NULL(tenant)};
+    al_db_status st = al_db_exec(db,
+                                 "SELECT tenant_id, partner_id, redemption_id FROM redemptions "
+                                 "WHERE status = 'held' AND hold_expires_at <= NOW(6) "
+                                 "AND (? IS NULL OR tenant_id = ?) LIMIT 500",
+                                 p, 2, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW row;
+    while (st == AL_DB_OK && (row = mysql_fetch_row(res)) != NULL) {
+        redemption_row r;
+        if ((st = al_ledger_begin(db)) != AL_DB_OK)
+            break;
+        st = redemption_lock(db, row[0], row[1], row[2], &r);
+        if (st == AL_DB_OK && r.found && r.lapsed) {
+            st = end_hold(db, row[0], row[1], row[2], &r, "expired", 0, 0);
+            (*count)++;
+        }
+        if (st == AL_DB_OK)
+            st = al_ledger_commit(db);
+        else
+            al_ledger_rollback(db);
+    }
+    mysql_free_result(res);
+    return st;
+}
+
+typedef struct {
+    int64_t lot, lapse, cancel;
+    char issuer[80];
+} lot_plan;
+
+/* Expires one member's lots due at as_of, inside the caller's transaction. */
+static al_db_status expire_member(al_db *db, const char *tenant, const char *member,
+                                  const char *as_of, int64_t *expired)
+{
+    *expired = 0;
+    member_row m;
+    al_db_status st = member_lock(db, tenant, member, &m);
+    al_db_param p[] = {AL_STR(tenant), AL_STR(member), AL_STR(as_of)};
+    MYSQL_RES *res = NULL;
+    if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "SELECT lot_id, partner_id, remaining FROM lots WHERE tenant_id = ? AND "
+                        "member_id = ? AND remaining > 0 AND expires_at <= ? "
+                        "ORDER BY expires_at, lot_id FOR UPDATE",
+                        p, 3, &res);
+    if (st != AL_DB_OK)
+        return st;
+    /*
+     * Plan first, book once. Held points stay: at most the available balance
+     * lapses. What stands against a debt cancels it instead (the balance does
+     * not change).
+     */
+    size_t n = (size_t)mysql_num_rows(res), k = 0;
+    lot_plan *plan = calloc(n ? n : 1, sizeof(*plan));
+    if (plan == NULL) {
+        mysql_free_result(res);
+        return AL_DB_ERROR;
+    }
+    int64_t room = m.available > 0 ? m.available : 0, debt = m.debt, cancelled = 0;
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        lot_plan *l = &plan[k];
+        int64_t remaining = strtoll(row[2], NULL, 10);
+        l->lot = strtoll(row[0], NULL, 10);
+        l->lapse = remaining < room ? remaining : room;
+        l->cancel = remaining - l->lapse < debt ? remaining - l->lapse : debt;
+        snprintf(l->issuer, sizeof(l->issuer), "%s", row[1]);
+        room -= l->lapse;
+        debt -= l->cancel;
+        *expired += l->lapse;
+        cancelled += l->cancel;
+        k += l->lapse + l->cancel > 0;
+    }
+    mysql_free_result(res);
+
+    uint64_t booking = 0;
+    char from[ACCOUNT_MAX];
+    member_account(from, member);
+    if (*expired > 0)
+        st = book(db, tenant, "expire", from, "alliance:breakage", *expired, member, NULL, NULL,
+                  NULL, &booking);
+    for (size_t i = 0; i < k && st == AL_DB_OK; i++) {
+        al_db_param u[] = {AL_INT(plan[i].lapse + plan[i].cancel), AL_INT(plan[i].lot)};
+        st = al_db_exec(db, "UPDATE lots SET remaining = remaining - ? WHERE lot_id = ?", u, 2,
+                        NULL);
+        al_db_param c[] = {AL_STR(tenant), AL_INT((int64_t)booking), AL_INT(plan[i].lot),
+                           AL_STR(plan[i].issuer), AL_INT(plan[i].lapse)};
+        if (st == AL_DB_OK && plan[i].lapse > 0)
+            st = al_db_exec(db,
+                            "INSERT INTO lot_consumptions (tenant_id, booking_id, lot_id, "
+                            "issuer_partner, points) VALUES (?, ?, ?, ?, ?)",
+                            c, 5, NULL);
+    }
+    free(plan);
+    if (st == AL_DB_OK && (*expired > 0 || cancelled > 0)) {
+        al_db_param u[] = {AL_INT(*expired), AL_INT(cancelled), AL_STR(tenant), AL_STR(member)};
+        st = al_db_exec(db,
+                        "UPDATE members SET available = available - ?, debt = debt - ? "
+                        "WHERE tenant_id = ? AND member_id = ?",
+                        u, 4, NULL);
+    }
+    return st;
+}
+
+al_db_status al_ledger_expire(al_db *db, const char *tenant, const char *as_of, int *members,
+                              int64_t *points)
+{
+    *members = 0;
+    *points = 0;
+    al_db_param p[] = {AL_STR(as_of), AL_STR_OR_NULL(tenant), AL_STR_OR_NULL(tenant)};
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(db,
+                                 "SELECT DISTINCT tenant_id, member_id FROM lots "
+                                 "WHERE remaining > 0 AND expires_at <= ? "
+                                 "AND (? IS NULL OR tenant_id = ?) LIMIT 1000",
+                                 p, 3, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW row;
+    while (st == AL_DB_OK && (row = mysql_fetch_row(res)) != NULL) {
+        int64_t expired = 0;
+        if ((st = al_ledger_begin(db)) != AL_DB_OK)
+            break;
+        st = expire_member(db, row[0], row[1], as_of, &expired);
+        if (st == AL_DB_OK)
+            st = al_ledger_commit(db);
+        else
+            al_ledger_rollback(db);
+        if (st == AL_DB_OK && expired > 0) {
+            (*members)++;
+            *points += expired;
+        }
+    }
+    mysql_free_result(res);
+    return st;
+}

@@ -1,0 +1,93 @@
+/*
+ * The ledger: double-entry bookings between accounts, lots with provenance,
+ * member balances, holds. Each operation runs inside a database transaction
+ * the caller opened (al_ledger_begin) and commits (al_ledger_commit), so that
+ * several operations can share one transaction (group commit) and the
+ * idempotency record lands in the same transaction as the booking.
+ *
+ * Rules (docs/ledger.md): every booking moves points >= 0 from one account
+ * to another and updates both balances, so a tenant's balances sum to 0;
+ * bookings are never changed; per member, available + held =
+ * sum(lots.remaining) - debt = balance of member:<id>.
+ */
+#ifndef AL_LEDGER_H
+#define AL_LEDGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "db/db.h"
+
+/* The outcome of an operation: done, refused by the rules, or the database failed. */
+typedef struct al_outcome {
+    int http_status;   /* 200/201 when done; 4xx when refused */
+    al_db_status db;   /* not AL_DB_OK: the database failed (nothing to commit) */
+    char code[64];     /* when refused */
+    char message[256]; /* when refused */
+    json_t *reply;     /* when done: the answer (owned by the outcome) */
+    bool keep;         /* refused, but what the system did on its own stays (a lapse) */
+} al_outcome;
+
+/* Refuses with status and code; returns false for use in `return al_refuse(...)`. */
+bool al_refuse(al_outcome *o, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Records a database failure; returns false. */
+bool al_db_failed(al_outcome *o, al_db_status st);
+
+typedef struct al_earn {
+    const char *tenant, *partner, *transaction_id, *member, *occurred_at;
+    int64_t points, base_amount_minor;
+    const char *currency;
+    const char *detail; /* JSON text of the translation, kept with the booking */
+    bool auto_enrol;
+    int expiry_months;
+} al_earn;
+
+typedef struct al_redeem {
+    const char *tenant, *partner, *redemption_id, *member;
+    int64_t points;
+    bool capture;
+    int64_t hold_seconds;
+} al_redeem;
+
+al_db_status al_ledger_begin(al_db *db);
+al_db_status al_ledger_commit(al_db *db);
+void al_ledger_rollback(al_db *db);
+
+/* Books an earning transaction; reply {"id","member","points","balance","tier"}. */
+bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o);
+
+/*
+ * Takes back points for a refund of amount_minor (< 0: the rest of it) of a
+ * transaction; reply {"id","points","balance"}.
+ */
+bool al_ledger_reverse(al_db *db, const char *tenant, const char *partner,
+                       const char *transaction_id, const char *reversal_id, int64_t amount_minor,
+                       al_outcome *o);
+
+/* Spends (capture) or holds points; reply {"id","status","points","balance"}. */
+bool al_ledger_redeem(al_db *db, const al_redeem *r, al_outcome *o);
+
+/* Captures a hold, all of it (points < 0) or part; voids it. */
+bool al_ledger_capture(al_db *db, const char *tenant, const char *partner, const char *id,
+                       int64_t points, al_outcome *o);
+bool al_ledger_void(al_db *db, const char *tenant, const char *partner, const char *id,
+                    al_outcome *o);
+
+/* Releases holds whose time is up (of one tenant, or all: NULL); *count says how many. */
+al_db_status al_ledger_lapse_holds(al_db *db, const char *tenant, int *count);
+
+/*
+ * Books to breakage what lapses at as_of (of one tenant, or all: NULL) ("YYYY-MM-DD
+ * HH:MM:SS[.ffffff]", UTC): one batch of members per call; *members and *points say what was done.
+ */
+al_db_status al_ledger_expire(al_db *db, const char *tenant, const char *as_of, int *members,
+                              int64_t *points);
+
+/* Rounds points x num / den half up, exactly (128-bit), for num, den >= 0, den > 0. */
+int64_t al_pro_rata(int64_t points, int64_t num, int64_t den);
+
+#endif
