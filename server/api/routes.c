@@ -10,6 +10,7 @@ const al_route al_routes[] = {
     {"GET", "/readyz", 0, al_api_readyz},
     {"POST", "/v1/tenants", OP, al_api_tenant_create},
     {"GET", "/v1/tenants/{id}", OP | ADMIN, al_api_tenant_get},
+    {"PATCH", "/v1/tenants/{id}", OP | ADMIN, al_api_tenant_patch},
     {"GET", "/v1/plugins", OP | ADMIN, al_api_plugins_list},
     {"POST", "/v1/admin/plugins/reload", OP, al_api_plugins_reload},
     {"POST", "/v1/partners", ADMIN, al_api_partner_create},

@@ -3,6 +3,7 @@
  * once and only its hash is stored, so a reused id is always a 409: the key of
  * the first creation cannot be shown again.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -58,7 +59,8 @@ void al_api_tenant_get(al_exchange *x)
     MYSQL_RES *res = NULL;
     al_db_status st = al_db_exec(&x->worker->db,
                                  "SELECT tenant_id, name, DATE_FORMAT(created_at, "
-                                 "'%Y-%m-%dT%H:%i:%sZ') FROM tenants WHERE tenant_id = ?",
+                                 "'%Y-%m-%dT%H:%i:%sZ'), auto_enrol, expiry_months "
+                                 "FROM tenants WHERE tenant_id = ?",
                                  p, 1, &res);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
@@ -68,7 +70,72 @@ void al_api_tenant_get(al_exchange *x)
     if (row == NULL)
         al_reply_error(x, 404, "not_found", "no such tenant");
     else
-        al_reply_json(
-            x, 200, json_pack("{s:s,s:s,s:s}", "id", row[0], "name", row[1], "created_at", row[2]));
+        al_reply_json(x, 200,
+                      json_pack("{s:s,s:s,s:s,s:{s:b,s:i}}", "id", row[0], "name", row[1],
+                                "created_at", row[2], "settings", "auto_enrol",
+                                strcmp(row[3], "0") != 0, "expiry_months", atoi(row[4])));
     mysql_free_result(res);
+}
+
+/*
+ * PATCH /v1/tenants/{id}: {"name", "settings": {"auto_enrol", "expiry_months"}},
+ * any of them. auto_enrol: unknown members are enrolled on their first earn.
+ * expiry_months: points lapse at the end of that many months after the month
+ * they were earned (for points earned from now on).
+ */
+void al_api_tenant_patch(al_exchange *x)
+{
+    static const char *const fields[] = {"name", "settings", NULL};
+    static const char *const settings_fields[] = {"auto_enrol", "expiry_months", NULL};
+    const char *id = x->params[0];
+    json_t *body = NULL;
+    if (x->role == AL_ROLE_ADMIN && strcmp(id, x->tenant) != 0) {
+        al_reply_error(x, 403, "wrong_tenant", "an admin key changes its own tenant only");
+        return;
+    }
+    if (al_body_object(x, &body) != 0)
+        return;
+    json_t *settings = json_object_get(body, "settings");
+    json_t *name = json_object_get(body, "name");
+    const char *name_text = NULL;
+    if (al_body_only(x, body, fields) != 0 ||
+        (name != NULL && al_body_string(x, body, "name", 200, &name_text) != 0))
+        goto done;
+    if (settings != NULL && !json_is_object(settings)) {
+        al_reply_error(x, 400, "invalid_field", "settings must be an object");
+        goto done;
+    }
+    if (settings != NULL && al_body_only(x, settings, settings_fields) != 0)
+        goto done;
+    json_t *enrol = json_object_get(settings, "auto_enrol");
+    json_t *months = json_object_get(settings, "expiry_months");
+    if (enrol != NULL && !json_is_boolean(enrol)) {
+        al_reply_error(x, 400, "invalid_field", "settings.auto_enrol must be true or false");
+        goto done;
+    }
+    if (months != NULL && (!json_is_integer(months) || json_integer_value(months) < 1 ||
+                           json_integer_value(months) > 600)) {
+        al_reply_error(x, 400, "invalid_field", "settings.expiry_months must be 1 to 600");
+        goto done;
+    }
+    al_db_param p[] = {AL_STR_OR_NULL(name_text),
+                       AL_STR_OR_NULL(name_text),
+                       enrol ? AL_INT(json_is_true(enrol)) : AL_NULL,
+                       enrol ? AL_INT(json_is_true(enrol)) : AL_NULL,
+                       months ? AL_INT(json_integer_value(months)) : AL_NULL,
+                       months ? AL_INT(json_integer_value(months)) : AL_NULL,
+                       AL_STR(id)};
+    al_db_status st = al_db_exec(&x->worker->db,
+                                 "UPDATE tenants SET name = IF(? IS NULL, name, ?), "
+                                 "auto_enrol = IF(? IS NULL, auto_enrol, ?), "
+                                 "expiry_months = IF(? IS NULL, expiry_months, ?) "
+                                 "WHERE tenant_id = ?",
+                                 p, 7, NULL);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        goto done;
+    }
+    al_api_tenant_get(x); /* answers the tenant as it now is (or 404) */
+done:
+    json_decref(body);
 }

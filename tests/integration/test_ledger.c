@@ -521,3 +521,39 @@ Test(ledger, replays_racing_the_original_book_once)
         cr_expect_str_eq(res[i].body, res[0].body);
     cr_expect_eq(available("ivy"), 777);
 }
+
+Test(ledger, tenant_settings_turn_enrolment_off_and_change_expiry)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/tenants/%s", tenant);
+    response r = http(&srv, "PATCH", path, admin,
+                      "{\"settings\":{\"auto_enrol\":false,\"expiry_months\":12}}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *settings = json_object_get(r.json, "settings");
+    cr_expect(json_is_false(json_object_get(settings, "auto_enrol")));
+    cr_expect_eq(json_integer_value(json_object_get(settings, "expiry_months")), 12);
+    response_free(&r);
+    r = earn(&bank, "t-s1", "stranger", 10000, "1000");
+    expect_error(&r, 422, "unknown_member");
+    response_free(&r);
+    r = http(&srv, "POST", "/v1/members", admin, "{\"id\":\"stranger\"}");
+    cr_expect_eq(r.status, 201);
+    response_free(&r);
+    earn_ok(&bank, "t-s1", "stranger", 10000);
+    r = http(&srv, "GET", "/v1/members/stranger", admin, NULL);
+    json_t *next = json_array_get(
+        json_object_get(json_object_get(r.json, "balance"), "next_expiries"), 0);
+    char sql[256], expected[64];
+    snprintf(sql, sizeof(sql),
+             "SELECT DATE_FORMAT(DATE_ADD(LAST_DAY(DATE_ADD(UTC_TIMESTAMP(), INTERVAL 12 MONTH)), "
+             "INTERVAL 1 DAY), '%%Y-%%m-%%dT00:00:00.000000Z')");
+    cr_assert_eq(db_scalar(sql, expected, sizeof(expected)), 0);
+    cr_expect_str_eq(json_string_value(json_object_get(next, "expires_at")), expected);
+    response_free(&r);
+    r = http(&srv, "PATCH", path, admin, "{\"settings\":{\"expiry_months\":0}}");
+    expect_error(&r, 400, "invalid_field");
+    response_free(&r);
+    r = http(&srv, "PATCH", path, admin, "{\"settings\":{\"auto_enrol\":true}}");
+    cr_expect_eq(r.status, 200);
+    response_free(&r);
+}

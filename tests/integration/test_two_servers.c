@@ -1,0 +1,94 @@
+/*
+ * Two allianced processes on one database: 200 redemptions raced over one
+ * member's balance through both. Exactly as many succeed as the balance
+ * allows, the rest are refused, and the books still balance.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+#define RACERS 8
+#define PER_RACER 25 /* 200 redemptions */
+
+typedef struct {
+    const test_server *srv;
+    const partner_key *key;
+    int first;
+    int ok, refused, other;
+} racer;
+
+static void *race(void *arg)
+{
+    racer *r = arg;
+    for (int i = 0; i < PER_RACER; i++) {
+        char body[128];
+        snprintf(body, sizeof(body), "{\"id\":\"race-%d\",\"member\":\"pat\",\"points\":3}",
+                 r->first + i);
+        response res = partner_call(r->srv, r->key, "POST", "/v1/redemptions", body, 0, NULL);
+        const char *code =
+            json_string_value(json_object_get(json_object_get(res.json, "error"), "code"));
+        if (res.status == 201)
+            r->ok++;
+        else if (res.status == 422 && code && strcmp(code, "insufficient_points") == 0)
+            r->refused++;
+        else {
+            r->other++;
+            fprintf(stderr, "unexpected: %d %s\n", res.status, res.body ? res.body : "");
+        }
+        response_free(&res);
+    }
+    return NULL;
+}
+
+Test(two_servers, race_redemptions_over_one_balance, .timeout = 120)
+{
+    test_server a, b;
+    server_start(&a, NULL, NULL);
+    server_start(&b, NULL, NULL);
+    char tenant[64], admin[128];
+    unique_id(tenant, sizeof(tenant), "two");
+    make_tenant(&a, tenant, admin, sizeof(admin));
+    partner_key k;
+    make_partner(&a, admin, "bank", "bank",
+                 "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}", &k);
+    /* 301 points: 100 redemptions of 3 fit, with 1 point left. */
+    response r = partner_call(&a, &k, "POST", "/v1/transactions",
+                              "{\"id\":\"seed\",\"member\":\"pat\",\"data\":{\"type\":\"purchase\","
+                              "\"amount_minor\":30100,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+                              0, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    response_free(&r);
+
+    pthread_t t[RACERS];
+    racer rs[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        rs[i] = (racer){.srv = i % 2 ? &b : &a, .key = &k, .first = i * PER_RACER};
+        pthread_create(&t[i], NULL, race, &rs[i]);
+    }
+    int ok = 0, refused = 0, other = 0;
+    for (int i = 0; i < RACERS; i++) {
+        pthread_join(t[i], NULL);
+        ok += rs[i].ok;
+        refused += rs[i].refused;
+        other += rs[i].other;
+    }
+    cr_expect_eq(ok, 100, "%d redemptions succeeded", ok);
+    cr_expect_eq(refused, 100);
+    cr_expect_eq(other, 0);
+
+    r = partner_call(&b, &k, "GET", "/v1/members/pat/balance", NULL, 0, NULL);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "available")), 1, "%s", r.body);
+    response_free(&r);
+    r = http(&b, "GET", "/v1/ledger/trial-balance", admin, NULL);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "total")), 0, "%s", r.body);
+    cr_expect(strstr(r.body, "{\"account\":\"partner:bank:redeemed\",\"balance\":300}") != NULL,
+              "%s", r.body);
+    response_free(&r);
+    fprintf(stderr, "two servers: %d redemptions succeeded, %d refused\n", ok, refused);
+    cr_expect_eq(server_stop(&a), 0, "see %s", a.log_path);
+    cr_expect_eq(server_stop(&b), 0, "see %s", b.log_path);
+}
