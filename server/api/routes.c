@@ -26,6 +26,7 @@ const al_route al_routes[] = {
     {"POST", "/v1/ledger/expire", OP, al_api_ledger_expire},
     {"POST", "/v1/transactions", PARTNER, al_api_transaction_create},
     {"POST", "/v1/transactions:simulate", PARTNER, al_api_transaction_simulate},
+    {"POST", "/v1/transactions:batch", PARTNER, al_api_transaction_batch},
     {"POST", "/v1/transactions/{id}/reversal", PARTNER, al_api_transaction_reverse},
     {"POST", "/v1/redemptions", PARTNER, al_api_redemption_create},
     {"POST", "/v1/redemptions/{id}/capture", PARTNER, al_api_redemption_capture},

@@ -25,6 +25,7 @@ void al_api_partner_patch(al_exchange *x);
 void al_api_partner_rotate_key(al_exchange *x);
 void al_api_transaction_simulate(al_exchange *x);
 void al_api_transaction_create(al_exchange *x);
+void al_api_transaction_batch(al_exchange *x);
 void al_api_transaction_reverse(al_exchange *x);
 void al_api_redemption_create(al_exchange *x);
 void al_api_redemption_capture(al_exchange *x);

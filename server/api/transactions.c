@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <jansson.h>
 
 #include "api/booking.h"
@@ -209,4 +210,66 @@ void al_api_transaction_reverse(al_exchange *x)
     al_run_booking(x, "reversal", c.id, body, reverse, &c);
 done:
     json_decref(body);
+}
+
+/* Lines of one batch at most; a larger file is sent in several batches. */
+#define BATCH_MAX_LINES 10000
+
+/*
+ * POST /v1/transactions:batch: NDJSON in, one transactions body a line;
+ * NDJSON out, one line a result in the same order:
+ * {"line":N,"status":S,"body":<the single call's answer or error>}.
+ * Each line runs exactly as POST /v1/transactions would (the same idempotency
+ * record), so one bad line refuses only itself and a batch sent twice books
+ * nothing twice. Blank lines are skipped.
+ */
+void al_api_transaction_batch(al_exchange *x)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(x->req);
+    size_t len = evbuffer_get_length(in);
+    const char *data = len ? (const char *)evbuffer_pullup(in, -1) : "";
+    struct evbuffer *out = evbuffer_new();
+    al_exchange *sub = malloc(sizeof(*sub));
+    if (out == NULL || sub == NULL) {
+        if (out != NULL)
+            evbuffer_free(out);
+        free(sub);
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        return;
+    }
+    int line = 0, lines = 0;
+    for (size_t pos = 0; pos < len;) {
+        const char *start = data + pos;
+        const char *nl = memchr(start, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - start) : len - pos;
+        pos += n + (nl != NULL);
+        line++;
+        if (n > 0 && start[n - 1] == '\r')
+            n--;
+        if (strspn(start, " \t") >= n)
+            continue; /* blank */
+        if (++lines > BATCH_MAX_LINES) {
+            evbuffer_free(out);
+            free(sub);
+            al_reply_error(x, 413, "batch_too_large", "at most %d lines a batch", BATCH_MAX_LINES);
+            return;
+        }
+        /* The line as a request of its own, to the single call's handler. */
+        memcpy(sub, x, sizeof(*sub));
+        snprintf(sub->path, sizeof(sub->path), "/v1/transactions");
+        sub->sub = true;
+        sub->sub_body = start;
+        sub->sub_len = n;
+        sub->sub_reply = NULL;
+        sub->sub_status = 500;
+        al_api_transaction_create(sub);
+        evbuffer_add_printf(out, "{\"line\":%d,\"status\":%d,\"body\":%s}\n", line, sub->sub_status,
+                            sub->sub_reply ? sub->sub_reply : "null");
+        free(sub->sub_reply);
+    }
+    free(sub);
+    size_t out_len = evbuffer_get_length(out);
+    al_reply_text(x, 200, "application/x-ndjson",
+                  out_len ? (const char *)evbuffer_pullup(out, -1) : "", out_len);
+    evbuffer_free(out);
 }

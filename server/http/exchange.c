@@ -23,6 +23,12 @@ static int64_t micros_since(const struct timespec *t0)
 static void send_reply(al_exchange *x, int status, const char *content_type, const char *body,
                        size_t len)
 {
+    if (x->sub) { /* a batch line: the batch sends one reply for all */
+        free(x->sub_reply);
+        x->sub_reply = strndup(body, len);
+        x->sub_status = status;
+        return;
+    }
     struct evkeyvalq *h = evhttp_request_get_output_headers(x->req);
     evhttp_add_header(h, "Content-Type", content_type);
     evhttp_add_header(h, "X-Request-Id", x->request_id);
@@ -52,6 +58,12 @@ void al_reply_json(al_exchange *x, int status, json_t *body)
     }
     send_reply(x, status, "application/json", text ? text : "", text ? strlen(text) : 0);
     free(text);
+}
+
+void al_reply_text(al_exchange *x, int status, const char *content_type, const char *text,
+                   size_t len)
+{
+    send_reply(x, status, content_type, text, len);
 }
 
 void al_reply_raw(al_exchange *x, int status, const char *json_text)
@@ -86,8 +98,8 @@ void al_reply_db_failure(al_exchange *x, int db_status)
 int al_body_object(al_exchange *x, json_t **out)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(x->req);
-    size_t len = evbuffer_get_length(in);
-    const char *data = (const char *)evbuffer_pullup(in, -1);
+    size_t len = x->sub ? x->sub_len : evbuffer_get_length(in);
+    const char *data = x->sub ? x->sub_body : (const char *)evbuffer_pullup(in, -1);
     json_error_t err;
     json_t *root = len ? json_loadb(data, len, JSON_REJECT_DUPLICATES, &err) : NULL;
     if (root == NULL) {

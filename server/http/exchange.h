@@ -40,6 +40,16 @@ typedef struct al_exchange {
     char *params[AL_MAX_PARAMS]; /* {name} segments of the route, in order */
     int nparams;
     char path_copy[AL_PATH_MAX]; /* backing store of params */
+
+    /*
+     * A sub-request (one line of a batch): its body is sub_body, and its reply
+     * is kept in sub_status and sub_reply (malloc'd) instead of being sent.
+     */
+    bool sub;
+    const char *sub_body;
+    size_t sub_len;
+    int sub_status;
+    char *sub_reply;
 } al_exchange;
 
 /* Replies with body (stolen, may be NULL for an empty body). */
@@ -47,6 +57,10 @@ void al_reply_json(al_exchange *x, int status, json_t *body);
 
 /* Replies with a JSON text as it is (a stored answer, byte for byte). */
 void al_reply_raw(al_exchange *x, int status, const char *json_text);
+
+/* Replies with any text and content type. */
+void al_reply_text(al_exchange *x, int status, const char *content_type, const char *text,
+                   size_t len);
 
 /* Replies {"error":{"code":code,"message":...}} with status. */
 void al_reply_error(al_exchange *x, int status, const char *code, const char *fmt, ...)

@@ -541,8 +541,8 @@ Test(ledger, tenant_settings_turn_enrolment_off_and_change_expiry)
     response_free(&r);
     earn_ok(&bank, "t-s1", "stranger", 10000);
     r = http(&srv, "GET", "/v1/members/stranger", admin, NULL);
-    json_t *next = json_array_get(
-        json_object_get(json_object_get(r.json, "balance"), "next_expiries"), 0);
+    json_t *next =
+        json_array_get(json_object_get(json_object_get(r.json, "balance"), "next_expiries"), 0);
     char sql[256], expected[64];
     snprintf(sql, sizeof(sql),
              "SELECT DATE_FORMAT(DATE_ADD(LAST_DAY(DATE_ADD(UTC_TIMESTAMP(), INTERVAL 12 MONTH)), "
@@ -555,5 +555,50 @@ Test(ledger, tenant_settings_turn_enrolment_off_and_change_expiry)
     response_free(&r);
     r = http(&srv, "PATCH", path, admin, "{\"settings\":{\"auto_enrol\":true}}");
     cr_expect_eq(r.status, 200);
+    response_free(&r);
+}
+
+Test(ledger, batch_books_each_line_once_and_refuses_only_bad_lines)
+{
+    const char *batch = "{\"id\":\"bt-1\",\"member\":\"kim\",\"data\":{\"type\":\"purchase\","
+                        "\"amount_minor\":1000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}\n"
+                        "{not json\n"
+                        "\n"
+                        "{\"id\":\"bt-2\",\"member\":\"kim\",\"data\":{\"type\":\"purchase\","
+                        "\"amount_minor\":2000,\"currency\":\"USD\",\"mcc\":\"1000\"}}\r\n"
+                        "{\"id\":\"bt-3\",\"member\":\"kim\",\"data\":{\"type\":\"purchase\","
+                        "\"amount_minor\":3000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}";
+    response r = partner_call(&srv, &bank, "POST", "/v1/transactions:batch", batch, 0, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    char ct[64];
+    cr_expect(response_header(&r, "Content-Type", ct, sizeof(ct)));
+    cr_expect_str_eq(ct, "application/x-ndjson");
+    /* Lines 1, 2, 4, 5 (3 is blank), in order. */
+    static const int lines[] = {1, 2, 4, 5}, statuses[] = {201, 400, 422, 201};
+    char *save = NULL, *text = strdup(r.body);
+    int i = 0;
+    for (char *l = strtok_r(text, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save), i++) {
+        json_t *j = json_loads(l, 0, NULL);
+        cr_assert(j != NULL, "not JSON: %s", l);
+        cr_assert_lt(i, 4);
+        cr_expect_eq(json_integer_value(json_object_get(j, "line")), lines[i], "%s", l);
+        cr_expect_eq(json_integer_value(json_object_get(j, "status")), statuses[i], "%s", l);
+        json_decref(j);
+    }
+    cr_expect_eq(i, 4);
+    free(text);
+    cr_expect_eq(available("kim"), 40);
+    /* The same file again books nothing twice; a single call sees the same record. */
+    response again = partner_call(&srv, &bank, "POST", "/v1/transactions:batch", batch, 0, NULL);
+    cr_expect(strstr(again.body, "\"line\":1,\"status\":200") != NULL, "%s", again.body);
+    cr_expect(strstr(again.body, "\"line\":5,\"status\":200") != NULL, "%s", again.body);
+    response_free(&again);
+    response_free(&r);
+    cr_expect_eq(available("kim"), 40);
+    r = partner_call(&srv, &bank, "POST", "/v1/transactions",
+                     "{\"id\":\"bt-1\",\"member\":\"kim\",\"data\":{\"type\":\"purchase\","
+                     "\"amount_minor\":1000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+                     0, NULL);
+    cr_expect_eq(r.status, 200, "the batch line and the single call share the id: %s", r.body);
     response_free(&r);
 }

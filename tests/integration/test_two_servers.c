@@ -53,8 +53,8 @@ Test(two_servers, race_redemptions_over_one_balance, .timeout = 120)
     unique_id(tenant, sizeof(tenant), "two");
     make_tenant(&a, tenant, admin, sizeof(admin));
     partner_key k;
-    make_partner(&a, admin, "bank", "bank",
-                 "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}", &k);
+    make_partner(&a, admin, "bank", "bank", "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}",
+                 &k);
     /* 301 points: 100 redemptions of 3 fit, with 1 point left. */
     response r = partner_call(&a, &k, "POST", "/v1/transactions",
                               "{\"id\":\"seed\",\"member\":\"pat\",\"data\":{\"type\":\"purchase\","
