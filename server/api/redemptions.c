@@ -13,7 +13,7 @@
 #include "http/server.h"
 
 #define DEFAULT_HOLD_S 900
-#define MAX_HOLD_S (30 * 24 * 3600)
+#define MAX_HOLD_S 2592000 /* 30 days */
 
 static bool redeem(al_exchange *x, al_db *db, void *arg, al_outcome *o)
 {

@@ -181,6 +181,11 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
         return al_db_failed(o, st);
     if (m.blocked)
         return al_refuse(o, 422, "member_blocked", "member %s is blocked", e->member);
+    int64_t balance;
+    if (__builtin_add_overflow(m.available, e->points, &balance) ||
+        __builtin_add_overflow(balance, m.held, &balance))
+        return al_refuse(o, 422, "balance_overflow", "the balance would pass 2^63-1 points");
+    balance -= m.held;
 
     char from[ACCOUNT_MAX], to[ACCOUNT_MAX];
     partner_account(from, e->partner, "issued");
@@ -225,9 +230,9 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     o->http_status = 201;
-    o->reply = json_pack("{s:s,s:s,s:I,s:I,s:s}", "id", e->transaction_id, "member", e->member,
-                         "points", (json_int_t)e->points, "balance",
-                         (json_int_t)(m.available + e->points), "tier", "normal");
+    o->reply =
+        json_pack("{s:s,s:s,s:I,s:I,s:s}", "id", e->transaction_id, "member", e->member, "points",
+                  (json_int_t)e->points, "balance", (json_int_t)balance, "tier", "normal");
     return true;
 }
 
