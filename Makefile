@@ -1,5 +1,5 @@
 # The front door. `make run` and `make test` work on a fresh Debian 12 machine.
-.PHONY: run test build lint format fuzz install clean
+.PHONY: run test build lint format fuzz bench install clean
 
 PREFIX ?= /usr/local
 
@@ -22,6 +22,9 @@ format:
 
 fuzz:
 	@scripts/fuzz.sh
+
+bench:
+	@scripts/bench.sh
 
 # The server, the reference plugins, include/alliance/plugin.h and alliance-plugin.pc.
 install:

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# make bench: in one run on this machine,
+#   (a) the database's own ceiling: single-row autocommit INSERTs with
+#       mariadb-slap at 64 clients;
+#   (b) earning transactions/s through allianced at 64 connections over many
+#       members; (c) captured redemptions/s likewise;
+# then b/a and c/a. Loopback only; every loop is bounded by time.
+# Knobs: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_MEMBERS (10000),
+# BENCH_SLAP_QUERIES (50000), ALLIANCE_THREADS (2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+seconds=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNECTIONS:-64}
+members=${BENCH_MEMBERS:-10000}
+slap_queries=${BENCH_SLAP_QUERIES:-50000}
+
+scripts/deps.sh
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALLIANCE_TESTS=OFF >/dev/null
+cmake --build build/release -j"$(nproc)" >/dev/null
+scripts/db.sh start var/db
+sock="$root/var/db/mysqld.sock"
+mkdir -p var/bench
+
+echo "== (a) database ceiling: mariadb-slap, 64 clients, $slap_queries single-row autocommit INSERTs"
+slap=$(mariadb-slap --no-defaults --socket="$sock" -uroot --concurrency=64 --iterations=1 \
+  --number-of-queries="$slap_queries" --create-schema=bench_slap \
+  --create="CREATE TABLE t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT) ENGINE=InnoDB" \
+  --query="INSERT INTO t (v) VALUES (1)")
+slap_s=$(echo "$slap" | sed -n 's/.*Average number of seconds to run all queries: \([0-9.]*\).*/\1/p')
+a=$(awk -v q="$slap_queries" -v s="$slap_s" 'BEGIN { printf "%.0f", q / s }')
+echo "inserts/s=$a"
+
+echo "DROP DATABASE IF EXISTS alliance_bench;" | scripts/db.sh sql var/db
+export ALLIANCE_DB; ALLIANCE_DB=$(scripts/db.sh url var/db alliance_bench)
+export ALLIANCE_OPERATOR_TOKEN; ALLIANCE_OPERATOR_TOKEN=$(openssl rand -hex 16)
+export ALLIANCE_MASTER_KEY; ALLIANCE_MASTER_KEY=$(openssl rand -hex 32)
+export ALLIANCE_LISTEN=127.0.0.1:0 ALLIANCE_SCHEMA_DIR="$root/schema"
+export ALLIANCE_PLUGIN_DIR="$root/build/release/plugins" ALLIANCE_LOG_LEVEL=warn
+rm -f var/bench/port
+build/release/allianced --port-file var/bench/port 2>var/bench/server.log &
+server=$!
+trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do [ -s var/bench/port ] && break; sleep 0.1; done
+base="http://127.0.0.1:$(cat var/bench/port)"
+
+admin=$(curl -s -X POST "$base/v1/tenants" -H "Authorization: Bearer $ALLIANCE_OPERATOR_TOKEN" \
+  -d '{"id":"bench","name":"Bench"}' | sed -n 's/.*"admin_key":"\([^"]*\)".*/\1/p')
+partner=$(curl -s -X POST "$base/v1/partners" -H "Authorization: Bearer $admin" -d '{
+  "id":"bank","name":"Bank","plugin":"bank",
+  "config":{"currency":"CNY","spend_minor_per_point":100,"mcc_multipliers":{"5411":2}},
+  "contract":{"currency":"CNY","issue_minor_per_1000":800,"redeem_minor_per_1000":600}}')
+key=$(echo "$partner" | sed -n 's/.*"key_id":"\([^"]*\)".*/\1/p')
+secret=$(echo "$partner" | sed -n 's/.*"secret":"\([^"]*\)".*/\1/p')
+[ -n "$key" ] || { echo "bench set-up failed: $partner" >&2; exit 1; }
+
+echo "== seeding $members members with points (batch intake)"
+for start in $(seq 0 2000 $((members - 1))); do
+  end=$((start + 1999)); [ $end -ge "$members" ] && end=$((members - 1))
+  for m in $(seq "$start" "$end"); do
+    printf '{"id":"seed-%d","member":"m%d","data":{"type":"purchase","amount_minor":100000000,"currency":"CNY","mcc":"1000"}}\n' "$m" "$m"
+  done >var/bench/seed.ndjson
+  scripts/partner-curl.sh "$base" "$key" "$secret" POST /v1/transactions:batch @var/bench/seed.ndjson \
+    >var/bench/seed.out
+  booked=$(grep -c '"status":201' var/bench/seed.out || true)
+  [ "$booked" = $((end - start + 1)) ] || { echo "seeding failed: $(head -c 300 var/bench/seed.out)" >&2; exit 1; }
+done
+
+port=$(cat var/bench/port)
+run() {
+  build/release/bench/loadgen --port "$port" --key "$key" --secret "$secret" --mode "$1" \
+    --connections "$conns" --seconds "$seconds" --members "$members" --tag "$1-$$"
+}
+echo "== (b) earning through allianced: $conns connections, $seconds s"
+b_line=$(run earn); echo "$b_line"
+echo "== (c) captured redemptions through allianced: $conns connections, $seconds s"
+c_line=$(run redeem); echo "$c_line"
+
+tb=$(curl -s "$base/v1/ledger/trial-balance" -H "Authorization: Bearer $admin" |
+  sed -n 's/.*"total":\(-\{0,1\}[0-9]*\).*/\1/p')
+b=$(echo "$b_line" | sed -n 's/.*rps=\([0-9]*\).*/\1/p')
+c=$(echo "$c_line" | sed -n 's/.*rps=\([0-9]*\).*/\1/p')
+echo "== result"
+awk -v a="$a" -v b="$b" -v c="$c" -v tb="$tb" 'BEGIN {
+  printf "database ceiling a=%d inserts/s; earn b=%d/s; redeem c=%d/s\n", a, b, c
+  printf "b/a=%.3f (aim >= 1.0)  c/a=%.3f (aim >= 0.5)  trial balance total=%s\n", b / a, c / a, tb
+}'
