@@ -23,8 +23,8 @@ void al_api_trial_balance(al_exchange *x)
     al_db_param p[] = {AL_STR(x->tenant)};
     MYSQL_RES *res = NULL;
     al_db_status st = al_db_exec(&x->worker->db,
-                                 "SELECT account, balance FROM account_balances "
-                                 "WHERE tenant_id = ? ORDER BY account",
+                                 "SELECT account, SUM(balance) FROM account_balances "
+                                 "WHERE tenant_id = ? GROUP BY account ORDER BY account",
                                  p, 1, &res);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define ACCOUNT_MAX 160
+#define BALANCE_SHARDS 32 /* see schema/004_balance_shards.sql */
 
 bool al_refuse(al_outcome *o, int status, const char *code, const char *fmt, ...)
 {
@@ -57,6 +58,39 @@ static void partner_account(char out[ACCOUNT_MAX], const char *partner, const ch
     snprintf(out, ACCOUNT_MAX, "partner:%s:%s", partner, side);
 }
 
+/* The balance row a booking of member's uses for account (FNV-1a of the member). */
+static int64_t shard_of(const char *account, const char *member)
+{
+    if (strncmp(account, "member:", 7) == 0)
+        return 0;
+    uint32_t h = 2166136261u;
+    for (const char *p = member; *p != '\0'; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return (int64_t)(h % BALANCE_SHARDS);
+}
+
+/* Adds delta to the balances of a and b (a's delta is -points, b's +points). */
+static al_db_status move_balances(al_db *db, const char *tenant, const char *from,
+                                  const char *to, int64_t points, const char *member)
+{
+    /* Rows in account order, so concurrent bookings lock them in one order. */
+    bool from_first = strcmp(from, to) < 0;
+    const char *first = from_first ? from : to, *second = from_first ? to : from;
+    al_db_param a[] = {AL_STR(tenant),
+                       AL_STR(first),
+                       AL_INT(shard_of(first, member)),
+                       AL_INT(from_first ? -points : points),
+                       AL_STR(tenant),
+                       AL_STR(second),
+                       AL_INT(shard_of(second, member)),
+                       AL_INT(from_first ? points : -points)};
+    return al_db_exec(db,
+                      "INSERT INTO account_balances (tenant_id, account, shard, balance) "
+                      "VALUES (?, ?, ?, ?), (?, ?, ?, ?) "
+                      "ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)",
+                      a, 8, NULL);
+}
+
 /* One booking: points from one account to another, both balances updated. */
 static al_db_status book(al_db *db, const char *tenant, const char *kind, const char *from,
                          const char *to, int64_t points, const char *member, const char *partner,
@@ -81,16 +115,7 @@ static al_db_status book(al_db *db, const char *tenant, const char *kind, const 
     *booking_id = al_db_insert_id(db);
     if (points == 0)
         return AL_DB_OK;
-    /* Rows in account order, so concurrent bookings lock them in one order. */
-    bool from_first = strcmp(from, to) < 0;
-    al_db_param a[] = {
-        AL_STR(tenant), AL_STR(from_first ? from : to), AL_INT(from_first ? -points : points),
-        AL_STR(tenant), AL_STR(from_first ? to : from), AL_INT(from_first ? points : -points)};
-    return al_db_exec(db,
-                      "INSERT INTO account_balances (tenant_id, account, balance) "
-                      "VALUES (?, ?, ?), (?, ?, ?) "
-                      "ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)",
-                      a, 6, NULL);
+    return move_balances(db, tenant, from, to, points, member);
 }
 
 typedef struct {

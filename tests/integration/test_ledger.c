@@ -53,7 +53,8 @@ static void check_books(void)
     char sql[1024], out[64];
     snprintf(sql, sizeof(sql),
              "SELECT COUNT(*) FROM members m LEFT JOIN account_balances a ON a.tenant_id = "
-             "m.tenant_id AND a.account = CONCAT('member:', m.member_id) WHERE m.tenant_id = '%s' "
+             "m.tenant_id AND a.account = CONCAT('member:', m.member_id) AND a.shard = 0 "
+             "WHERE m.tenant_id = '%s' "
              "AND (m.available + m.held <> IFNULL(a.balance, 0) OR m.available + m.held <> "
              "(SELECT IFNULL(SUM(remaining), 0) FROM lots l WHERE l.tenant_id = m.tenant_id AND "
              "l.member_id = m.member_id) - m.debt OR m.debt < 0 OR m.held < 0)",
