@@ -59,8 +59,7 @@ static void hex(const unsigned char *in, size_t n, char *out)
         sprintf(out + 2 * i, "%02x", in[i]);
 }
 
-static void sign(const char *method, const char *path, const char *body, char ts[24],
-                 char sig[65])
+static void sign(const char *method, const char *path, const char *body, char ts[24], char sig[65])
 {
     unsigned char md[32];
     unsigned int len = 0;
@@ -160,9 +159,9 @@ static double percentile(double p)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"port", 1, 0, 'p'},     {"key", 1, 0, 'k'},   {"secret", 1, 0, 's'},
-        {"mode", 1, 0, 'm'},     {"connections", 1, 0, 'c'}, {"seconds", 1, 0, 'd'},
-        {"members", 1, 0, 'n'},  {"tag", 1, 0, 't'},   {0, 0, 0, 0}};
+        {"port", 1, 0, 'p'},    {"key", 1, 0, 'k'},         {"secret", 1, 0, 's'},
+        {"mode", 1, 0, 'm'},    {"connections", 1, 0, 'c'}, {"seconds", 1, 0, 'd'},
+        {"members", 1, 0, 'n'}, {"tag", 1, 0, 't'},         {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {

@@ -1,8 +1,4 @@
-/*
- * Running a ledger operation for a request: one database transaction with the
- * idempotency claim, the operation and the stored answer; the reply only after
- * COMMIT; a deadlock retried; a refusal rolled back so it changes nothing.
- */
+/* Running a ledger operation for a request; see booking.h. */
 #include "api/booking.h"
 
 #include <stdio.h>
@@ -11,79 +7,110 @@
 
 #include "core/ids.h"
 #include "http/server.h"
-#include "ledger/idempotency.h"
 
 #define ATTEMPTS 3
 
-void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *body,
-                    al_booking_fn fn, void *ctx)
+/* A job with what the request must keep alive until its answer. */
+typedef struct {
+    al_job job;
+    json_t *body;
+    void (*ctx_free)(void *ctx);
+    max_align_t ctx[]; /* the caller's context, copied */
+} booking;
+
+/* The canonical body (spacing and key order aside) and the path, hashed. */
+static int request_hash(al_exchange *x, json_t *body, char out[65])
 {
-    al_idem_key key = {.tenant = x->tenant, .partner = x->partner, .kind = kind, .id = id};
-    if (kind != NULL) {
-        /*
-         * The canonical body (a replay with other spacing or key order is the
-         * same request) and the path (a reversal's transaction is in it).
-         */
-        char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS), *text = NULL;
-        if (canon == NULL || asprintf(&text, "%s\n%s", x->path, canon) < 0) {
-            free(canon);
-            al_reply_error(x, 500, "internal_error", "out of memory");
-            return;
-        }
-        al_sha256_hex(text, strlen(text), key.hash);
+    char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS), *text = NULL;
+    if (canon == NULL || asprintf(&text, "%s\n%s", x->path, canon) < 0) {
         free(canon);
-        free(text);
+        return -1;
     }
-    al_db *db = &x->worker->db;
-    al_db_status st = AL_DB_OK;
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-        al_outcome o = {0};
-        al_idem_state state = AL_IDEM_NEW;
-        char *stored = NULL;
-        st = al_ledger_begin(db);
-        if (st == AL_DB_OK && kind != NULL)
-            st = al_idem_claim(db, &key, &state, &stored);
-        if (st == AL_DB_OK && state != AL_IDEM_NEW) {
-            al_ledger_rollback(db);
-            if (state == AL_IDEM_REPLAY)
-                al_reply_raw(x, 200, stored);
-            else
-                al_reply_error(x, 409, "id_reused", "id %s was used with another body", id);
-            free(stored);
-            return;
-        }
-        if (st == AL_DB_OK) {
-            if (fn(x, db, ctx, &o)) {
-                char *text = json_dumps(o.reply, JSON_COMPACT | JSON_PRESERVE_ORDER);
-                json_decref(o.reply);
-                st = text == NULL ? AL_DB_ERROR : AL_DB_OK;
-                if (st == AL_DB_OK && kind != NULL)
-                    st = al_idem_store(db, &key, o.http_status, text);
-                if (st == AL_DB_OK)
-                    st = al_ledger_commit(db);
-                if (st == AL_DB_OK)
-                    al_reply_raw(x, o.http_status, text);
-                free(text);
-                if (st == AL_DB_OK)
-                    return;
-            } else if (o.db == AL_DB_OK) {
-                json_decref(o.reply);
-                if (!o.keep)
-                    al_ledger_rollback(db);
-                else if ((st = al_ledger_commit(db)) != AL_DB_OK)
-                    break;
-                al_reply_error(x, o.http_status, o.code, "%s", o.message);
-                return;
-            } else {
-                st = o.db;
-            }
-        }
-        al_ledger_rollback(db);
-        if (st != AL_DB_RETRY)
-            break;
-    }
-    if (st == AL_DB_RETRY)
-        al_reply_error(x, 503, "busy", "the ledger is busy; try again with the same id");
+    al_sha256_hex(text, strlen(text), out);
+    free(canon);
+    free(text);
+    return 0;
+}
+
+void al_booking_answer(al_job *job)
+{
+    booking *b = (booking *)job;
+    al_exchange *x = job->owner;
+    if (job->reply != NULL)
+        al_reply_raw(x, job->status, job->reply);
+    else if (job->db != AL_DB_OK && job->db != AL_DB_RETRY)
+        al_reply_db_failure(x, job->db);
     else
-        al_reply_db_failure(x, st);
+        al_reply_error(x, job->status, job->code, "%s", job->message);
+    free(job->reply);
+    if (b->ctx_free != NULL)
+        b->ctx_free(b->ctx);
+    json_decref(b->body);
+    free(b);
+}
+
+/* Runs the job on the worker's own connection, retried on deadlocks. */
+static void run_inline(al_exchange *x, al_job *job)
+{
+    al_db *db = &x->worker->db;
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+        bool failed = false;
+        al_db_status st = al_ledger_begin(db);
+        if (st == AL_DB_OK) {
+            if (al_job_run(db, job, &failed))
+                st = al_ledger_commit(db);
+            else if (failed)
+                st = job->db;
+            else
+                al_ledger_rollback(db);
+        }
+        job->db = st;
+        if (st == AL_DB_OK)
+            return;
+        al_ledger_rollback(db);
+        free(job->reply);
+        job->reply = NULL;
+        if (st != AL_DB_RETRY)
+            return;
+    }
+    job->status = 503;
+    snprintf(job->code, sizeof(job->code), "busy");
+    snprintf(job->message, sizeof(job->message), "the ledger is busy; try again with the same id");
+}
+
+void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *body,
+                    uint32_t affinity, al_job_fn fn, const void *ctx, size_t ctx_size,
+                    void (*ctx_free)(void *ctx))
+{
+    booking *b = calloc(1, sizeof(*b) + ctx_size);
+    if (b == NULL) {
+        if (ctx_free != NULL)
+            ctx_free((void *)ctx);
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        return;
+    }
+    memcpy(b->ctx, ctx, ctx_size);
+    b->ctx_free = ctx_free;
+    b->body = json_incref(body);
+    al_job *job = &b->job;
+    job->fn = fn;
+    job->ctx = b->ctx;
+    job->owner = x;
+    job->affinity = affinity;
+    job->idempotent = kind != NULL;
+    job->key = (al_idem_key){.tenant = x->tenant, .partner = x->partner, .kind = kind, .id = id};
+    if (kind != NULL && request_hash(x, body, job->key.hash) != 0) {
+        job->status = 500;
+        snprintf(job->code, sizeof(job->code), "internal_error");
+        snprintf(job->message, sizeof(job->message), "out of memory");
+        al_booking_answer(job);
+        return;
+    }
+    if (al_committers_running() && !x->sub) {
+        job->done = al_worker_job_done; /* answered on x's worker after COMMIT */
+        al_commit_submit(job);
+        return;
+    }
+    run_inline(x, job);
+    al_booking_answer(job);
 }

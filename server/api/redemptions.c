@@ -15,9 +15,8 @@
 #define DEFAULT_HOLD_S 900
 #define MAX_HOLD_S 2592000 /* 30 days */
 
-static bool redeem(al_exchange *x, al_db *db, void *arg, al_outcome *o)
+static bool redeem(al_db *db, void *arg, al_outcome *o)
 {
-    (void)x;
     return al_ledger_redeem(db, arg, o);
 }
 
@@ -59,28 +58,33 @@ void al_api_redemption_create(al_exchange *x)
     r.capture = capture == NULL || json_is_true(capture);
     if (hold != NULL)
         r.hold_seconds = json_integer_value(hold);
-    al_run_booking(x, "redemption", r.redemption_id, body, redeem, &r);
+    al_run_booking(x, "redemption", r.redemption_id, body, al_affinity(r.member), redeem, &r,
+                   sizeof(r), NULL);
 done:
     json_decref(body);
 }
 
 typedef struct {
-    const char *id;
+    const char *tenant, *partner, *id;
     int64_t points; /* < 0: all */
     bool capture;
-} settle_ctx;
+} settle_job;
 
-static bool settle(al_exchange *x, al_db *db, void *arg, al_outcome *o)
+static bool settle(al_db *db, void *arg, al_outcome *o)
 {
-    settle_ctx *c = arg;
+    settle_job *c = arg;
     if (c->capture)
-        return al_ledger_capture(db, x->tenant, x->partner, c->id, c->points, o);
-    return al_ledger_void(db, x->tenant, x->partner, c->id, o);
+        return al_ledger_capture(db, c->tenant, c->partner, c->id, c->points, o);
+    return al_ledger_void(db, c->tenant, c->partner, c->id, o);
 }
 
 static void settle_request(al_exchange *x, bool capture)
 {
-    settle_ctx c = {.id = x->params[0], .points = -1, .capture = capture};
+    settle_job c = {.tenant = x->tenant,
+                    .partner = x->partner,
+                    .id = x->params[0],
+                    .points = -1,
+                    .capture = capture};
     json_t *body = NULL;
     struct evbuffer *in = evhttp_request_get_input_buffer(x->req);
     if (evbuffer_get_length(in) > 0) {
@@ -103,7 +107,7 @@ static void settle_request(al_exchange *x, bool capture)
         goto done;
     }
     /* Capture and void are idempotent by state, not by a stored answer. */
-    al_run_booking(x, NULL, c.id, body, settle, &c);
+    al_run_booking(x, NULL, c.id, body, al_affinity(c.id), settle, &c, sizeof(c), NULL);
 done:
     json_decref(body);
 }

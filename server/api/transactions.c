@@ -105,37 +105,37 @@ done:
     json_decref(body);
 }
 
+/* An earning, translated on the worker, booked by a committer. */
 typedef struct {
-    partner_setup ps;
-    json_t *data;
-    const char *id, *member;
+    const char *tenant, *partner, *id, *member; /* alive with the request */
     char occurred_at[27];
-} earn_ctx;
+    char currency[4];
+    int64_t points, base_amount_minor;
+    char *detail; /* the translation as JSON text */
+    bool auto_enrol;
+    int expiry_months;
+} earn_job;
 
-static bool earn(al_exchange *x, al_db *db, void *arg, al_outcome *o)
+static bool earn(al_db *db, void *arg, al_outcome *o)
 {
-    earn_ctx *c = arg;
-    al_translation t;
-    if (!translate(x, &c->ps, c->data, &t, o))
-        return false;
-    json_t *detail_json = al_translation_json(&t);
-    json_object_set_new(detail_json, "plugin", json_string(c->ps.plugin));
-    char *detail = json_dumps(detail_json, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(detail_json);
-    al_earn e = {.tenant = x->tenant,
-                 .partner = x->partner,
+    earn_job *c = arg;
+    al_earn e = {.tenant = c->tenant,
+                 .partner = c->partner,
                  .transaction_id = c->id,
                  .member = c->member,
                  .occurred_at = c->occurred_at,
-                 .points = t.points,
-                 .base_amount_minor = t.base_amount_minor,
-                 .currency = t.currency,
-                 .detail = detail,
-                 .auto_enrol = c->ps.auto_enrol,
-                 .expiry_months = c->ps.expiry_months};
-    bool ok = detail != NULL ? al_ledger_earn(db, &e, o) : al_db_failed(o, AL_DB_ERROR);
-    free(detail);
-    return ok;
+                 .points = c->points,
+                 .base_amount_minor = c->base_amount_minor,
+                 .currency = c->currency,
+                 .detail = c->detail,
+                 .auto_enrol = c->auto_enrol,
+                 .expiry_months = c->expiry_months};
+    return al_ledger_earn(db, &e, o);
+}
+
+static void earn_free(void *arg)
+{
+    free(((earn_job *)arg)->detail);
 }
 
 /* "occurred_at" as a database time; now when absent. */
@@ -161,29 +161,51 @@ static int occurred_at(al_exchange *x, json_t *body, char out[27])
 void al_api_transaction_create(al_exchange *x)
 {
     static const char *const fields[] = {"id", "member", "occurred_at", "data", NULL};
-    json_t *body = NULL;
-    earn_ctx c = {0};
+    json_t *body = NULL, *data;
+    partner_setup ps = {0};
+    earn_job c = {.tenant = x->tenant, .partner = x->partner};
     if (al_body_object(x, &body) != 0)
         return;
-    if ((c.data = data_of(x, body, fields)) == NULL || al_body_id(x, body, "id", &c.id) != 0 ||
+    if ((data = data_of(x, body, fields)) == NULL || al_body_id(x, body, "id", &c.id) != 0 ||
         al_body_id(x, body, "member", &c.member) != 0 || occurred_at(x, body, c.occurred_at) != 0 ||
-        load_setup(x, &c.ps) != 0)
+        load_setup(x, &ps) != 0)
         goto done;
-    al_run_booking(x, "transaction", c.id, body, earn, &c);
+    /* The plugin runs here, on the worker; the committer only books. */
+    al_translation t;
+    al_outcome o = {0};
+    if (!translate(x, &ps, data, &t, &o)) {
+        al_reply_error(x, o.http_status, o.code, "%s", o.message);
+        goto done;
+    }
+    json_t *detail = al_translation_json(&t);
+    json_object_set_new(detail, "plugin", json_string(ps.plugin));
+    c.detail = json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(detail);
+    if (c.detail == NULL) {
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        goto done;
+    }
+    memcpy(c.currency, t.currency, 4);
+    c.points = t.points;
+    c.base_amount_minor = t.base_amount_minor;
+    c.auto_enrol = ps.auto_enrol;
+    c.expiry_months = ps.expiry_months;
+    al_run_booking(x, "transaction", c.id, body, al_affinity(c.member), earn, &c, sizeof(c),
+                   earn_free);
 done:
-    free(c.ps.config);
+    free(ps.config);
     json_decref(body);
 }
 
 typedef struct {
-    const char *transaction_id, *id;
+    const char *tenant, *partner, *transaction_id, *id;
     int64_t amount_minor; /* < 0: the whole rest */
-} reversal_ctx;
+} reversal_job;
 
-static bool reverse(al_exchange *x, al_db *db, void *arg, al_outcome *o)
+static bool reverse(al_db *db, void *arg, al_outcome *o)
 {
-    reversal_ctx *c = arg;
-    return al_ledger_reverse(db, x->tenant, x->partner, c->transaction_id, c->id, c->amount_minor,
+    reversal_job *c = arg;
+    return al_ledger_reverse(db, c->tenant, c->partner, c->transaction_id, c->id, c->amount_minor,
                              o);
 }
 
@@ -191,7 +213,10 @@ void al_api_transaction_reverse(al_exchange *x)
 {
     static const char *const fields[] = {"id", "amount_minor", NULL};
     json_t *body = NULL;
-    reversal_ctx c = {.transaction_id = x->params[0], .amount_minor = -1};
+    reversal_job c = {.tenant = x->tenant,
+                      .partner = x->partner,
+                      .transaction_id = x->params[0],
+                      .amount_minor = -1};
     if (al_body_object(x, &body) != 0)
         return;
     if (al_body_only(x, body, fields) != 0 || al_body_id(x, body, "id", &c.id) != 0)
@@ -207,7 +232,8 @@ void al_api_transaction_reverse(al_exchange *x)
         al_reply_error(x, 404, "transaction_not_found", "no such transaction");
         goto done;
     }
-    al_run_booking(x, "reversal", c.id, body, reverse, &c);
+    al_run_booking(x, "reversal", c.id, body, al_affinity(c.transaction_id), reverse, &c, sizeof(c),
+                   NULL);
 done:
     json_decref(body);
 }

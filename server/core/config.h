@@ -27,6 +27,8 @@ typedef struct al_config {
     int64_t db_connect_timeout_s;
     int64_t shutdown_grace_s;
     int64_t expiry_sweep_s;
+    int64_t ledger_committers;
+    int64_t ledger_batch_max;
 } al_config;
 
 /* Sets every key to its default. */

@@ -24,12 +24,14 @@
 #include <event2/thread.h>
 #include <openssl/rand.h>
 
+#include "api/booking.h"
 #include "api/routes.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "http/exchange.h"
 #include "http/router.h"
 #include "http/tls.h"
+#include "ledger/committer.h"
 
 /* Bodies larger than this many times the limit are cut off by libevent itself
  * (a bare 413) before they are read into memory; smaller ones get the envelope. */
@@ -126,6 +128,33 @@ static void on_request(struct evhttp_request *req, void *arg)
     if (r->roles != 0 && al_authenticate(x, r->roles) != 0)
         return;
     r->handler(x);
+}
+
+void al_worker_job_done(al_job *job)
+{
+    al_worker *w = ((al_exchange *)job->owner)->worker;
+    pthread_mutex_lock(&w->done_lock);
+    job->next = w->done_head;
+    w->done_head = job;
+    pthread_mutex_unlock(&w->done_lock);
+    event_active(w->done_event, EV_READ, 0);
+}
+
+/* Replies to the requests whose jobs the committers finished. */
+static void on_jobs_done(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    al_worker *w = arg;
+    pthread_mutex_lock(&w->done_lock);
+    al_job *jobs = w->done_head;
+    w->done_head = NULL;
+    pthread_mutex_unlock(&w->done_lock);
+    while (jobs != NULL) {
+        al_job *next = jobs->next;
+        al_booking_answer(jobs);
+        jobs = next;
+    }
 }
 
 void al_worker_request_done(al_worker *w)
@@ -266,7 +295,9 @@ static int worker_setup(al_worker *w, int id, const al_config *cfg, const al_db_
     w->http = evhttp_new(w->base);
     w->stop_event = event_new(w->base, -1, 0, on_stop, w);
     w->drain_timer = event_new(w->base, -1, EV_PERSIST, on_drain_tick, w);
-    if (w->http == NULL || w->stop_event == NULL || w->drain_timer == NULL)
+    w->done_event = event_new(w->base, -1, 0, on_jobs_done, w);
+    pthread_mutex_init(&w->done_lock, NULL);
+    if (w->http == NULL || w->stop_event == NULL || w->drain_timer == NULL || w->done_event == NULL)
         return -1;
     if (id == 0 && cfg->expiry_sweep_s > 0) {
         struct timeval every = {(time_t)cfg->expiry_sweep_s, 0};
@@ -301,6 +332,10 @@ static void worker_free(al_worker *w)
         event_free(w->drain_timer);
     if (w->sweep_timer != NULL)
         event_free(w->sweep_timer);
+    if (w->done_event != NULL) {
+        event_free(w->done_event);
+        pthread_mutex_destroy(&w->done_lock);
+    }
     if (w->base != NULL)
         event_base_free(w->base);
     al_db_close(&w->db);
@@ -377,6 +412,11 @@ int al_server_run(const al_config *cfg, const char *port_file)
         }
     }
 
+    if (cfg->ledger_committers > 0 &&
+        al_committers_start(&url, (unsigned)cfg->db_connect_timeout_s, (int)cfg->ledger_committers,
+                            (int)cfg->ledger_batch_max) != 0)
+        goto done;
+
     /* Workers must not see the signals; the main thread's loop takes them. */
     sigset_t block, old;
     sigemptyset(&block);
@@ -419,6 +459,7 @@ stop:
         pthread_join(workers[i].thread, NULL);
     }
 done:
+    al_committers_stop(); /* after the workers: they wait for their jobs' answers */
     for (int i = 0; i < nthreads; i++)
         worker_free(&workers[i]);
     free(workers);

@@ -26,6 +26,9 @@ typedef struct al_worker {
     struct event *stop_event;  /* activated by the main thread on SIGTERM */
     struct event *drain_timer; /* while stopping: waits for in-flight work */
     struct event *sweep_timer; /* worker 0: lapses holds, expires points */
+    struct event *done_event;  /* a committer finished jobs of this worker's */
+    pthread_mutex_t done_lock;
+    struct al_job *done_head; /* finished jobs waiting for their reply */
     int listen_fd;
     al_db db;
     const al_config *cfg;
@@ -45,6 +48,9 @@ typedef struct al_worker {
  * set, the bound port is written there once the server accepts.
  */
 int al_server_run(const al_config *cfg, const char *port_file);
+
+/* A committer's job is final: answer it on its request's worker (any thread). */
+void al_worker_job_done(struct al_job *job);
 
 /* Called by the reply path once per answered request. */
 void al_worker_request_done(al_worker *w);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/committer.h"
+
 #define ACCOUNT_MAX 160
 #define BALANCE_SHARDS 32 /* see schema/004_balance_shards.sql */
 
@@ -58,20 +60,21 @@ static void partner_account(char out[ACCOUNT_MAX], const char *partner, const ch
     snprintf(out, ACCOUNT_MAX, "partner:%s:%s", partner, side);
 }
 
-/* The balance row a booking of member's uses for account (FNV-1a of the member). */
+/*
+ * The balance row a booking uses for account: shard 0 for a member; for the
+ * others a committer's own shard, or elsewhere one chosen by the member.
+ */
 static int64_t shard_of(const char *account, const char *member)
 {
     if (strncmp(account, "member:", 7) == 0)
         return 0;
-    uint32_t h = 2166136261u;
-    for (const char *p = member; *p != '\0'; p++)
-        h = (h ^ (uint8_t)*p) * 16777619u;
-    return (int64_t)(h % BALANCE_SHARDS);
+    int mine = al_balance_shard();
+    return mine >= 0 ? mine % BALANCE_SHARDS : (int64_t)(al_affinity(member) % BALANCE_SHARDS);
 }
 
 /* Adds delta to the balances of a and b (a's delta is -points, b's +points). */
-static al_db_status move_balances(al_db *db, const char *tenant, const char *from,
-                                  const char *to, int64_t points, const char *member)
+static al_db_status move_balances(al_db *db, const char *tenant, const char *from, const char *to,
+                                  int64_t points, const char *member)
 {
     /* Rows in account order, so concurrent bookings lock them in one order. */
     bool from_first = strcmp(from, to) < 0;

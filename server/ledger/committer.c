@@ -1,0 +1,255 @@
+/* Group commit; see committer.h. */
+#include "ledger/committer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+#define MAX_COMMITTERS 64
+#define ATTEMPTS 3
+
+typedef struct {
+    int index;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    al_job *head, *tail;
+    bool stop;
+    al_db db;
+    int max_batch;
+} committer;
+
+static committer committers[MAX_COMMITTERS];
+static int ncommitters;
+static _Thread_local int my_shard = -1; /* a committer's index; -1 elsewhere */
+
+uint32_t al_affinity(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s != '\0'; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+int al_balance_shard(void)
+{
+    return my_shard;
+}
+
+bool al_committers_running(void)
+{
+    return ncommitters > 0;
+}
+
+static void set_error(al_job *job, int status, const char *code, const char *message)
+{
+    job->status = status;
+    snprintf(job->code, sizeof(job->code), "%s", code);
+    snprintf(job->message, sizeof(job->message), "%s", message);
+}
+
+bool al_job_run(al_db *db, al_job *job, bool *db_failed)
+{
+    *db_failed = false;
+    free(job->reply);
+    job->reply = NULL;
+    job->db = AL_DB_OK;
+    if (job->idempotent) {
+        al_idem_state state;
+        char *stored = NULL;
+        al_db_status st = al_idem_claim(db, &job->key, &state, &stored);
+        if (st != AL_DB_OK) {
+            job->db = st;
+            *db_failed = true;
+            return false;
+        }
+        if (state == AL_IDEM_REPLAY) {
+            job->status = 200;
+            job->reply = stored;
+            return false; /* nothing of ours to keep */
+        }
+        if (state == AL_IDEM_CONFLICT) {
+            char msg[128];
+            snprintf(msg, sizeof(msg), "id %s was used with another body", job->key.id);
+            set_error(job, 409, "id_reused", msg);
+            return false;
+        }
+    }
+    al_outcome o = {0};
+    if (!job->fn(db, job->ctx, &o)) {
+        json_decref(o.reply);
+        if (o.db != AL_DB_OK) {
+            job->db = o.db;
+            *db_failed = true;
+            return false;
+        }
+        set_error(job, o.http_status, o.code, o.message);
+        return o.keep;
+    }
+    job->reply = json_dumps(o.reply, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o.reply);
+    job->status = o.http_status;
+    al_db_status st = job->reply ? AL_DB_OK : AL_DB_ERROR;
+    if (st == AL_DB_OK && job->idempotent)
+        st = al_idem_store(db, &job->key, job->status, job->reply);
+    if (st != AL_DB_OK) {
+        job->db = st;
+        *db_failed = true;
+        return false;
+    }
+    return true;
+}
+
+/* One job in a transaction of its own, retried on deadlocks. */
+static void run_alone(committer *c, al_job *job)
+{
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+        bool failed = false;
+        al_db_status st = al_ledger_begin(&c->db);
+        if (st == AL_DB_OK) {
+            bool keep = al_job_run(&c->db, job, &failed);
+            if (failed)
+                st = job->db;
+            else if (keep)
+                st = al_ledger_commit(&c->db);
+            else
+                al_ledger_rollback(&c->db); /* refused, replayed: nothing to keep */
+        }
+        if (st == AL_DB_OK)
+            return;
+        al_ledger_rollback(&c->db);
+        job->db = st;
+        if (st != AL_DB_RETRY)
+            break;
+    }
+    free(job->reply);
+    job->reply = NULL;
+    if (job->db == AL_DB_RETRY)
+        set_error(job, 503, "busy", "the ledger is busy; try again with the same id");
+}
+
+/* All jobs of a batch in one transaction, a savepoint each; false when it must be redone. */
+static bool run_batch(committer *c, al_job *jobs)
+{
+    al_db *db = &c->db;
+    al_db_status st = al_ledger_begin(db);
+    for (al_job *j = jobs; j != NULL && st == AL_DB_OK; j = j->next) {
+        st = al_db_exec(db, "SAVEPOINT job", NULL, 0, NULL);
+        if (st != AL_DB_OK)
+            break;
+        bool failed = false;
+        bool keep = al_job_run(db, j, &failed);
+        if (failed) {
+            st = j->db;
+            break;
+        }
+        if (!keep)
+            st = al_db_exec(db, "ROLLBACK TO SAVEPOINT job", NULL, 0, NULL);
+    }
+    if (st == AL_DB_OK)
+        st = al_ledger_commit(db);
+    if (st == AL_DB_OK)
+        return true;
+    al_ledger_rollback(db);
+    if (st != AL_DB_RETRY && st != AL_DB_DUPLICATE)
+        al_log(AL_LOG_WARN, "committer %d: a batch failed (%d); running its jobs one by one",
+               c->index, (int)st);
+    return false;
+}
+
+static void *committer_main(void *arg)
+{
+    committer *c = arg;
+    my_shard = c->index;
+    mysql_thread_init();
+    for (;;) {
+        pthread_mutex_lock(&c->lock);
+        while (c->head == NULL && !c->stop)
+            pthread_cond_wait(&c->wake, &c->lock);
+        if (c->head == NULL && c->stop) {
+            pthread_mutex_unlock(&c->lock);
+            break;
+        }
+        /* Take up to max_batch jobs. */
+        al_job *batch = c->head, *last = c->head;
+        int n = 1;
+        while (last->next != NULL && n < c->max_batch) {
+            last = last->next;
+            n++;
+        }
+        c->head = last->next;
+        if (c->head == NULL)
+            c->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&c->lock);
+
+        if (!run_batch(c, batch))
+            for (al_job *j = batch; j != NULL; j = j->next)
+                run_alone(c, j);
+        for (al_job *j = batch, *next; j != NULL; j = next) {
+            next = j->next;
+            j->next = NULL;
+            j->done(j); /* the answer is final: after COMMIT */
+        }
+    }
+    al_db_close(&c->db);
+    mysql_thread_end();
+    return NULL;
+}
+
+int al_committers_start(const al_db_url *url, unsigned timeout_s, int n, int max_batch)
+{
+    if (n > MAX_COMMITTERS)
+        n = MAX_COMMITTERS;
+    for (int i = 0; i < n; i++) {
+        committer *c = &committers[i];
+        memset(c, 0, sizeof(*c));
+        c->index = i;
+        c->max_batch = max_batch;
+        al_db_init(&c->db, url, timeout_s);
+        pthread_mutex_init(&c->lock, NULL);
+        pthread_cond_init(&c->wake, NULL);
+        if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
+            al_log(AL_LOG_ERROR, "cannot start committer %d", i);
+            ncommitters = i;
+            al_committers_stop();
+            return -1;
+        }
+        ncommitters = i + 1;
+    }
+    al_log(AL_LOG_INFO, "group commit: %d committers, up to %d operations a transaction", n,
+           max_batch);
+    return 0;
+}
+
+void al_committers_stop(void)
+{
+    for (int i = 0; i < ncommitters; i++) {
+        committer *c = &committers[i];
+        pthread_mutex_lock(&c->lock);
+        c->stop = true;
+        pthread_cond_signal(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+        pthread_join(c->thread, NULL);
+        pthread_mutex_destroy(&c->lock);
+        pthread_cond_destroy(&c->wake);
+    }
+    ncommitters = 0;
+}
+
+void al_commit_submit(al_job *job)
+{
+    committer *c = &committers[job->affinity % (uint32_t)ncommitters];
+    job->next = NULL;
+    pthread_mutex_lock(&c->lock);
+    if (c->tail != NULL)
+        c->tail->next = job;
+    else
+        c->head = job;
+    c->tail = job;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+}

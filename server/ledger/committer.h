@@ -1,0 +1,78 @@
+/*
+ * Group commit. Workers hand ledger operations (jobs) to committer threads;
+ * a committer runs every job waiting for it in one database transaction, a
+ * savepoint each (so a refused job undoes only itself), commits once, and
+ * only then hands each job's answer back to the worker that sent it. Many
+ * operations share one COMMIT (one log flush) while durability stays on.
+ *
+ * A job goes to the committer chosen by its affinity (the member, or the id
+ * it names), so one member's jobs queue on one connection. Each committer
+ * writes the partner balance shard of its own number, so committers do not
+ * wait on each other's balance rows. A deadlock fails the batch; its jobs
+ * are then run one transaction each.
+ */
+#ifndef AL_COMMITTER_H
+#define AL_COMMITTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "db/db.h"
+#include "ledger/idempotency.h"
+#include "ledger/ledger.h"
+
+typedef struct al_job al_job;
+
+/* The operation, run on a committer's connection inside its transaction. */
+typedef bool (*al_job_fn)(al_db *db, void *ctx, al_outcome *o);
+
+/* Called on the committer thread when the job's answer is final (after COMMIT). */
+typedef void (*al_job_done_fn)(al_job *job);
+
+struct al_job {
+    al_job *next;
+    /* in */
+    al_job_fn fn;
+    void *ctx;
+    bool idempotent;
+    al_idem_key key;
+    uint32_t affinity;
+    al_job_done_fn done;
+    void *owner; /* the submitter's (an exchange) */
+    /* out */
+    int status;        /* HTTP status of the answer */
+    char *reply;       /* the answer's JSON text (malloc'd), success or replay */
+    char code[64];     /* an error's code when reply is NULL */
+    char message[256]; /* an error's message */
+    al_db_status db;   /* not AL_DB_OK: the database failed */
+};
+
+/* Starts n committers, each with its own connection; 0 or -1. */
+int al_committers_start(const al_db_url *url, unsigned timeout_s, int n, int max_batch);
+
+/* Stops them after the jobs they hold are done. */
+void al_committers_stop(void);
+
+/* True when committers run (else operations run inline). */
+bool al_committers_running(void);
+
+/* Queues a job; its done() is called later on a committer thread. */
+void al_commit_submit(al_job *job);
+
+/* Affinity of a string (FNV-1a). */
+uint32_t al_affinity(const char *s);
+
+/* The balance shard a committer thread writes partner and alliance accounts to; -1 elsewhere. */
+int al_balance_shard(void);
+
+/*
+ * Runs one job inside the caller's open transaction: the idempotency claim,
+ * the operation, the stored answer. Fills job's out fields; returns false
+ * when the job's work must be undone (a refusal, a replay, a conflict) and
+ * sets *db_failed when the database failed (the transaction is lost).
+ */
+bool al_job_run(al_db *db, al_job *job, bool *db_failed);
+
+#endif
