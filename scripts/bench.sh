@@ -67,14 +67,28 @@ for start in $(seq 0 2000 $((members - 1))); do
 done
 
 port=$(cat var/bench/port)
+db_pid=$(cat var/db/mysqld.pid)
+status() { echo "SHOW GLOBAL STATUS LIKE '$1'" | scripts/db.sh sql var/db -N | awk '{print $2}'; }
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system, in clock ticks
+tick=$(getconf CLK_TCK)
+# The profile of a phase: where the CPU went, and what the database was asked per request.
 run() {
-  build/release/bench/loadgen --port "$port" --key "$key" --secret "$secret" --mode "$1" \
-    --connections "$conns" --seconds "$seconds" --members "$members" --tag "$1-$$"
+  local q0 c0 d0 s0 out q1 c1 d1 s1 n
+  q0=$(status Questions); c0=$(status Com_commit); d0=$(cpu "$db_pid"); s0=$(cpu "$server")
+  out=$(build/release/bench/loadgen --port "$port" --key "$key" --secret "$secret" --mode "$1" \
+    --connections "$conns" --seconds "$seconds" --members "$members" --tag "$1-$$")
+  q1=$(status Questions); c1=$(status Com_commit); d1=$(cpu "$db_pid"); s1=$(cpu "$server")
+  n=$(echo "$out" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
+  echo "$out"
+  awk -v n="$n" -v q=$((q1 - q0)) -v c=$((c1 - c0)) -v d=$((d1 - d0)) -v s=$((s1 - s0)) \
+      -v t="$tick" -v secs="$seconds" 'BEGIN {
+    printf "profile: cpu mariadbd %.1f s, allianced %.1f s of %d s x 2 cores; per request: %.1f statements, %.3f commits (%.0f operations a commit)\n",
+      d / t, s / t, secs, q / n, c / n, (c > 0 ? n / c : 0) }' >&2
 }
 echo "== (b) earning through allianced: $conns connections, $seconds s"
-b_line=$(run earn); echo "$b_line"
+b_line=$(run earn 2>var/bench/profile-earn); echo "$b_line"; cat var/bench/profile-earn
 echo "== (c) captured redemptions through allianced: $conns connections, $seconds s"
-c_line=$(run redeem); echo "$c_line"
+c_line=$(run redeem 2>var/bench/profile-redeem); echo "$c_line"; cat var/bench/profile-redeem
 
 tb=$(curl -s "$base/v1/ledger/trial-balance" -H "Authorization: Bearer $admin" |
   sed -n 's/.*"total":\(-\{0,1\}[0-9]*\).*/\1/p')

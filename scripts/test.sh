@@ -32,6 +32,14 @@ for suite in unit_tests integration_tests serial_tests; do
   passed_total=$((passed_total + ${passing:-0}))
   for n in $failing; do failed_total=$((failed_total + n)); done
   [ -n "$line" ] || { echo "$suite printed no summary" >&2; failed=1; }
+  # A suite's .fini exits non-zero when its server did not stop cleanly (a
+  # sanitizer report) or the books do not balance; Criterion only warns.
+  teardown=$(grep -c 'during its setup or teardown' "$log" || true)
+  if [ "$teardown" != 0 ]; then
+    echo "$suite: $teardown tests failed in their set-up or teardown (see above)" >&2
+    failed=1
+    failed_total=$((failed_total + teardown))
+  fi
 done
 # A short run of every fuzz driver (make fuzz runs a million inputs each).
 echo "== fuzz (100000 inputs a driver)"

@@ -22,7 +22,7 @@ static partner_key bank, shop;
     "{\"currency\":\"CNY\",\"spend_minor_per_point\":100,\"mcc_multipliers\":{\"5411\":2},"        \
     "\"excluded_mcc\":[\"6011\"]}"
 
-static void check_books(void);
+static bool check_books(void);
 
 static void start(void)
 {
@@ -33,22 +33,26 @@ static void start(void)
     make_partner(&srv, admin, "shop", "bank", BANK_CONFIG, &shop);
 }
 
+/* Criterion ignores assertions in .fini: books that do not balance exit the test with 1. */
 static void stop(void)
 {
-    if (srv.pid > 0)
-        check_books();
+    bool balanced = srv.pid <= 0 || check_books();
     server_finish(&srv);
+    if (!balanced) {
+        fprintf(stderr, "tenant %s: the books do not balance after the test\n", tenant);
+        exit(1);
+    }
 }
 
 TestSuite(ledger, .init = start, .fini = stop, .timeout = 90);
 
 /* The tenant's books balance, and each member's balance matches its lots and its account. */
-static void check_books(void)
+static bool check_books(void)
 {
     response r = http(&srv, "GET", "/v1/ledger/trial-balance", admin, NULL);
-    cr_expect_eq(r.status, 200);
-    cr_expect_eq(json_integer_value(json_object_get(r.json, "total")), 0, "trial balance off: %s",
-                 r.body);
+    bool ok = r.status == 200 && json_integer_value(json_object_get(r.json, "total")) == 0;
+    if (!ok)
+        fprintf(stderr, "trial balance: %d %s\n", r.status, r.body ? r.body : "");
     response_free(&r);
     char sql[1024], out[64];
     snprintf(sql, sizeof(sql),
@@ -59,8 +63,11 @@ static void check_books(void)
              "(SELECT IFNULL(SUM(remaining), 0) FROM lots l WHERE l.tenant_id = m.tenant_id AND "
              "l.member_id = m.member_id) - m.debt OR m.debt < 0 OR m.held < 0)",
              tenant);
-    cr_assert_eq(db_scalar(sql, out, sizeof(out)), 0);
-    cr_expect_str_eq(out, "0", "members whose balance does not match their lots or account");
+    if (db_scalar(sql, out, sizeof(out)) != 0 || strcmp(out, "0") != 0) {
+        fprintf(stderr, "members whose balance does not match their lots or account: %s\n", out);
+        ok = false;
+    }
+    return ok;
 }
 
 static response earn(const partner_key *k, const char *id, const char *member, long amount,
@@ -602,4 +609,28 @@ Test(ledger, batch_books_each_line_once_and_refuses_only_bad_lines)
                      0, NULL);
     cr_expect_eq(r.status, 200, "the batch line and the single call share the id: %s", r.body);
     response_free(&r);
+}
+
+Test(ledger, one_tenants_partner_sees_nothing_of_another_tenant)
+{
+    earn_ok(&bank, "t-iso", "lee", 10000);
+    char other[64], other_admin[128];
+    unique_id(other, sizeof(other), "iso");
+    make_tenant(&srv, other, other_admin, sizeof(other_admin));
+    partner_key k;
+    make_partner(&srv, other_admin, "bank", "bank", BANK_CONFIG, &k);
+    response r = partner_call(&srv, &k, "GET", "/v1/members/lee/balance", NULL, 0, NULL);
+    expect_error(&r, 404, "member_not_found");
+    response_free(&r);
+    r = redeem(&k, "iso-r", "lee", 1, NULL);
+    expect_error(&r, 404, "member_not_found");
+    response_free(&r);
+    r = partner_call(&srv, &k, "POST", "/v1/transactions/t-iso/reversal", "{\"id\":\"iso-v\"}", 0,
+                     NULL);
+    expect_error(&r, 404, "transaction_not_found");
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/members/lee", other_admin, NULL);
+    expect_error(&r, 404, "member_not_found");
+    response_free(&r);
+    cr_expect_eq(available("lee"), 100);
 }

@@ -4,6 +4,7 @@
  * hold staying put.
  */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -43,5 +44,24 @@ Test(sweeper, lapses_holds_by_itself, .timeout = 60)
     cr_expect_eq(available, 100, "the hold was not released by the sweeper");
     static const char *const line[] = {"\"msg\":\"sweep:", "holds released", NULL};
     cr_expect(log_has_line(&s, line));
+
+    /* Points whose time has come lapse by themselves to breakage. */
+    char sql[256], out[16];
+    snprintf(sql, sizeof(sql),
+             "UPDATE lots SET expires_at = NOW(6) - INTERVAL 1 SECOND WHERE tenant_id = '%s'",
+             tenant);
+    cr_assert_eq(db_scalar(sql, out, sizeof(out)), 0);
+    for (int i = 0; i < 50 && available != 0; i++) {
+        usleep(200 * 1000);
+        r = partner_call(&s, &k, "GET", "/v1/members/m1/balance", NULL, 0, NULL);
+        available = json_integer_value(json_object_get(r.json, "available"));
+        response_free(&r);
+    }
+    cr_expect_eq(available, 0, "the points did not lapse");
+    r = http(&s, "GET", "/v1/ledger/trial-balance", admin, NULL);
+    cr_expect(strstr(r.body, "{\"account\":\"alliance:breakage\",\"balance\":100}") != NULL, "%s",
+              r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "total")), 0);
+    response_free(&r);
     cr_expect_eq(server_stop(&s), 0, "see %s", s.log_path);
 }
