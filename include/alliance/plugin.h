@@ -18,8 +18,10 @@
  *   - changing or removing anything is a major bump.
  *
  * Changelog:
- *   1.0  first version: config_load, translate, reverse (optional), describe,
- *        config_free; host services log, now_ms and the JSON readers.
+ *   1.0  first version: config_load, translate, describe, config_free; host
+ *        services log, now_ms and the JSON readers. Reversals are the host's:
+ *        points x refunded / base_amount_minor, rounded half up, on the
+ *        running total of refunds (docs/ledger.md).
  */
 #ifndef ALLIANCE_PLUGIN_H
 #define ALLIANCE_PLUGIN_H
@@ -136,14 +138,6 @@ typedef struct alliance_plugin {
     /* Turns one native transaction (the request's "data") into points lines. */
     int (*translate)(const alliance_host *host, const void *state, const alliance_json *data,
                      alliance_translation *out, alliance_error *err);
-
-    /*
-     * Optional (may be NULL): the points a refund of refund_minor takes back
-     * from a transaction that earned points on base_minor. NULL means the
-     * host's rule: points x refund / base, rounded half up.
-     */
-    int (*reverse)(const alliance_host *host, const void *state, int64_t points, int64_t base_minor,
-                   int64_t refund_minor, int64_t *points_back, alliance_error *err);
 
     /* A static JSON document: {"summary", "config": {...}, "data": {...}}. */
     const char *(*describe)(void);

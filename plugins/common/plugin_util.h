@@ -177,7 +177,6 @@ static inline int pu_line(alliance_translation *t, int64_t points, const char *c
         .version = (plugin_version),                                                               \
         .config_load = (load_fn),                                                                  \
         .translate = (translate_fn),                                                               \
-        .reverse = NULL,                                                                           \
         .describe = pu_describe,                                                                   \
         .config_free = pu_config_free,                                                             \
     };                                                                                             \

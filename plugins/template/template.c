@@ -106,7 +106,6 @@ static const alliance_plugin plugin = {
     .version = PLUGIN_VERSION,
     .config_load = config_load,
     .translate = translate,
-    .reverse = NULL, /* the host's rule: points x refund / base, rounded half up */
     .describe = describe,
     .config_free = config_free,
 };

@@ -12,14 +12,14 @@
 #define ATTEMPTS 3
 
 typedef struct {
-    int index;
     pthread_t thread;
+    al_job *head, *tail; /* the queue, under lock */
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    al_job *head, *tail;
-    bool stop;
     al_db db;
+    int index;
     int max_batch;
+    bool stop;
 } committer;
 
 static committer committers[MAX_COMMITTERS];
