@@ -82,8 +82,12 @@ The demo alliance is "demo", with the partner "demo-bank" (bank plugin). Try:
   curl -s $base/v1/tenants/demo -H 'Authorization: Bearer $admin'
   curl -s $base/v1/partners -H 'Authorization: Bearer $admin'
   curl -s $base/v1/plugins -H 'Authorization: Bearer $admin'
-  scripts/partner-curl.sh $base ${partner_key:-KEY} ${partner_secret:-SECRET} POST /v1/transactions:simulate \\
-       '{"data":{"type":"purchase","amount_minor":12345,"currency":"CNY","mcc":"5411"}}'
+  scripts/partner-curl.sh $base ${partner_key:-KEY} ${partner_secret:-SECRET} POST /v1/transactions \\
+       '{"id":"t-'\$RANDOM'","member":"alice","data":{"type":"purchase","amount_minor":12345,"currency":"CNY","mcc":"5411"}}'
+  scripts/partner-curl.sh $base ${partner_key:-KEY} ${partner_secret:-SECRET} POST /v1/redemptions \\
+       '{"id":"r-'\$RANDOM'","member":"alice","points":100}'
+  curl -s $base/v1/members/alice -H 'Authorization: Bearer $admin'
+  curl -s $base/v1/ledger/trial-balance -H 'Authorization: Bearer $admin'
 
 Operator token: $ALLIANCE_OPERATOR_TOKEN (var/operator-token, or set ALLIANCE_OPERATOR_TOKEN)
 Plugins: build/release/plugins; after changing one there, reload with
