@@ -52,20 +52,19 @@ static int load_setup(al_exchange *x, partner_setup *ps)
     return 0;
 }
 
-/* Translates data with the partner's plugin; false and o refused when it cannot. */
-static bool translate(al_exchange *x, const partner_setup *ps, json_t *data, al_translation *t,
-                      al_outcome *o)
+/* Translates data with the partner's plugin; replies and returns false when it cannot. */
+static bool translate(al_exchange *x, const partner_setup *ps, json_t *data, al_translation *t)
 {
     alliance_error err;
     al_plugin_set *set = al_plugins_acquire(&x->worker->plugins);
     al_tr_status st = al_translate(set, ps->plugin, ps->config, data, t, &err);
     al_plugins_release(set);
-    if (st == AL_TR_OK)
-        return true;
     if (st == AL_TR_NO_PLUGIN)
-        return al_refuse(o, 503, "plugin_unavailable", "the partner's plugin %s is not loaded",
-                         ps->plugin);
-    return al_refuse(o, st == AL_TR_BAD_OUTPUT ? 500 : 422, err.code, "%s", err.message);
+        al_reply_error(x, 503, "plugin_unavailable", "the partner's plugin %s is not loaded",
+                       ps->plugin);
+    else if (st != AL_TR_OK)
+        al_reply_error(x, st == AL_TR_BAD_OUTPUT ? 500 : 422, err.code, "%s", err.message);
+    return st == AL_TR_OK;
 }
 
 /* Checks {"data": object} and the other allowed fields; replies 400 when not. */
@@ -92,11 +91,8 @@ void al_api_transaction_simulate(al_exchange *x)
     if ((data = data_of(x, body, fields)) == NULL || load_setup(x, &ps) != 0)
         goto done;
     al_translation t;
-    al_outcome o = {0};
-    if (!translate(x, &ps, data, &t, &o)) {
-        al_reply_error(x, o.http_status, o.code, "%s", o.message);
+    if (!translate(x, &ps, data, &t))
         goto done;
-    }
     json_t *reply = al_translation_json(&t);
     json_object_set_new(reply, "plugin", json_pack("{s:s}", "name", ps.plugin));
     al_reply_json(x, 200, reply);
@@ -172,11 +168,8 @@ void al_api_transaction_create(al_exchange *x)
         goto done;
     /* The plugin runs here, on the worker; the committer only books. */
     al_translation t;
-    al_outcome o = {0};
-    if (!translate(x, &ps, data, &t, &o)) {
-        al_reply_error(x, o.http_status, o.code, "%s", o.message);
+    if (!translate(x, &ps, data, &t))
         goto done;
-    }
     json_t *detail = al_translation_json(&t);
     json_object_set_new(detail, "plugin", json_string(ps.plugin));
     c.detail = json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER);
