@@ -134,6 +134,22 @@ static al_db_status add_activity(al_exchange *x, const char *id, json_t *view)
                                 (json_int_t)atoll(row[5]), "last_activity_at", row[6]));
     mysql_free_result(res);
     json_object_set_new(view, "partners", partners);
+
+    st = al_db_exec(
+        &x->worker->db,
+        "SELECT " ISO("changed_at") ", from_tier, to_tier, reason, rules_version "
+                                    "FROM tier_history WHERE tenant_id = ? AND member_id = ? "
+                                    "ORDER BY changed_at DESC LIMIT 20",
+        p, 2, &res);
+    if (st != AL_DB_OK)
+        return st;
+    json_t *history = json_array();
+    while ((row = mysql_fetch_row(res)) != NULL)
+        json_array_append_new(history,
+                              json_pack("{s:s,s:s,s:s,s:s,s:i}", "at", row[0], "from", row[1], "to",
+                                        row[2], "reason", row[3], "rules_version", atoi(row[4])));
+    mysql_free_result(res);
+    json_object_set_new(view, "tier_history", history);
     return AL_DB_OK;
 }
 
@@ -146,15 +162,12 @@ void al_api_member_get(al_exchange *x)
     }
     al_db_param p[] = {AL_STR(x->tenant), AL_STR(id)};
     MYSQL_ROW row;
-    MYSQL_RES *res = member_query(
-        x,
-        "SELECT profile, status, available, held, debt, "
-        "lifetime_earned, lifetime_redeemed, " ISO(
-            "created_at") ", "
-                          "IFNULL(" ISO("last_activity_at") ", '') "
-                                                            "FROM members WHERE tenant_id = ? AND "
-                                                            "member_id = ?",
-        p, 2, &row);
+    static const char sql[] = "SELECT profile, status, available, held, debt, lifetime_earned, "
+                              "lifetime_redeemed, " ISO("created_at") ", IFNULL(" ISO(
+                                  "last_activity_at") ", ''), tier "
+                                                      "FROM members WHERE tenant_id = ? "
+                                                      "AND member_id = ?";
+    MYSQL_RES *res = member_query(x, sql, p, 2, &row);
     if (res == NULL)
         return;
     json_t *profile = json_loads(row[0], 0, NULL);
@@ -164,7 +177,7 @@ void al_api_member_get(al_exchange *x)
                              "balance", "available", (json_int_t)atoll(row[2]), "held",
                              (json_int_t)atoll(row[3]), "debt", (json_int_t)atoll(row[4]),
                              "lifetime_earned", (json_int_t)atoll(row[5]), "lifetime_redeemed",
-                             (json_int_t)atoll(row[6]), "tier", "normal", "lifecycle_stage");
+                             (json_int_t)atoll(row[6]), "tier", row[9], "lifecycle_stage");
     mysql_free_result(res);
     al_db_status st = add_activity(x, id, view);
     if (st != AL_DB_OK) {

@@ -36,6 +36,17 @@ void al_api_member_history(al_exchange *x);
 void al_api_member_balance(al_exchange *x);
 void al_api_trial_balance(al_exchange *x);
 void al_api_ledger_expire(al_exchange *x);
+void al_api_rules_put(al_exchange *x);
+void al_api_rules_get(al_exchange *x);
+void al_api_rules_versions(al_exchange *x);
+void al_api_rules_version(al_exchange *x);
+
+/* The tenant's compiled rules of version (0: defaults), from the worker's cache; -1 after replying.
+ */
+struct al_rules;
+int al_rules_for(al_exchange *x, int version, struct al_rules *out);
+struct al_rules_cache;
+void al_rules_cache_free(struct al_rules_cache *cache);
 
 /*
  * Releases lapsed holds and books what expires at as_of (a DATETIME), for one

@@ -14,6 +14,7 @@
 #include "db/db.h"
 #include "http/server.h"
 #include "plugins/translate.h"
+#include "rules/rules.h"
 
 /* What the booking of one transaction needs of its partner and tenant. */
 typedef struct {
@@ -21,6 +22,7 @@ typedef struct {
     char *config;
     bool auto_enrol;
     int expiry_months;
+    int rules_version;
 } partner_setup;
 
 static int load_setup(al_exchange *x, partner_setup *ps)
@@ -28,7 +30,8 @@ static int load_setup(al_exchange *x, partner_setup *ps)
     al_db_param p[] = {AL_STR(x->tenant), AL_STR(x->partner)};
     MYSQL_RES *res = NULL;
     al_db_status st = al_db_exec(&x->worker->db,
-                                 "SELECT p.plugin, p.config, t.auto_enrol, t.expiry_months "
+                                 "SELECT p.plugin, p.config, t.auto_enrol, t.expiry_months, "
+                                 "t.rules_version "
                                  "FROM partners p JOIN tenants t ON t.tenant_id = p.tenant_id "
                                  "WHERE p.tenant_id = ? AND p.partner_id = ?",
                                  p, 2, &res);
@@ -43,6 +46,7 @@ static int load_setup(al_exchange *x, partner_setup *ps)
         ps->config = strdup(row[1]);
         ps->auto_enrol = strcmp(row[2], "0") != 0;
         ps->expiry_months = atoi(row[3]);
+        ps->rules_version = atoi(row[4]);
     }
     mysql_free_result(res);
     if (ps->config == NULL) {
@@ -106,8 +110,9 @@ typedef struct {
     const char *tenant, *partner, *id, *member; /* alive with the request */
     char occurred_at[27];
     char currency[4];
-    int64_t points, base_amount_minor;
-    char *detail; /* the translation as JSON text */
+    int64_t points, qualifying_points, base_amount_minor;
+    json_t *translation; /* owned */
+    al_rules rules;
     bool auto_enrol;
     int expiry_months;
 } earn_job;
@@ -121,9 +126,11 @@ static bool earn(al_db *db, void *arg, al_outcome *o)
                  .member = c->member,
                  .occurred_at = c->occurred_at,
                  .points = c->points,
+                 .qualifying_points = c->qualifying_points,
                  .base_amount_minor = c->base_amount_minor,
                  .currency = c->currency,
-                 .detail = c->detail,
+                 .translation = c->translation,
+                 .rules = &c->rules,
                  .auto_enrol = c->auto_enrol,
                  .expiry_months = c->expiry_months};
     return al_ledger_earn(db, &e, o);
@@ -131,7 +138,7 @@ static bool earn(al_db *db, void *arg, al_outcome *o)
 
 static void earn_free(void *arg)
 {
-    free(((earn_job *)arg)->detail);
+    json_decref(((earn_job *)arg)->translation);
 }
 
 /* "occurred_at" as a database time; now when absent. */
@@ -170,16 +177,15 @@ void al_api_transaction_create(al_exchange *x)
     al_translation t;
     if (!translate(x, &ps, data, &t))
         goto done;
-    json_t *detail = al_translation_json(&t);
-    json_object_set_new(detail, "plugin", json_string(ps.plugin));
-    c.detail = json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(detail);
-    if (c.detail == NULL) {
-        al_reply_error(x, 500, "internal_error", "out of memory");
+    if (al_rules_for(x, ps.rules_version, &c.rules) != 0)
         goto done;
-    }
+    c.translation = al_translation_json(&t);
+    json_object_set_new(c.translation, "plugin", json_string(ps.plugin));
     memcpy(c.currency, t.currency, 4);
     c.points = t.points;
+    for (size_t i = 0; i < t.nlines; i++)
+        if (t.lines[i].qualifying)
+            c.qualifying_points += t.lines[i].points;
     c.base_amount_minor = t.base_amount_minor;
     c.auto_enrol = ps.auto_enrol;
     c.expiry_months = ps.expiry_months;

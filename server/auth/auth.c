@@ -55,6 +55,7 @@ static int admin_tenant(al_exchange *x, const char *token)
     MYSQL_ROW row = mysql_fetch_row(res);
     if (row != NULL) {
         x->role = AL_ROLE_ADMIN;
+        snprintf(x->key_ref, sizeof(x->key_ref), "%.16s", hash);
         snprintf(x->tenant, sizeof(x->tenant), "%s", row[0]);
     }
     mysql_free_result(res);

@@ -37,6 +37,7 @@ typedef struct al_exchange {
     al_role role;                /* who the credentials say the caller is */
     char tenant[AL_ID_MAX + 1];  /* empty unless a tenant's credentials */
     char partner[AL_ID_MAX + 1]; /* set for a partner's signed request */
+    char key_ref[20];            /* which admin key: the start of its hash */
     char *params[AL_MAX_PARAMS]; /* {name} segments of the route, in order */
     int nparams;
     char path_copy[AL_PATH_MAX]; /* backing store of params */

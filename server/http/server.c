@@ -341,6 +341,8 @@ static void worker_free(al_worker *w)
     al_db_close(&w->db);
     al_plugins_release(w->plugins);
     w->plugins = NULL;
+    al_rules_cache_free(w->rules);
+    w->rules = NULL;
 }
 
 typedef struct {

@@ -36,8 +36,9 @@ typedef struct al_worker {
     int inflight; /* requests accepted and not yet answered */
     int stopping;
     int64_t stop_deadline_ms;
-    uint64_t next_request;  /* for generated request ids */
-    al_plugin_set *plugins; /* this worker's reference on the plugin set in use */
+    uint64_t next_request;        /* for generated request ids */
+    al_plugin_set *plugins;       /* this worker's reference on the plugin set in use */
+    struct al_rules_cache *rules; /* tenants' compiled rules (api/rules.c) */
     uint8_t master_key[AL_MASTER_KEY_BYTES];
     bool has_master_key;
 } al_worker;

@@ -124,6 +124,7 @@ static al_db_status book(al_db *db, const char *tenant, const char *kind, const 
 typedef struct {
     bool found, blocked;
     int64_t available, held, debt;
+    char tier[AL_TIER_NAME_MAX];
 } member_row;
 
 static al_db_status member_lock(al_db *db, const char *tenant, const char *member, member_row *m)
@@ -131,7 +132,7 @@ static al_db_status member_lock(al_db *db, const char *tenant, const char *membe
     al_db_param p[] = {AL_STR(tenant), AL_STR(member)};
     MYSQL_RES *res = NULL;
     al_db_status st = al_db_exec(db,
-                                 "SELECT available, held, debt, status FROM members "
+                                 "SELECT available, held, debt, status, tier FROM members "
                                  "WHERE tenant_id = ? AND member_id = ? FOR UPDATE",
                                  p, 2, &res);
     if (st != AL_DB_OK)
@@ -144,6 +145,7 @@ static al_db_status member_lock(al_db *db, const char *tenant, const char *membe
         m->held = strtoll(row[1], NULL, 10);
         m->debt = strtoll(row[2], NULL, 10);
         m->blocked = strcmp(row[3], "blocked") == 0;
+        snprintf(m->tier, sizeof(m->tier), "%s", row[4]);
     }
     mysql_free_result(res);
     return AL_DB_OK;
@@ -190,6 +192,41 @@ static al_db_status consume_lots(al_db *db, const char *tenant, const char *memb
     return st;
 }
 
+/*
+ * The tier a member reaches with the qualifying points of the last window:
+ * upgrades at once (with a history line); no downgrade yet.
+ */
+static al_db_status settle_tier(al_db *db, const al_earn *e, size_t held, size_t *now)
+{
+    const al_rules *r = e->rules;
+    *now = held;
+    int64_t qualifying = 0;
+    bool found = false;
+    al_db_param p[] = {AL_STR(e->tenant), AL_STR(e->member), AL_INT(r->window_months)};
+    al_db_status st = al_db_int(db,
+                                "SELECT IFNULL(SUM(qualifying_points), 0) FROM transactions "
+                                "WHERE tenant_id = ? AND member_id = ? "
+                                "AND occurred_at >= NOW(6) - INTERVAL ? MONTH",
+                                p, 3, &qualifying, &found);
+    size_t reached = al_rules_tier_for(r, qualifying);
+    if (st != AL_DB_OK || reached <= held)
+        return st;
+    *now = reached;
+    al_db_param u[] = {AL_STR(r->tiers[reached].name),
+                       AL_STR(e->tenant),
+                       AL_STR(e->member),
+                       AL_STR(e->tenant),
+                       AL_STR(e->member),
+                       AL_STR(r->tiers[held].name),
+                       AL_STR(r->tiers[reached].name),
+                       AL_INT(r->version)};
+    return al_db_exec(db,
+                      "UPDATE members SET tier = ? WHERE tenant_id = ? AND member_id = ?;"
+                      "INSERT INTO tier_history (tenant_id, member_id, from_tier, to_tier, reason, "
+                      "rules_version) VALUES (?, ?, ?, ?, 'qualified', ?)",
+                      u, 8, NULL);
+}
+
 bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
 {
     member_row m;
@@ -209,23 +246,41 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
         return al_db_failed(o, st);
     if (m.blocked)
         return al_refuse(o, 422, "member_blocked", "member %s is blocked", e->member);
-    int64_t balance;
-    if (__builtin_add_overflow(m.available, e->points, &balance) ||
+
+    /* The tier held before this transaction scales it; its bonus is a line of its own. */
+    size_t tier = al_rules_tier_index(e->rules, m.tier);
+    const al_tier *t = &e->rules->tiers[tier];
+    int64_t bonus = al_rules_tier_bonus(t, e->points), points, balance;
+    if (__builtin_add_overflow(e->points, bonus, &points) ||
+        __builtin_add_overflow(m.available, points, &balance) ||
         __builtin_add_overflow(balance, m.held, &balance))
         return al_refuse(o, 422, "balance_overflow", "the balance would pass 2^63-1 points");
     balance -= m.held;
+    json_t *detail = json_deep_copy(e->translation);
+    if (bonus > 0)
+        json_array_append_new(json_object_get(detail, "lines"),
+                              json_pack("{s:s+,s:I,s:b}", "category", "tier:", t->name, "points",
+                                        (json_int_t)bonus, "qualifying", 0));
+    json_object_set_new(detail, "points", json_integer(points));
+    json_object_set_new(detail, "tier", json_string(t->name));
+    json_object_set_new(detail, "rules_version", json_integer(e->rules->version));
+    char *detail_text = json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(detail);
+    if (detail_text == NULL)
+        return al_db_failed(o, AL_DB_ERROR);
 
     char from[ACCOUNT_MAX], to[ACCOUNT_MAX];
     partner_account(from, e->partner, "issued");
     member_account(to, e->member);
     uint64_t booking = 0, lot = 0;
-    st = book(db, e->tenant, "earn", from, to, e->points, e->member, e->partner, e->transaction_id,
-              e->detail, &booking);
+    st = book(db, e->tenant, "earn", from, to, points, e->member, e->partner, e->transaction_id,
+              detail_text, &booking);
+    free(detail_text);
     /* Points first pay off a debt left by a reversal; the rest forms a lot. */
-    int64_t repay = e->points < m.debt ? e->points : m.debt;
-    if (st == AL_DB_OK && e->points > 0) {
+    int64_t repay = points < m.debt ? points : m.debt;
+    if (st == AL_DB_OK && points > 0) {
         al_db_param p[] = {AL_STR(e->tenant),        AL_STR(e->member), AL_STR(e->partner),
-                           AL_INT((int64_t)booking), AL_INT(e->points), AL_INT(e->points - repay),
+                           AL_INT((int64_t)booking), AL_INT(points),    AL_INT(points - repay),
                            AL_INT(e->expiry_months)};
         st = al_db_exec(db,
                         "INSERT INTO lots (tenant_id, member_id, partner_id, booking_id, points, "
@@ -235,7 +290,7 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
         lot = al_db_insert_id(db);
     }
     if (st == AL_DB_OK) {
-        al_db_param p[] = {AL_INT(e->points), AL_INT(repay), AL_INT(e->points), AL_STR(e->tenant),
+        al_db_param p[] = {AL_INT(points), AL_INT(repay), AL_INT(points), AL_STR(e->tenant),
                            AL_STR(e->member)};
         st = al_db_exec(db,
                         "UPDATE members SET available = available + ?, debt = debt - ?, "
@@ -244,23 +299,32 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
                         p, 5, NULL);
     }
     if (st == AL_DB_OK) {
-        al_db_param p[] = {AL_STR(e->tenant),         AL_STR(e->partner),
-                           AL_STR(e->transaction_id), AL_STR(e->member),
-                           AL_INT((int64_t)booking),  lot ? AL_INT((int64_t)lot) : AL_NULL,
-                           AL_INT(e->points),         AL_INT(e->base_amount_minor),
-                           AL_STR(e->currency),       AL_STR(e->occurred_at)};
+        al_db_param p[] = {AL_STR(e->tenant),
+                           AL_STR(e->partner),
+                           AL_STR(e->transaction_id),
+                           AL_STR(e->member),
+                           AL_INT((int64_t)booking),
+                           lot ? AL_INT((int64_t)lot) : AL_NULL,
+                           AL_INT(points),
+                           AL_INT(e->base_amount_minor),
+                           AL_STR(e->currency),
+                           AL_STR(e->occurred_at),
+                           AL_INT(e->qualifying_points)};
         st = al_db_exec(db,
                         "INSERT INTO transactions (tenant_id, partner_id, transaction_id, "
                         "member_id, booking_id, lot_id, points, base_amount_minor, currency, "
-                        "occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        p, 10, NULL);
+                        "occurred_at, qualifying_points) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        p, 11, NULL);
     }
+    size_t reached = tier;
+    if (st == AL_DB_OK)
+        st = settle_tier(db, e, tier, &reached);
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     o->http_status = 201;
-    o->reply =
-        json_pack("{s:s,s:s,s:I,s:I,s:s}", "id", e->transaction_id, "member", e->member, "points",
-                  (json_int_t)e->points, "balance", (json_int_t)balance, "tier", "normal");
+    o->reply = json_pack("{s:s,s:s,s:I,s:I,s:s}", "id", e->transaction_id, "member", e->member,
+                         "points", (json_int_t)points, "balance", (json_int_t)balance, "tier",
+                         e->rules->tiers[reached].name);
     return true;
 }
 

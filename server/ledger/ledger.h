@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "db/db.h"
+#include "rules/rules.h"
 
 /* The outcome of an operation: done, refused by the rules, or the database failed. */
 typedef struct al_outcome {
@@ -39,9 +40,12 @@ bool al_db_failed(al_outcome *o, al_db_status st);
 
 typedef struct al_earn {
     const char *tenant, *partner, *transaction_id, *member, *occurred_at;
-    int64_t points, base_amount_minor;
+    int64_t points;            /* the plugin's, before the tier's bonus */
+    int64_t qualifying_points; /* of the plugin's qualifying lines */
+    int64_t base_amount_minor;
     const char *currency;
-    const char *detail; /* JSON text of the translation, kept with the booking */
+    const json_t *translation; /* the plugin's lines, kept with the booking as its detail */
+    const al_rules *rules;     /* the tenant's live rules */
     bool auto_enrol;
     int expiry_months;
 } al_earn;
@@ -57,7 +61,11 @@ al_db_status al_ledger_begin(al_db *db);
 al_db_status al_ledger_commit(al_db *db);
 void al_ledger_rollback(al_db *db);
 
-/* Books an earning transaction; reply {"id","member","points","balance","tier"}. */
+/*
+ * Books an earning transaction: the plugin's points plus the bonus of the
+ * member's tier; then the tier the member now qualifies for. Reply
+ * {"id","member","points","balance","tier"}.
+ */
 bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o);
 
 /*

@@ -1,0 +1,223 @@
+/*
+ * Program rules (tenant admin): PUT /v1/rules makes a new version live for the
+ * next request; GET /v1/rules, /v1/rules/versions, /v1/rules/versions/{n}.
+ * Every version is kept with its time and the key that made it.
+ *
+ * Workers keep each tenant's compiled rules with their version. The request
+ * path already reads the tenant's live version (with the partner), so a new
+ * version is picked up on the next request, in every worker, without a
+ * lock or a restart.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api/routes.h"
+#include "db/db.h"
+#include "http/server.h"
+#include "rules/rules.h"
+
+#define CACHE_SLOTS 256
+
+typedef struct al_rules_cache {
+    struct {
+        char tenant[AL_ID_MAX + 1];
+        al_rules rules;
+    } slot[CACHE_SLOTS];
+} al_rules_cache;
+
+static size_t slot_of(const char *tenant)
+{
+    uint32_t h = 2166136261u;
+    for (; *tenant != '\0'; tenant++)
+        h = (h ^ (uint8_t)*tenant) * 16777619u;
+    return h % CACHE_SLOTS;
+}
+
+/* Loads version's document of the caller's tenant; 0, or -1 after replying. */
+static int load_version(al_exchange *x, int version, json_t **doc, char created[40], char by[80])
+{
+    al_db_param p[] = {AL_STR(x->tenant), AL_INT(version)};
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(&x->worker->db,
+                                 "SELECT document, DATE_FORMAT(created_at, "
+                                 "'%Y-%m-%dT%H:%i:%s.%fZ'), created_by FROM rules_versions "
+                                 "WHERE tenant_id = ? AND version = ?",
+                                 p, 2, &res);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return -1;
+    }
+    MYSQL_ROW row = mysql_fetch_row(res);
+    *doc = row ? json_loads(row[0], 0, NULL) : NULL;
+    if (row != NULL) {
+        snprintf(created, 40, "%s", row[1]);
+        snprintf(by, 80, "%s", row[2]);
+    }
+    mysql_free_result(res);
+    if (*doc == NULL) {
+        al_reply_error(x, 404, "not_found", "no rules version %d", version);
+        return -1;
+    }
+    return 0;
+}
+
+int al_rules_for(al_exchange *x, int version, al_rules *out)
+{
+    al_worker *w = x->worker;
+    if (version == 0) {
+        al_rules_defaults(out);
+        return 0;
+    }
+    if (w->rules == NULL && (w->rules = calloc(1, sizeof(*w->rules))) == NULL) {
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        return -1;
+    }
+    size_t i = slot_of(x->tenant);
+    if (strcmp(w->rules->slot[i].tenant, x->tenant) == 0 &&
+        w->rules->slot[i].rules.version == version) {
+        *out = w->rules->slot[i].rules;
+        return 0;
+    }
+    json_t *doc = NULL;
+    char created[40], by[80], path[128], msg[256];
+    if (load_version(x, version, &doc, created, by) != 0)
+        return -1;
+    int rc = al_rules_parse(doc, out, path, msg);
+    json_decref(doc);
+    if (rc != 0) {
+        al_reply_error(x, 500, "internal_error", "stored rules version %d is invalid at %s",
+                       version, path);
+        return -1;
+    }
+    out->version = version;
+    snprintf(w->rules->slot[i].tenant, sizeof(w->rules->slot[i].tenant), "%s", x->tenant);
+    w->rules->slot[i].rules = *out;
+    return 0;
+}
+
+void al_rules_cache_free(struct al_rules_cache *cache)
+{
+    free(cache);
+}
+
+static json_t *version_json(int version, json_t *doc, const char *created, const char *by)
+{
+    return json_pack("{s:i,s:o,s:s,s:s}", "version", version, "rules", doc, "created_at", created,
+                     "created_by", by);
+}
+
+void al_api_rules_put(al_exchange *x)
+{
+    json_t *doc = NULL;
+    char path[128], msg[256];
+    al_rules compiled;
+    if (al_body_object(x, &doc) != 0)
+        return;
+    if (al_rules_parse(doc, &compiled, path, msg) != 0) {
+        al_reply_error(x, 400, "invalid_rules", "%s %s", path, msg);
+        json_decref(doc);
+        return;
+    }
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char by[80];
+    snprintf(by, sizeof(by), "admin:%s", x->key_ref);
+    al_db *db = &x->worker->db;
+    int64_t current = 0;
+    bool found = false;
+    al_db_param t[] = {AL_STR(x->tenant)};
+    al_db_status st = al_db_exec(db, "START TRANSACTION", NULL, 0, NULL);
+    if (st == AL_DB_OK)
+        st = al_db_int(db, "SELECT rules_version FROM tenants WHERE tenant_id = ? FOR UPDATE", t, 1,
+                       &current, &found);
+    al_db_param v[] = {AL_STR(x->tenant), AL_INT(current + 1), AL_STR(text ? text : "{}"),
+                       AL_STR(by)};
+    if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "INSERT INTO rules_versions (tenant_id, version, document, created_by) "
+                        "VALUES (?, ?, ?, ?)",
+                        v, 4, NULL);
+    al_db_param u[] = {AL_INT(current + 1), AL_STR(x->tenant)};
+    if (st == AL_DB_OK)
+        st = al_db_exec(db, "UPDATE tenants SET rules_version = ? WHERE tenant_id = ?", u, 2, NULL);
+    if (st == AL_DB_OK)
+        st = al_db_exec(db, "COMMIT", NULL, 0, NULL);
+    free(text);
+    if (st != AL_DB_OK) {
+        al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
+        json_decref(doc);
+        al_reply_db_failure(x, st);
+        return;
+    }
+    json_t *reply =
+        json_pack("{s:i,s:o,s:s}", "version", (int)(current + 1), "rules", doc, "created_by", by);
+    al_reply_json(x, 200, reply);
+}
+
+/* The live version number of the caller's tenant; -1 after replying. */
+static int live_version(al_exchange *x)
+{
+    int64_t v = 0;
+    bool found = false;
+    al_db_param p[] = {AL_STR(x->tenant)};
+    al_db_status st = al_db_int(
+        &x->worker->db, "SELECT rules_version FROM tenants WHERE tenant_id = ?", p, 1, &v, &found);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return -1;
+    }
+    return (int)v;
+}
+
+static void reply_version(al_exchange *x, int version)
+{
+    if (version == 0) {
+        al_reply_json(x, 200, version_json(0, al_rules_default_document(), "", "defaults"));
+        return;
+    }
+    json_t *doc = NULL;
+    char created[40], by[80];
+    if (load_version(x, version, &doc, created, by) == 0)
+        al_reply_json(x, 200, version_json(version, doc, created, by));
+}
+
+void al_api_rules_get(al_exchange *x)
+{
+    int version = live_version(x);
+    if (version >= 0)
+        reply_version(x, version);
+}
+
+void al_api_rules_version(al_exchange *x)
+{
+    char *end = NULL;
+    long n = strtol(x->params[0], &end, 10);
+    if (*end != '\0' || n < 0 || n > 1000000000) {
+        al_reply_error(x, 404, "not_found", "no such rules version");
+        return;
+    }
+    reply_version(x, (int)n);
+}
+
+void al_api_rules_versions(al_exchange *x)
+{
+    al_db_param p[] = {AL_STR(x->tenant)};
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(&x->worker->db,
+                                 "SELECT version, DATE_FORMAT(created_at, "
+                                 "'%Y-%m-%dT%H:%i:%s.%fZ'), created_by FROM rules_versions "
+                                 "WHERE tenant_id = ? ORDER BY version DESC",
+                                 p, 1, &res);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return;
+    }
+    json_t *list = json_array();
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(res)) != NULL)
+        json_array_append_new(list, json_pack("{s:i,s:s,s:s}", "version", atoi(row[0]),
+                                              "created_at", row[1], "created_by", row[2]));
+    mysql_free_result(res);
+    al_reply_json(x, 200, json_pack("{s:o}", "versions", list));
+}
