@@ -212,19 +212,17 @@ static al_db_status settle_tier(al_db *db, const al_earn *e, size_t held, size_t
     if (st != AL_DB_OK || reached <= held)
         return st;
     *now = reached;
-    al_db_param u[] = {AL_STR(r->tiers[reached].name),
-                       AL_STR(e->tenant),
-                       AL_STR(e->member),
-                       AL_STR(e->tenant),
-                       AL_STR(e->member),
-                       AL_STR(r->tiers[held].name),
-                       AL_STR(r->tiers[reached].name),
-                       AL_INT(r->version)};
-    return al_db_exec(db,
-                      "UPDATE members SET tier = ? WHERE tenant_id = ? AND member_id = ?;"
-                      "INSERT INTO tier_history (tenant_id, member_id, from_tier, to_tier, reason, "
-                      "rules_version) VALUES (?, ?, ?, ?, 'qualified', ?)",
-                      u, 8, NULL);
+    al_db_param u[] = {AL_STR(r->tiers[reached].name), AL_STR(e->tenant), AL_STR(e->member)};
+    st = al_db_exec(db, "UPDATE members SET tier = ? WHERE tenant_id = ? AND member_id = ?", u, 3,
+                    NULL);
+    al_db_param h[] = {AL_STR(e->tenant), AL_STR(e->member), AL_STR(r->tiers[held].name),
+                       AL_STR(r->tiers[reached].name), AL_INT(r->version)};
+    if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "INSERT INTO tier_history (tenant_id, member_id, from_tier, to_tier, "
+                        "reason, rules_version) VALUES (?, ?, ?, ?, 'qualified', ?)",
+                        h, 5, NULL);
+    return st;
 }
 
 bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)

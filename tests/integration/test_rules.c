@@ -1,0 +1,220 @@
+/*
+ * Rules over HTTP: versions kept and listed, refusals naming the JSON path,
+ * tiers that upgrade at once and scale earning on the next request, and a
+ * rules change under load that no request sees half-applied.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+static test_server srv;
+static char tenant[64], admin[128];
+static partner_key bank;
+
+static void start(void)
+{
+    server_start(&srv, NULL, NULL);
+    unique_id(tenant, sizeof(tenant), "ru");
+    make_tenant(&srv, tenant, admin, sizeof(admin));
+    make_partner(&srv, admin, "bank", "bank",
+                 "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}", &bank);
+}
+
+static void stop(void)
+{
+    server_finish(&srv);
+}
+
+TestSuite(rules, .init = start, .fini = stop, .timeout = 90);
+
+#define SILVER_RULES                                                                               \
+    "{\"tiers\":{\"window_months\":12,\"levels\":[{\"name\":\"basic\",\"threshold\":0},"           \
+    "{\"name\":\"silver\",\"threshold\":500,\"multiplier_pct\":150}]}}"
+
+static response earn(const char *id, const char *member, long amount)
+{
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"id\":\"%s\",\"member\":\"%s\",\"data\":{\"type\":\"purchase\","
+             "\"amount_minor\":%ld,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+             id, member, amount);
+    return partner_call(&srv, &bank, "POST", "/v1/transactions", body, 0, NULL);
+}
+
+Test(rules, defaults_then_versions_kept_and_listed)
+{
+    response r = http(&srv, "GET", "/v1/rules", admin, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "version")), 0);
+    json_t *levels =
+        json_object_get(json_object_get(json_object_get(r.json, "rules"), "tiers"), "levels");
+    cr_expect_eq(json_array_size(levels), 4, "normal, gold, platinum, diamond");
+    response_free(&r);
+
+    r = http(&srv, "PUT", "/v1/rules", admin, SILVER_RULES);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "version")), 1);
+    response_free(&r);
+    r = http(&srv, "PUT", "/v1/rules", admin, "{\"tiers\":{\"window_months\":6}}");
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "version")), 2);
+    response_free(&r);
+
+    r = http(&srv, "GET", "/v1/rules/versions", admin, NULL);
+    json_t *versions = json_object_get(r.json, "versions");
+    cr_expect_eq(json_array_size(versions), 2);
+    json_t *newest = json_array_get(versions, 0);
+    cr_expect_eq(json_integer_value(json_object_get(newest, "version")), 2);
+    cr_expect(strncmp(json_string_value(json_object_get(newest, "created_by")), "admin:", 6) == 0);
+    cr_expect(json_is_string(json_object_get(newest, "created_at")));
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/rules/versions/1", admin, NULL);
+    cr_expect_eq(r.status, 200);
+    json_t *tiers = json_object_get(json_object_get(r.json, "rules"), "tiers");
+    json_t *second = json_array_get(json_object_get(tiers, "levels"), 1);
+    cr_expect_str_eq(json_string_value(json_object_get(second, "name")), "silver");
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/rules/versions/9", admin, NULL);
+    expect_error(&r, 404, "not_found");
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/rules", admin, NULL);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "version")), 2);
+    response_free(&r);
+}
+
+Test(rules, invalid_rules_are_400_naming_the_path_and_change_nothing)
+{
+    response r = http(&srv, "PUT", "/v1/rules", admin,
+                      "{\"tiers\":{\"levels\":[{\"name\":\"a\",\"threshold\":0},"
+                      "{\"name\":\"b\",\"threshold\":0}]}}");
+    expect_error(&r, 400, "invalid_rules");
+    const char *msg =
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "message"));
+    cr_expect(msg && strstr(msg, "$.tiers.levels[1].threshold"), "%s", r.body);
+    response_free(&r);
+    r = http(&srv, "PUT", "/v1/rules", admin, "{\"tierz\":{}}");
+    expect_error(&r, 400, "invalid_rules");
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/rules", admin, NULL);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "version")), 0);
+    response_free(&r);
+    r = http(&srv, "PUT", "/v1/rules", OPERATOR_TOKEN, SILVER_RULES);
+    expect_error(&r, 403, "forbidden");
+    response_free(&r);
+}
+
+Test(rules, tiers_upgrade_at_once_and_scale_the_next_earning)
+{
+    response r = http(&srv, "PUT", "/v1/rules", admin, SILVER_RULES);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    r = earn("t-1", "ann", 40000); /* 400 qualifying points: still basic */
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "tier")), "basic");
+    response_free(&r);
+    r = earn("t-2", "ann", 20000); /* 600 in the window: silver at once */
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 200, "earned as basic");
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "tier")), "silver");
+    response_free(&r);
+    r = earn("t-3", "ann", 10100); /* 101 points x 150% = 151 */
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 151, "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "balance")), 751);
+    response_free(&r);
+
+    r = http(&srv, "GET", "/v1/members/ann", admin, NULL);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "tier")), "silver");
+    json_t *h = json_array_get(json_object_get(r.json, "tier_history"), 0);
+    cr_expect_str_eq(json_string_value(json_object_get(h, "from")), "basic");
+    cr_expect_str_eq(json_string_value(json_object_get(h, "to")), "silver");
+    cr_expect_eq(json_integer_value(json_object_get(h, "rules_version")), 1);
+    response_free(&r);
+
+    /* The history explains every point: the plugin's line and the tier's. */
+    r = http(&srv, "GET", "/v1/members/ann/history?limit=1", admin, NULL);
+    json_t *detail =
+        json_object_get(json_array_get(json_object_get(r.json, "entries"), 0), "detail");
+    json_t *lines = json_object_get(detail, "lines");
+    cr_assert_eq(json_array_size(lines), 2, "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(json_array_get(lines, 0), "points")), 101);
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(lines, 1), "category")),
+                     "tier:silver");
+    cr_expect_eq(json_integer_value(json_object_get(json_array_get(lines, 1), "points")), 50);
+    cr_expect_eq(json_integer_value(json_object_get(detail, "points")), 151);
+    cr_expect_eq(json_integer_value(json_object_get(detail, "rules_version")), 1);
+    response_free(&r);
+
+    /* A refund takes back what was earned, bonus included. */
+    r = partner_call(&srv, &bank, "POST", "/v1/transactions/t-3/reversal", "{\"id\":\"v-3\"}", 0,
+                     NULL);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 151, "%s", r.body);
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/ledger/trial-balance", admin, NULL);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "total")), 0);
+    response_free(&r);
+}
+
+/* ---- a rules change under load ---- */
+
+typedef struct {
+    int index, ok, bad;
+    volatile int *stop;
+} loader;
+
+static void *load(void *arg)
+{
+    loader *l = arg;
+    for (int i = 0; i < 2000 && !*l->stop; i++) {
+        char id[64], member[32];
+        snprintf(id, sizeof(id), "live-%d-%d", l->index, i);
+        snprintf(member, sizeof(member), "vip-%d", l->index);
+        response r = earn(id, member, 10000); /* 100 points */
+        json_int_t p = json_integer_value(json_object_get(r.json, "points"));
+        /* Old rules: 100 or 150; new rules: 100 or 300. Never anything else. */
+        if (r.status == 201 && (p == 100 || p == 150 || p == 300))
+            l->ok++;
+        else
+            l->bad++;
+        response_free(&r);
+    }
+    return NULL;
+}
+
+Test(rules, a_change_under_load_is_never_half_applied)
+{
+    response r = http(&srv, "PUT", "/v1/rules", admin,
+                      "{\"tiers\":{\"levels\":[{\"name\":\"basic\",\"threshold\":0},"
+                      "{\"name\":\"vip\",\"threshold\":100,\"multiplier_pct\":150}]}}");
+    cr_assert_eq(r.status, 200);
+    response_free(&r);
+    volatile int stop_flag = 0;
+    loader ls[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        ls[i] = (loader){.index = i, .stop = &stop_flag};
+        pthread_create(&t[i], NULL, load, &ls[i]);
+    }
+    usleep(300 * 1000);
+    r = http(&srv, "PUT", "/v1/rules", admin,
+             "{\"tiers\":{\"levels\":[{\"name\":\"basic\",\"threshold\":0},"
+             "{\"name\":\"vip\",\"threshold\":100,\"multiplier_pct\":300}]}}");
+    cr_expect_eq(r.status, 200);
+    response_free(&r);
+    usleep(300 * 1000);
+    stop_flag = 1;
+    int ok = 0, bad = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        ok += ls[i].ok;
+        bad += ls[i].bad;
+    }
+    cr_expect_eq(bad, 0, "%d of %d earnings saw something other than whole rules", bad, ok + bad);
+    cr_expect_gt(ok, 20);
+    r = earn("after", "vip-0", 10000);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 300,
+                 "the next request after the change sees it: %s", r.body);
+    response_free(&r);
+}
