@@ -41,10 +41,12 @@ void al_api_rules_get(al_exchange *x);
 void al_api_rules_versions(al_exchange *x);
 void al_api_rules_version(al_exchange *x);
 
-/* The tenant's compiled rules of version (0: defaults), from the worker's cache; -1 after replying.
+/*
+ * The tenant's compiled rules of version (0: the defaults), from the worker's
+ * cache, with a reference for the caller (al_rules_drop); NULL after replying.
  */
 struct al_rules;
-int al_rules_for(al_exchange *x, int version, struct al_rules *out);
+struct al_rules *al_rules_for(al_exchange *x, int version);
 struct al_rules_cache;
 void al_rules_cache_free(struct al_rules_cache *cache);
 

@@ -23,7 +23,7 @@
 typedef struct al_rules_cache {
     struct {
         char tenant[AL_ID_MAX + 1];
-        al_rules rules;
+        al_rules *rules; /* a reference */
     } slot[CACHE_SLOTS];
 } al_rules_cache;
 
@@ -63,42 +63,46 @@ static int load_version(al_exchange *x, int version, json_t **doc, char created[
     return 0;
 }
 
-int al_rules_for(al_exchange *x, int version, al_rules *out)
+al_rules *al_rules_for(al_exchange *x, int version)
 {
     al_worker *w = x->worker;
+    al_rules *r = NULL;
     if (version == 0) {
-        al_rules_defaults(out);
-        return 0;
+        if ((r = al_rules_new_defaults()) == NULL)
+            al_reply_error(x, 500, "internal_error", "out of memory");
+        return r;
     }
     if (w->rules == NULL && (w->rules = calloc(1, sizeof(*w->rules))) == NULL) {
         al_reply_error(x, 500, "internal_error", "out of memory");
-        return -1;
+        return NULL;
     }
     size_t i = slot_of(x->tenant);
-    if (strcmp(w->rules->slot[i].tenant, x->tenant) == 0 &&
-        w->rules->slot[i].rules.version == version) {
-        *out = w->rules->slot[i].rules;
-        return 0;
-    }
+    al_rules *cached = w->rules->slot[i].rules;
+    if (cached != NULL && strcmp(w->rules->slot[i].tenant, x->tenant) == 0 &&
+        cached->version == version)
+        return al_rules_hold(cached);
     json_t *doc = NULL;
     char created[40], by[80], path[128], msg[256];
     if (load_version(x, version, &doc, created, by) != 0)
-        return -1;
-    int rc = al_rules_parse(doc, out, path, msg);
+        return NULL;
+    int rc = al_rules_compile(doc, &r, path, msg);
     json_decref(doc);
     if (rc != 0) {
         al_reply_error(x, 500, "internal_error", "stored rules version %d is invalid at %s",
                        version, path);
-        return -1;
+        return NULL;
     }
-    out->version = version;
+    r->version = version;
+    al_rules_drop(cached);
     snprintf(w->rules->slot[i].tenant, sizeof(w->rules->slot[i].tenant), "%s", x->tenant);
-    w->rules->slot[i].rules = *out;
-    return 0;
+    w->rules->slot[i].rules = al_rules_hold(r);
+    return r;
 }
 
 void al_rules_cache_free(struct al_rules_cache *cache)
 {
+    for (size_t i = 0; cache != NULL && i < CACHE_SLOTS; i++)
+        al_rules_drop(cache->slot[i].rules);
     free(cache);
 }
 
@@ -112,14 +116,15 @@ void al_api_rules_put(al_exchange *x)
 {
     json_t *doc = NULL;
     char path[128], msg[256];
-    al_rules compiled;
+    al_rules *compiled = NULL;
     if (al_body_object(x, &doc) != 0)
         return;
-    if (al_rules_parse(doc, &compiled, path, msg) != 0) {
+    if (al_rules_compile(doc, &compiled, path, msg) != 0) {
         al_reply_error(x, 400, "invalid_rules", "%s %s", path, msg);
         json_decref(doc);
         return;
     }
+    al_rules_drop(compiled);
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     char by[80];
     snprintf(by, sizeof(by), "admin:%s", x->key_ref);

@@ -112,7 +112,9 @@ typedef struct {
     char currency[4];
     int64_t points, qualifying_points, base_amount_minor;
     json_t *translation; /* owned */
-    al_rules rules;
+    al_translation t;    /* the plugin's lines */
+    int64_t when;        /* occurred_at, Unix seconds */
+    al_rules *rules;     /* a reference */
     bool auto_enrol;
     int expiry_months;
 } earn_job;
@@ -130,7 +132,10 @@ static bool earn(al_db *db, void *arg, al_outcome *o)
                  .base_amount_minor = c->base_amount_minor,
                  .currency = c->currency,
                  .translation = c->translation,
-                 .rules = &c->rules,
+                 .lines = c->t.lines,
+                 .nlines = c->t.nlines,
+                 .when = c->when,
+                 .rules = c->rules,
                  .auto_enrol = c->auto_enrol,
                  .expiry_months = c->expiry_months};
     return al_ledger_earn(db, &e, o);
@@ -138,7 +143,21 @@ static bool earn(al_db *db, void *arg, al_outcome *o)
 
 static void earn_free(void *arg)
 {
-    json_decref(((earn_job *)arg)->translation);
+    earn_job *c = arg;
+    json_decref(c->translation);
+    al_rules_drop(c->rules);
+}
+
+/* "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) as Unix seconds. */
+static int64_t sql_time_to_unix(const char *sql)
+{
+    struct tm tm = {0};
+    if (sscanf(sql, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
+        return (int64_t)time(NULL);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm);
 }
 
 /* "occurred_at" as a database time; now when absent. */
@@ -177,9 +196,11 @@ void al_api_transaction_create(al_exchange *x)
     al_translation t;
     if (!translate(x, &ps, data, &t))
         goto done;
-    if (al_rules_for(x, ps.rules_version, &c.rules) != 0)
+    if ((c.rules = al_rules_for(x, ps.rules_version)) == NULL)
         goto done;
     c.translation = al_translation_json(&t);
+    c.t = t;
+    c.when = sql_time_to_unix(c.occurred_at);
     json_object_set_new(c.translation, "plugin", json_string(ps.plugin));
     memcpy(c.currency, t.currency, 4);
     c.points = t.points;

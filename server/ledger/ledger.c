@@ -225,6 +225,103 @@ static al_db_status settle_tier(al_db *db, const al_earn *e, size_t held, size_t
     return st;
 }
 
+/* Adds an extra line to detail and its points to *points; false on overflow. */
+static bool add_line(json_t *detail, const char *category, const char *name, int64_t extra,
+                     int64_t *points)
+{
+    if (extra <= 0)
+        return true;
+    if (__builtin_add_overflow(*points, extra, points))
+        return false;
+    json_array_append_new(json_object_get(detail, "lines"),
+                          json_pack("{s:s+,s:I,s:b}", "category", category, name, "points",
+                                    (json_int_t)extra, "qualifying", 0));
+    return true;
+}
+
+/* What a capped promotion may still give this member in this period; it takes it. */
+static al_db_status capped(al_db *db, const al_earn *e, const al_promo *p, int64_t *award)
+{
+    char period[16];
+    al_period_key(p->cap_period, e->when, period);
+    al_db_param k[] = {AL_STR(e->tenant), AL_STR(p->id), AL_STR(e->member), AL_STR(period)};
+    al_db_status st = al_db_exec(db,
+                                 "INSERT IGNORE INTO promotion_usage (tenant_id, promotion_id, "
+                                 "member_id, period_key) VALUES (?, ?, ?, ?)",
+                                 k, 4, NULL);
+    int64_t used = 0;
+    bool found = false;
+    if (st == AL_DB_OK)
+        st = al_db_int(db,
+                       "SELECT points FROM promotion_usage WHERE tenant_id = ? AND "
+                       "promotion_id = ? AND member_id = ? AND period_key = ? FOR UPDATE",
+                       k, 4, &used, &found);
+    if (st != AL_DB_OK)
+        return st;
+    int64_t left = p->cap_points > used ? p->cap_points - used : 0;
+    if (*award > left)
+        *award = left;
+    if (*award == 0)
+        return AL_DB_OK;
+    al_db_param u[] = {AL_INT(*award), AL_STR(e->tenant), AL_STR(p->id), AL_STR(e->member),
+                       AL_STR(period)};
+    return al_db_exec(db,
+                      "UPDATE promotion_usage SET points = points + ? WHERE tenant_id = ? AND "
+                      "promotion_id = ? AND member_id = ? AND period_key = ?",
+                      u, 5, NULL);
+}
+
+/*
+ * The tier's bonus, the promotions (within their caps) and the cross-partner
+ * bonus, as lines of detail added to *points. Stacking is additive: each
+ * counts on the plugin's points. *points < 0 with AL_DB_ERROR: an overflow.
+ */
+static al_db_status extras(al_db *db, const al_earn *e, size_t tier, json_t *detail,
+                           int64_t *points)
+{
+    const al_rules *r = e->rules;
+    const al_tier *t = &r->tiers[tier];
+    if (!add_line(detail, "tier:", t->name, al_rules_tier_bonus(t, e->points), points))
+        goto overflow;
+    al_award awards[AL_PROMOS_MAX];
+    size_t n = al_rules_promotions(r, e->partner, e->lines, e->nlines, tier, e->when, awards,
+                                   AL_PROMOS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        al_db_status st = awards[i].promo->cap_points
+                              ? capped(db, e, awards[i].promo, &awards[i].points)
+                              : AL_DB_OK;
+        if (st != AL_DB_OK)
+            return st;
+        if (!add_line(detail, "promo:", awards[i].promo->id, awards[i].points, points))
+            goto overflow;
+    }
+    if (r->cross_partner_points > 0) {
+        /* A member who has bought elsewhere, here for the first time. */
+        int64_t elsewhere = 0, here = 0;
+        bool found = false;
+        al_db_param p[] = {AL_STR(e->partner), AL_STR(e->tenant), AL_STR(e->member)};
+        al_db_status st = al_db_int(db,
+                                    "SELECT COUNT(*) - SUM(partner_id = ?) FROM transactions "
+                                    "WHERE tenant_id = ? AND member_id = ?",
+                                    p, 3, &elsewhere, &found);
+        al_db_param q[] = {AL_STR(e->tenant), AL_STR(e->member), AL_STR(e->partner)};
+        if (st == AL_DB_OK)
+            st = al_db_int(db,
+                           "SELECT COUNT(*) FROM transactions WHERE tenant_id = ? AND "
+                           "member_id = ? AND partner_id = ?",
+                           q, 3, &here, &found);
+        if (st != AL_DB_OK)
+            return st;
+        if (elsewhere > 0 && here == 0 &&
+            !add_line(detail, "cross_partner:", e->partner, r->cross_partner_points, points))
+            goto overflow;
+    }
+    return AL_DB_OK;
+overflow:
+    *points = -1;
+    return AL_DB_ERROR;
+}
+
 bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
 {
     member_row m;
@@ -245,22 +342,26 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
     if (m.blocked)
         return al_refuse(o, 422, "member_blocked", "member %s is blocked", e->member);
 
-    /* The tier held before this transaction scales it; its bonus is a line of its own. */
+    /* Everything beyond the plugin's points, each a line of its own. */
     size_t tier = al_rules_tier_index(e->rules, m.tier);
-    const al_tier *t = &e->rules->tiers[tier];
-    int64_t bonus = al_rules_tier_bonus(t, e->points), points, balance;
-    if (__builtin_add_overflow(e->points, bonus, &points) ||
-        __builtin_add_overflow(m.available, points, &balance) ||
-        __builtin_add_overflow(balance, m.held, &balance))
-        return al_refuse(o, 422, "balance_overflow", "the balance would pass 2^63-1 points");
-    balance -= m.held;
     json_t *detail = json_deep_copy(e->translation);
-    if (bonus > 0)
-        json_array_append_new(json_object_get(detail, "lines"),
-                              json_pack("{s:s+,s:I,s:b}", "category", "tier:", t->name, "points",
-                                        (json_int_t)bonus, "qualifying", 0));
+    int64_t points = e->points;
+    st = extras(db, e, tier, detail, &points);
+    if (st != AL_DB_OK) {
+        json_decref(detail);
+        return st == AL_DB_ERROR && points < 0
+                   ? al_refuse(o, 422, "points_overflow", "the points do not fit in 64 bits")
+                   : al_db_failed(o, st);
+    }
+    int64_t balance;
+    if (__builtin_add_overflow(m.available, points, &balance) ||
+        __builtin_add_overflow(balance, m.held, &balance)) {
+        json_decref(detail);
+        return al_refuse(o, 422, "balance_overflow", "the balance would pass 2^63-1 points");
+    }
+    balance -= m.held;
     json_object_set_new(detail, "points", json_integer(points));
-    json_object_set_new(detail, "tier", json_string(t->name));
+    json_object_set_new(detail, "tier", json_string(e->rules->tiers[tier].name));
     json_object_set_new(detail, "rules_version", json_integer(e->rules->version));
     char *detail_text = json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(detail);

@@ -44,8 +44,11 @@ typedef struct al_earn {
     int64_t qualifying_points; /* of the plugin's qualifying lines */
     int64_t base_amount_minor;
     const char *currency;
-    const json_t *translation; /* the plugin's lines, kept with the booking as its detail */
-    const al_rules *rules;     /* the tenant's live rules */
+    const json_t *translation;         /* the plugin's lines, kept with the booking as its detail */
+    const alliance_points_line *lines; /* the same lines, for the promotions */
+    size_t nlines;
+    int64_t when;          /* occurred_at in Unix seconds: promotions' windows and days */
+    const al_rules *rules; /* the tenant's live rules */
     bool auto_enrol;
     int expiry_months;
 } al_earn;
@@ -62,9 +65,10 @@ al_db_status al_ledger_commit(al_db *db);
 void al_ledger_rollback(al_db *db);
 
 /*
- * Books an earning transaction: the plugin's points plus the bonus of the
- * member's tier; then the tier the member now qualifies for. Reply
- * {"id","member","points","balance","tier"}.
+ * Books an earning transaction: the plugin's points, plus the bonus of the
+ * member's tier, the promotions that apply (within their caps) and the
+ * cross-partner bonus, each a line of the booking's detail; then the tier
+ * the member now qualifies for. Reply {"id","member","points","balance","tier"}.
  */
 bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o);
 

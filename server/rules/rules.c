@@ -2,7 +2,11 @@
 #include "rules/rules.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "core/ids.h"
 
 static const al_tier default_tiers[] = {
     {"normal", 0, 100},
@@ -11,12 +15,33 @@ static const al_tier default_tiers[] = {
     {"diamond", 200000, 100},
 };
 
-void al_rules_defaults(al_rules *r)
+static void defaults(al_rules *r)
 {
     memset(r, 0, sizeof(*r));
+    atomic_init(&r->refs, 1);
     r->window_months = 12;
     r->ntiers = sizeof(default_tiers) / sizeof(default_tiers[0]);
     memcpy(r->tiers, default_tiers, sizeof(default_tiers));
+}
+
+al_rules *al_rules_new_defaults(void)
+{
+    al_rules *r = malloc(sizeof(*r));
+    if (r != NULL)
+        defaults(r);
+    return r;
+}
+
+al_rules *al_rules_hold(al_rules *r)
+{
+    atomic_fetch_add(&r->refs, 1);
+    return r;
+}
+
+void al_rules_drop(al_rules *r)
+{
+    if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1)
+        free(r);
 }
 
 json_t *al_rules_default_document(void)
@@ -137,18 +162,215 @@ static int parse_tiers(const json_t *tiers, al_rules *r, char path[128], char ms
     return 0;
 }
 
-int al_rules_parse(const json_t *doc, al_rules *out, char path[128], char msg[256])
+static int parse_period(const json_t *v, al_period *out)
 {
-    static const char *const keys[] = {"tiers", NULL};
-    al_rules r;
-    al_rules_defaults(&r);
+    static const char *const names[] = {"day", "week", "month", "year", "ever"};
+    const char *s = json_string_value(v);
+    for (int i = 0; s != NULL && i < 5; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (al_period)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* An RFC 3339 UTC time as Unix seconds. */
+static int parse_time(const json_t *v, int64_t *out)
+{
+    char sql[27];
+    struct tm tm = {0};
+    if (!json_is_string(v) || al_rfc3339_to_sql(json_string_value(v), sql) != 0 ||
+        sscanf(sql, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *out = (int64_t)timegm(&tm);
+    return 0;
+}
+
+/* An array of at most AL_FILTER_MAX strings of at most max-1 bytes, into names. */
+static int string_list(const json_t *v, char *names, size_t max, size_t *n)
+{
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > AL_FILTER_MAX)
+        return -1;
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        const char *s = json_string_value(json_array_get(v, i));
+        if (s == NULL || s[0] == '\0' || strlen(s) >= max)
+            return -1;
+        snprintf(names + i * max, max, "%s", s);
+    }
+    *n = json_array_size(v);
+    return 0;
+}
+
+static int parse_promo(const json_t *p, size_t i, al_rules *r, char path[128], char msg[256])
+{
+    static const char *const keys[] = {
+        "id", "multiplier_pct", "bonus_points", "partners", "categories", "tiers", "from",
+        "to", "days_of_week",   "cap",          NULL};
+    char where[64], at[96];
+    snprintf(where, sizeof(where), "$.promotions[%zu]", i);
+    if (!json_is_object(p))
+        return fail(path, msg, where, "must be an object");
+    if (only(p, keys, where, path, msg) != 0)
+        return -1;
+    al_promo *pr = &r->promos[r->npromos];
+    memset(pr, 0, sizeof(*pr));
+    const char *id = json_string_value(json_object_get(p, "id"));
+    snprintf(at, sizeof(at), "%s.id", where);
+    if (id == NULL || !al_id_valid(id))
+        return fail(path, msg, at, "must match [A-Za-z0-9._:-]{1,64}");
+    for (size_t j = 0; j < r->npromos; j++)
+        if (strcmp(r->promos[j].id, id) == 0)
+            return fail(path, msg, at, "is the id of an earlier promotion");
+    snprintf(pr->id, sizeof(pr->id), "%s", id);
+    bool has_mult = json_object_get(p, "multiplier_pct") != NULL;
+    bool has_bonus = json_object_get(p, "bonus_points") != NULL;
+    if (has_mult == has_bonus)
+        return fail(path, msg, where, "needs one of multiplier_pct and bonus_points");
+    if (has_mult &&
+        int_member(p, "multiplier_pct", 101, 10000, 0, &pr->multiplier_pct, where, path, msg) != 0)
+        return -1;
+    if (has_bonus &&
+        int_member(p, "bonus_points", 1, 1000000000, 0, &pr->bonus_points, where, path, msg) != 0)
+        return -1;
+    const json_t *v;
+    if ((v = json_object_get(p, "partners")) != NULL &&
+        string_list(v, &pr->partners[0][0], AL_NAME_MAX, &pr->npartners) != 0) {
+        snprintf(at, sizeof(at), "%s.partners", where);
+        return fail(path, msg, at, "must list 1 to 8 partner ids");
+    }
+    if ((v = json_object_get(p, "categories")) != NULL &&
+        string_list(v, &pr->categories[0][0], ALLIANCE_CATEGORY_MAX, &pr->ncategories) != 0) {
+        snprintf(at, sizeof(at), "%s.categories", where);
+        return fail(path, msg, at, "must list 1 to 8 categories");
+    }
+    if ((v = json_object_get(p, "tiers")) != NULL) {
+        snprintf(at, sizeof(at), "%s.tiers", where);
+        if (!json_is_array(v) || json_array_size(v) == 0)
+            return fail(path, msg, at, "must list tier names");
+        for (size_t j = 0; j < json_array_size(v); j++) {
+            const char *name = json_string_value(json_array_get(v, j));
+            size_t k = 0;
+            while (name != NULL && k < r->ntiers && strcmp(r->tiers[k].name, name) != 0)
+                k++;
+            if (name == NULL || k == r->ntiers)
+                return fail(path, msg, at, "names a tier the rules do not have");
+            pr->tiers |= 1u << k;
+        }
+    }
+    if ((v = json_object_get(p, "from")) != NULL && parse_time(v, &pr->from_s) != 0) {
+        snprintf(at, sizeof(at), "%s.from", where);
+        return fail(path, msg, at, "must be an RFC 3339 UTC time");
+    }
+    if ((v = json_object_get(p, "to")) != NULL && parse_time(v, &pr->to_s) != 0) {
+        snprintf(at, sizeof(at), "%s.to", where);
+        return fail(path, msg, at, "must be an RFC 3339 UTC time");
+    }
+    if (pr->from_s && pr->to_s && pr->to_s <= pr->from_s) {
+        snprintf(at, sizeof(at), "%s.to", where);
+        return fail(path, msg, at, "must be after from");
+    }
+    if ((v = json_object_get(p, "days_of_week")) != NULL) {
+        snprintf(at, sizeof(at), "%s.days_of_week", where);
+        if (!json_is_array(v) || json_array_size(v) == 0)
+            return fail(path, msg, at, "must list ISO days, 1 (Monday) to 7 (Sunday)");
+        for (size_t j = 0; j < json_array_size(v); j++) {
+            const json_t *d = json_array_get(v, j);
+            if (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 7)
+                return fail(path, msg, at, "must list ISO days, 1 (Monday) to 7 (Sunday)");
+            pr->days |= (uint8_t)(1u << (json_integer_value(d) - 1));
+        }
+    }
+    if ((v = json_object_get(p, "cap")) != NULL) {
+        static const char *const cap_keys[] = {"points", "period", NULL};
+        snprintf(at, sizeof(at), "%s.cap", where);
+        if (!json_is_object(v))
+            return fail(path, msg, at, "must be {\"points\",\"period\"}");
+        if (only(v, cap_keys, at, path, msg) != 0 ||
+            int_member(v, "points", 1, INT64_MAX, -1, &pr->cap_points, at, path, msg) != 0)
+            return -1;
+        snprintf(at, sizeof(at), "%s.cap.period", where);
+        if (parse_period(json_object_get(v, "period"), &pr->cap_period) != 0)
+            return fail(path, msg, at, "must be day, week, month, year or ever");
+    }
+    r->npromos++;
+    return 0;
+}
+
+static int parse_events(const json_t *events, al_rules *r, char path[128], char msg[256])
+{
+    static const char *const keys[] = {"points", "limit", "period", NULL};
+    if (!json_is_object(events) || json_object_size(events) > AL_EVENTS_MAX)
+        return fail(path, msg, "$.events", "must be an object of at most 64 events");
+    const char *name;
+    json_t *e;
+    json_object_foreach ((json_t *)events, name, e) {
+        char where[96], at[128];
+        snprintf(where, sizeof(where), "$.events.%.64s", name);
+        if (!al_id_valid(name))
+            return fail(path, msg, where, "an event name must match [A-Za-z0-9._:-]{1,64}");
+        if (!json_is_object(e))
+            return fail(path, msg, where, "must be an object");
+        al_event_rule *ev = &r->events[r->nevents];
+        memset(ev, 0, sizeof(*ev));
+        snprintf(ev->name, sizeof(ev->name), "%s", name);
+        ev->period = AL_PERIOD_EVER;
+        if (only(e, keys, where, path, msg) != 0 ||
+            int_member(e, "points", 1, 1000000000, -1, &ev->points, where, path, msg) != 0 ||
+            int_member(e, "limit", 0, 1000000, 0, &ev->limit, where, path, msg) != 0)
+            return -1;
+        snprintf(at, sizeof(at), "%s.period", where);
+        if (json_object_get(e, "period") != NULL &&
+            parse_period(json_object_get(e, "period"), &ev->period) != 0)
+            return fail(path, msg, at, "must be day, week, month, year or ever");
+        r->nevents++;
+    }
+    return 0;
+}
+
+static int compile(const json_t *doc, al_rules *r, char path[128], char msg[256])
+{
+    static const char *const keys[] = {"tiers", "promotions", "cross_partner_bonus", "events",
+                                       NULL};
     if (!json_is_object(doc))
         return fail(path, msg, "$", "must be a JSON object");
     if (only(doc, keys, "$", path, msg) != 0)
         return -1;
-    const json_t *tiers = json_object_get(doc, "tiers");
-    if (tiers != NULL && parse_tiers(tiers, &r, path, msg) != 0)
+    const json_t *v = json_object_get(doc, "tiers");
+    if (v != NULL && parse_tiers(v, r, path, msg) != 0)
         return -1;
+    if ((v = json_object_get(doc, "promotions")) != NULL) {
+        if (!json_is_array(v) || json_array_size(v) > AL_PROMOS_MAX)
+            return fail(path, msg, "$.promotions", "must be an array of at most 256 promotions");
+        for (size_t i = 0; i < json_array_size(v); i++)
+            if (parse_promo(json_array_get(v, i), i, r, path, msg) != 0)
+                return -1;
+    }
+    if ((v = json_object_get(doc, "cross_partner_bonus")) != NULL) {
+        static const char *const cp_keys[] = {"points", NULL};
+        if (!json_is_object(v))
+            return fail(path, msg, "$.cross_partner_bonus", "must be {\"points\"}");
+        if (only(v, cp_keys, "$.cross_partner_bonus", path, msg) != 0 ||
+            int_member(v, "points", 1, 1000000000, -1, &r->cross_partner_points,
+                       "$.cross_partner_bonus", path, msg) != 0)
+            return -1;
+    }
+    if ((v = json_object_get(doc, "events")) != NULL && parse_events(v, r, path, msg) != 0)
+        return -1;
+    return 0;
+}
+
+int al_rules_compile(const json_t *doc, al_rules **out, char path[128], char msg[256])
+{
+    al_rules *r = al_rules_new_defaults();
+    if (r == NULL)
+        return fail(path, msg, "$", "out of memory");
+    if (compile(doc, r, path, msg) != 0) {
+        al_rules_drop(r);
+        return -1;
+    }
     *out = r;
     return 0;
 }
@@ -174,4 +396,70 @@ int64_t al_rules_tier_bonus(const al_tier *t, int64_t points)
 {
     __int128 extra = (__int128)points * (t->multiplier_pct - 100) / 100;
     return extra > INT64_MAX ? INT64_MAX : (int64_t)extra;
+}
+
+static bool in_list(const char *list, size_t width, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list + i * width, s) == 0)
+            return true;
+    return false;
+}
+
+size_t al_rules_promotions(const al_rules *r, const char *partner,
+                           const alliance_points_line *lines, size_t nlines, size_t tier,
+                           int64_t when, al_award *out, size_t max)
+{
+    time_t t = (time_t)when;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    int iso_day = tm.tm_wday == 0 ? 7 : tm.tm_wday;
+    size_t n = 0;
+    for (size_t i = 0; i < r->npromos && n < max; i++) {
+        const al_promo *p = &r->promos[i];
+        if ((p->npartners && !in_list(&p->partners[0][0], AL_NAME_MAX, p->npartners, partner)) ||
+            (p->tiers && !(p->tiers & (1u << tier))) || (p->from_s && when < p->from_s) ||
+            (p->to_s && when >= p->to_s) || (p->days && !(p->days & (1u << (iso_day - 1)))))
+            continue;
+        __int128 matching = 0;
+        bool any = false;
+        for (size_t j = 0; j < nlines; j++)
+            if (!p->ncategories || in_list(&p->categories[0][0], ALLIANCE_CATEGORY_MAX,
+                                           p->ncategories, lines[j].category)) {
+                matching += lines[j].points;
+                any = true;
+            }
+        if (!any)
+            continue;
+        __int128 extra = p->multiplier_pct ? matching * (p->multiplier_pct - 100) / 100
+                                           : (__int128)p->bonus_points;
+        if (extra <= 0)
+            continue;
+        out[n].promo = p;
+        out[n].points = extra > INT64_MAX ? INT64_MAX : (int64_t)extra;
+        n++;
+    }
+    return n;
+}
+
+const al_event_rule *al_rules_event(const al_rules *r, const char *name)
+{
+    for (size_t i = 0; i < r->nevents; i++)
+        if (strcmp(r->events[i].name, name) == 0)
+            return &r->events[i];
+    return NULL;
+}
+
+void al_period_key(al_period p, int64_t when, char out[16])
+{
+    time_t t = (time_t)when;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    switch (p) {
+    case AL_PERIOD_DAY: strftime(out, 16, "%Y-%m-%d", &tm); break;
+    case AL_PERIOD_WEEK: strftime(out, 16, "%G-W%V", &tm); break;
+    case AL_PERIOD_MONTH: strftime(out, 16, "%Y-%m", &tm); break;
+    case AL_PERIOD_YEAR: strftime(out, 16, "%Y", &tm); break;
+    case AL_PERIOD_EVER: snprintf(out, 16, "ever"); break;
+    }
 }

@@ -218,3 +218,84 @@ Test(rules, a_change_under_load_is_never_half_applied)
                  "the next request after the change sees it: %s", r.body);
     response_free(&r);
 }
+
+static json_int_t line_points(const response *history, const char *category)
+{
+    json_t *detail =
+        json_object_get(json_array_get(json_object_get(history->json, "entries"), 0), "detail");
+    size_t i;
+    json_t *l;
+    json_array_foreach (json_object_get(detail, "lines"), i, l)
+        if (strcmp(json_string_value(json_object_get(l, "category")), category) == 0)
+            return json_integer_value(json_object_get(l, "points"));
+    return -1;
+}
+
+Test(rules, promotions_caps_and_the_cross_partner_bonus)
+{
+    partner_key shop;
+    make_partner(&srv, admin, "shop", "bank",
+                 "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}", &shop);
+    response r = http(&srv, "PUT", "/v1/rules", admin,
+                      "{\"promotions\":["
+                      "{\"id\":\"groceries-x2\",\"multiplier_pct\":200,\"partners\":[\"bank\"],"
+                      "\"categories\":[\"mcc:5411\"]},"
+                      "{\"id\":\"welcome\",\"bonus_points\":60,\"cap\":{\"points\":100,"
+                      "\"period\":\"month\"}},"
+                      "{\"id\":\"past\",\"bonus_points\":999,\"to\":\"2020-01-01T00:00:00Z\"}],"
+                      "\"cross_partner_bonus\":{\"points\":100}}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+
+    /* 10000 minor at 5411: 100 points, +100 doubled, +60 welcome. */
+    char body[256];
+    snprintf(body, sizeof(body),
+             "{\"id\":\"p-1\",\"member\":\"bea\",\"data\":{\"type\":\"purchase\","
+             "\"amount_minor\":10000,\"currency\":\"CNY\",\"mcc\":\"5411\"}}");
+    r = partner_call(&srv, &bank, "POST", "/v1/transactions", body, 0, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 260, "%s", r.body);
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/members/bea/history?limit=1", admin, NULL);
+    cr_expect_eq(line_points(&r, "mcc:5411"), 100);
+    cr_expect_eq(line_points(&r, "promo:groceries-x2"), 100);
+    cr_expect_eq(line_points(&r, "promo:welcome"), 60);
+    cr_expect_eq(line_points(&r, "promo:past"), -1, "an ended promotion gives nothing");
+    response_free(&r);
+
+    /* The welcome cap: 40 left this month, then nothing. */
+    r = earn("p-2", "bea", 10000); /* bank, mcc 1000: 100 + 40 */
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 140, "%s", r.body);
+    response_free(&r);
+    r = earn("p-3", "bea", 10000);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 100, "%s", r.body);
+    response_free(&r);
+
+    /* First time at shop, having bought at bank: +100; the second time, not. */
+    snprintf(body, sizeof(body),
+             "{\"id\":\"p-4\",\"member\":\"bea\",\"data\":{\"type\":\"purchase\","
+             "\"amount_minor\":1000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}");
+    r = partner_call(&srv, &shop, "POST", "/v1/transactions", body, 0, NULL);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 110, "%s", r.body);
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/members/bea/history?limit=1", admin, NULL);
+    cr_expect_eq(line_points(&r, "cross_partner:shop"), 100);
+    response_free(&r);
+    snprintf(body, sizeof(body),
+             "{\"id\":\"p-5\",\"member\":\"bea\",\"data\":{\"type\":\"purchase\","
+             "\"amount_minor\":1000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}");
+    r = partner_call(&srv, &shop, "POST", "/v1/transactions", body, 0, NULL);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 10, "%s", r.body);
+    response_free(&r);
+    /* A member's very first transaction is no cross-partner purchase. */
+    snprintf(body, sizeof(body),
+             "{\"id\":\"p-6\",\"member\":\"newbie\",\"data\":{\"type\":\"purchase\","
+             "\"amount_minor\":1000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}");
+    r = partner_call(&srv, &shop, "POST", "/v1/transactions", body, 0, NULL);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 70, "10 + welcome 60: %s",
+                 r.body);
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/ledger/trial-balance", admin, NULL);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "total")), 0);
+    response_free(&r);
+}
