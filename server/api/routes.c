@@ -33,6 +33,7 @@ const al_route al_routes[] = {
     {"POST", "/v1/transactions:batch", PARTNER, al_api_transaction_batch},
     {"POST", "/v1/transactions/{id}/reversal", PARTNER, al_api_transaction_reverse},
     {"POST", "/v1/redemptions", PARTNER, al_api_redemption_create},
+    {"POST", "/v1/events", PARTNER | ADMIN, al_api_event_create},
     {"POST", "/v1/redemptions/{id}/capture", PARTNER, al_api_redemption_capture},
     {"POST", "/v1/redemptions/{id}/void", PARTNER, al_api_redemption_void},
 };

@@ -225,6 +225,29 @@ static al_db_status settle_tier(al_db *db, const al_earn *e, size_t held, size_t
     return st;
 }
 
+/* Locks the member who earns, enrolling an unknown one when the tenant does. */
+static bool member_for_earning(al_db *db, const char *tenant, const char *member, bool auto_enrol,
+                               member_row *m, al_outcome *o)
+{
+    al_db_status st = member_lock(db, tenant, member, m);
+    if (st == AL_DB_OK && !m->found) {
+        if (!auto_enrol)
+            return al_refuse(o, 422, "unknown_member", "member %s is not enrolled", member);
+        al_db_param p[] = {AL_STR(tenant), AL_STR(member)};
+        st = al_db_exec(db,
+                        "INSERT IGNORE INTO members (tenant_id, member_id, profile) "
+                        "VALUES (?, ?, '{}')",
+                        p, 2, NULL);
+        if (st == AL_DB_OK)
+            st = member_lock(db, tenant, member, m);
+    }
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    if (m->blocked)
+        return al_refuse(o, 422, "member_blocked", "member %s is blocked", member);
+    return true;
+}
+
 /* Adds an extra line to detail and its points to *points; false on overflow. */
 static bool add_line(json_t *detail, const char *category, const char *name, int64_t extra,
                      int64_t *points)
@@ -325,28 +348,14 @@ overflow:
 bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
 {
     member_row m;
-    al_db_status st = member_lock(db, e->tenant, e->member, &m);
-    if (st == AL_DB_OK && !m.found) {
-        if (!e->auto_enrol)
-            return al_refuse(o, 422, "unknown_member", "member %s is not enrolled", e->member);
-        al_db_param p[] = {AL_STR(e->tenant), AL_STR(e->member)};
-        st = al_db_exec(db,
-                        "INSERT IGNORE INTO members (tenant_id, member_id, profile) "
-                        "VALUES (?, ?, '{}')",
-                        p, 2, NULL);
-        if (st == AL_DB_OK)
-            st = member_lock(db, e->tenant, e->member, &m);
-    }
-    if (st != AL_DB_OK)
-        return al_db_failed(o, st);
-    if (m.blocked)
-        return al_refuse(o, 422, "member_blocked", "member %s is blocked", e->member);
+    if (!member_for_earning(db, e->tenant, e->member, e->auto_enrol, &m, o))
+        return false;
 
     /* Everything beyond the plugin's points, each a line of its own. */
     size_t tier = al_rules_tier_index(e->rules, m.tier);
     json_t *detail = json_deep_copy(e->translation);
     int64_t points = e->points;
-    st = extras(db, e, tier, detail, &points);
+    al_db_status st = extras(db, e, tier, detail, &points);
     if (st != AL_DB_OK) {
         json_decref(detail);
         return st == AL_DB_ERROR && points < 0
@@ -895,4 +904,84 @@ al_db_status al_ledger_expire(al_db *db, const char *tenant, const char *as_of, 
     }
     mysql_free_result(res);
     return st;
+}
+
+bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
+{
+    const al_event_rule *rule = al_rules_event(ev->rules, ev->event);
+    if (rule == NULL)
+        return al_refuse(o, 422, "unknown_event", "the rules name no event %s", ev->event);
+    member_row m;
+    if (!member_for_earning(db, ev->tenant, ev->member, ev->auto_enrol, &m, o))
+        return false;
+    char period[16];
+    al_period_key(rule->period, ev->when, period);
+    al_db_param k[] = {AL_STR(ev->tenant), AL_STR(ev->member), AL_STR(ev->event), AL_STR(period)};
+    al_db_status st = al_db_exec(db,
+                                 "INSERT IGNORE INTO event_awards (tenant_id, member_id, event, "
+                                 "period_key) VALUES (?, ?, ?, ?)",
+                                 k, 4, NULL);
+    int64_t awards = 0;
+    bool found = false;
+    if (st == AL_DB_OK)
+        st = al_db_int(db,
+                       "SELECT awards FROM event_awards WHERE tenant_id = ? AND member_id = ? "
+                       "AND event = ? AND period_key = ? FOR UPDATE",
+                       k, 4, &awards, &found);
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    if (rule->limit > 0 && awards >= rule->limit)
+        return al_refuse(o, 422, "event_limit_reached",
+                         "%s is rewarded %lld time(s) a period; this member has had it", ev->event,
+                         (long long)rule->limit);
+    int64_t balance;
+    if (__builtin_add_overflow(m.available, rule->points, &balance))
+        return al_refuse(o, 422, "balance_overflow", "the balance would pass 2^63-1 points");
+
+    /* A partner's event is its points; the alliance's own is on its rewards account. */
+    char from[ACCOUNT_MAX], to[ACCOUNT_MAX], detail[256];
+    const char *issuer = ev->partner ? ev->partner : "alliance";
+    if (ev->partner)
+        partner_account(from, ev->partner, "issued");
+    else
+        snprintf(from, sizeof(from), "alliance:rewards");
+    member_account(to, ev->member);
+    snprintf(detail, sizeof(detail),
+             "{\"event\":\"%s\",\"points\":%lld,\"rules_version\":%d,\"lines\":[{\"category\":"
+             "\"event:%s\",\"points\":%lld,\"qualifying\":false}]}",
+             ev->event, (long long)rule->points, ev->rules->version, ev->event,
+             (long long)rule->points);
+    uint64_t booking = 0;
+    st = book(db, ev->tenant, "event", from, to, rule->points, ev->member, ev->partner, ev->id,
+              detail, &booking);
+    int64_t repay = rule->points < m.debt ? rule->points : m.debt;
+    al_db_param l[] = {AL_STR(ev->tenant),       AL_STR(ev->member),   AL_STR(issuer),
+                       AL_INT((int64_t)booking), AL_INT(rule->points), AL_INT(rule->points - repay),
+                       AL_INT(ev->expiry_months)};
+    if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "INSERT INTO lots (tenant_id, member_id, partner_id, booking_id, points, "
+                        "remaining, earned_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, NOW(6), "
+                        "DATE_ADD(LAST_DAY(DATE_ADD(NOW(6), INTERVAL ? MONTH)), INTERVAL 1 DAY))",
+                        l, 7, NULL);
+    al_db_param u[] = {AL_INT(rule->points), AL_INT(repay), AL_INT(rule->points),
+                       AL_STR(ev->tenant), AL_STR(ev->member)};
+    if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "UPDATE members SET available = available + ?, debt = debt - ?, "
+                        "lifetime_earned = lifetime_earned + ?, last_activity_at = NOW(6) "
+                        "WHERE tenant_id = ? AND member_id = ?",
+                        u, 5, NULL);
+    if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "UPDATE event_awards SET awards = awards + 1 WHERE tenant_id = ? AND "
+                        "member_id = ? AND event = ? AND period_key = ?",
+                        k, 4, NULL);
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    o->http_status = 201;
+    o->reply =
+        json_pack("{s:s,s:s,s:s,s:I,s:I}", "id", ev->id, "member", ev->member, "event", ev->event,
+                  "points", (json_int_t)rule->points, "balance", (json_int_t)balance);
+    return true;
 }

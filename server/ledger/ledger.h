@@ -72,6 +72,23 @@ void al_ledger_rollback(al_db *db);
  */
 bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o);
 
+/* A non-transactional reward (an event the rules name). */
+typedef struct al_event {
+    const char *tenant;
+    const char *partner; /* NULL: the alliance's own (an admin's call) */
+    const char *id, *member, *event;
+    int64_t when; /* Unix seconds: the period of the limit */
+    const al_rules *rules;
+    bool auto_enrol;
+    int expiry_months;
+} al_event;
+
+/*
+ * Rewards an event with the points the rules give it, within its limit per
+ * member per period; reply {"id","member","event","points","balance"}.
+ */
+bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o);
+
 /*
  * Takes back points for a refund of amount_minor (< 0: the rest of it) of a
  * transaction; reply {"id","points","balance"}.

@@ -299,3 +299,43 @@ Test(rules, promotions_caps_and_the_cross_partner_bonus)
     cr_expect_eq(json_integer_value(json_object_get(r.json, "total")), 0);
     response_free(&r);
 }
+
+Test(rules, events_reward_once_by_id_within_their_limit)
+{
+    response r = http(&srv, "PUT", "/v1/rules", admin,
+                      "{\"events\":{\"survey_completed\":{\"points\":50,\"limit\":1,"
+                      "\"period\":\"month\"},\"birthday\":{\"points\":200}}}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    const char *survey = "{\"id\":\"e-1\",\"member\":\"cat\",\"event\":\"survey_completed\"}";
+    r = partner_call(&srv, &bank, "POST", "/v1/events", survey, 0, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 50);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "balance")), 50);
+    response_free(&r);
+    r = partner_call(&srv, &bank, "POST", "/v1/events", survey, 0, NULL);
+    cr_expect_eq(r.status, 200, "the same id again is the first answer: %s", r.body);
+    response_free(&r);
+    r = partner_call(&srv, &bank, "POST", "/v1/events",
+                     "{\"id\":\"e-2\",\"member\":\"cat\",\"event\":\"survey_completed\"}", 0, NULL);
+    expect_error(&r, 422, "event_limit_reached");
+    response_free(&r);
+    r = partner_call(&srv, &bank, "POST", "/v1/events",
+                     "{\"id\":\"e-3\",\"member\":\"cat\",\"event\":\"referral\"}", 0, NULL);
+    expect_error(&r, 422, "unknown_event");
+    response_free(&r);
+    /* The alliance's own reward, by an admin, on alliance:rewards. */
+    r = http(&srv, "POST", "/v1/events", admin,
+             "{\"id\":\"e-4\",\"member\":\"cat\",\"event\":\"birthday\"}");
+    cr_expect_eq(r.status, 201, "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "balance")), 250);
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/ledger/trial-balance", admin, NULL);
+    cr_expect(strstr(r.body, "{\"account\":\"alliance:rewards\",\"balance\":-200}") != NULL, "%s",
+              r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "total")), 0);
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/members/cat/history?limit=1", admin, NULL);
+    cr_expect_eq(line_points(&r, "event:birthday"), 200, "%s", r.body);
+    response_free(&r);
+}
