@@ -24,6 +24,7 @@ const al_route al_routes[] = {
     {"GET", "/v1/members/{id}/balance", PARTNER, al_api_member_balance},
     {"GET", "/v1/ledger/trial-balance", ADMIN, al_api_trial_balance},
     {"PUT", "/v1/rules", ADMIN, al_api_rules_put},
+    {"POST", "/v1/rules:simulate", ADMIN, al_api_rules_simulate},
     {"GET", "/v1/rules", ADMIN, al_api_rules_get},
     {"GET", "/v1/rules/versions", ADMIN, al_api_rules_versions},
     {"GET", "/v1/rules/versions/{n}", ADMIN, al_api_rules_version},

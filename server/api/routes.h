@@ -38,6 +38,7 @@ void al_api_trial_balance(al_exchange *x);
 void al_api_ledger_expire(al_exchange *x);
 void al_api_event_create(al_exchange *x);
 void al_api_rules_put(al_exchange *x);
+void al_api_rules_simulate(al_exchange *x);
 void al_api_rules_get(al_exchange *x);
 void al_api_rules_versions(al_exchange *x);
 void al_api_rules_version(al_exchange *x);

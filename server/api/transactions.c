@@ -3,6 +3,7 @@
  * into points, booked from the partner's issued account to the member),
  * reversals of refunds, and the dry run that books nothing.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,9 +26,9 @@ typedef struct {
     int rules_version;
 } partner_setup;
 
-static int load_setup(al_exchange *x, partner_setup *ps)
+static int load_setup(al_exchange *x, const char *partner, partner_setup *ps)
 {
-    al_db_param p[] = {AL_STR(x->tenant), AL_STR(x->partner)};
+    al_db_param p[] = {AL_STR(x->tenant), AL_STR(partner)};
     MYSQL_RES *res = NULL;
     al_db_status st = al_db_exec(&x->worker->db,
                                  "SELECT p.plugin, p.config, t.auto_enrol, t.expiry_months, "
@@ -50,7 +51,10 @@ static int load_setup(al_exchange *x, partner_setup *ps)
     }
     mysql_free_result(res);
     if (ps->config == NULL) {
-        al_reply_error(x, 500, "internal_error", "the partner of this key is missing");
+        if (x->role == AL_ROLE_PARTNER)
+            al_reply_error(x, 500, "internal_error", "the partner of this key is missing");
+        else
+            al_reply_error(x, 422, "unknown_partner", "no partner %.64s", partner);
         return -1;
     }
     return 0;
@@ -83,26 +87,6 @@ static json_t *data_of(al_exchange *x, json_t *body, const char *const *fields)
         return NULL;
     }
     return data;
-}
-
-void al_api_transaction_simulate(al_exchange *x)
-{
-    static const char *const fields[] = {"id", "member", "occurred_at", "data", NULL};
-    json_t *body = NULL, *data;
-    partner_setup ps = {0};
-    if (al_body_object(x, &body) != 0)
-        return;
-    if ((data = data_of(x, body, fields)) == NULL || load_setup(x, &ps) != 0)
-        goto done;
-    al_translation t;
-    if (!translate(x, &ps, data, &t))
-        goto done;
-    json_t *reply = al_translation_json(&t);
-    json_object_set_new(reply, "plugin", json_pack("{s:s}", "name", ps.plugin));
-    al_reply_json(x, 200, reply);
-done:
-    free(ps.config);
-    json_decref(body);
 }
 
 /* An earning, translated on the worker, booked by a committer. */
@@ -190,7 +174,7 @@ void al_api_transaction_create(al_exchange *x)
         return;
     if ((data = data_of(x, body, fields)) == NULL || al_body_id(x, body, "id", &c.id) != 0 ||
         al_body_id(x, body, "member", &c.member) != 0 || occurred_at(x, body, c.occurred_at) != 0 ||
-        load_setup(x, &ps) != 0)
+        load_setup(x, x->partner, &ps) != 0)
         goto done;
     /* The plugin runs here, on the worker; the committer only books. */
     al_translation t;
@@ -318,4 +302,138 @@ void al_api_transaction_batch(al_exchange *x)
     al_reply_text(x, 200, "application/x-ndjson",
                   out_len ? (const char *)evbuffer_pullup(out, -1) : "", out_len);
     evbuffer_free(out);
+}
+
+/*
+ * A dry run of earning: the whole booking (tier, promotions and their caps,
+ * the cross-partner bonus) in a transaction on the worker's connection that
+ * is rolled back, so the breakdown is exactly what booking would give and
+ * nothing stays. Without a member, a new member is assumed.
+ */
+static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *rules,
+                     const char *label)
+{
+    static const char *const fields[] = {"id", "member", "occurred_at", "data", "partner", NULL};
+    partner_setup ps = {0};
+    char id[40] = "simulate:", member_buf[48] = "simulate:", occurred[27];
+    json_t *data = data_of(x, tx, fields);
+    const char *member = json_string_value(json_object_get(tx, "member"));
+    if (data == NULL || occurred_at(x, tx, occurred) != 0)
+        goto done;
+    if (member != NULL && !al_id_valid(member)) {
+        al_reply_error(x, 400, "invalid_field", "member must match [A-Za-z0-9._:-]{1,64}");
+        goto done;
+    }
+    if (load_setup(x, partner, &ps) != 0)
+        goto done;
+    al_translation t;
+    if (!translate(x, &ps, data, &t))
+        goto done;
+    if (rules == NULL && (rules = al_rules_for(x, ps.rules_version)) == NULL)
+        goto done;
+    al_random_hex(id + 9, 12);
+    if (member == NULL) {
+        al_random_hex(member_buf + 9, 12);
+        member = member_buf;
+    }
+    json_t *translation = al_translation_json(&t);
+    json_object_set_new(translation, "plugin", json_string(ps.plugin));
+    int64_t qualifying = 0;
+    for (size_t i = 0; i < t.nlines; i++)
+        qualifying += t.lines[i].qualifying ? t.lines[i].points : 0;
+    al_earn e = {.tenant = x->tenant,
+                 .partner = partner,
+                 .transaction_id = id,
+                 .member = member,
+                 .occurred_at = occurred,
+                 .points = t.points,
+                 .qualifying_points = qualifying,
+                 .base_amount_minor = t.base_amount_minor,
+                 .currency = t.currency,
+                 .translation = translation,
+                 .lines = t.lines,
+                 .nlines = t.nlines,
+                 .when = sql_time_to_unix(occurred),
+                 .rules = rules,
+                 .auto_enrol = true,
+                 .expiry_months = ps.expiry_months,
+                 .explain = true};
+    al_outcome o = {0};
+    al_db *db = &x->worker->db;
+    al_db_status st = AL_DB_OK;
+    bool ok = false;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        memset(&o, 0, sizeof(o));
+        st = al_ledger_begin(db);
+        ok = st == AL_DB_OK && al_ledger_earn(db, &e, &o);
+        al_ledger_rollback(db); /* a dry run: nothing stays */
+        if (ok || st != AL_DB_OK || o.db != AL_DB_RETRY)
+            break;
+    }
+    json_decref(translation);
+    if (ok) {
+        json_t *breakdown = json_object_get(o.reply, "breakdown");
+        json_t *reply = json_pack(
+            "{s:O,s:O,s:O,s:O,s:O,s:s,s:O}", "points", json_object_get(breakdown, "points"),
+            "lines", json_object_get(breakdown, "lines"), "base_amount_minor",
+            json_object_get(breakdown, "base_amount_minor"), "currency",
+            json_object_get(breakdown, "currency"), "tier", json_object_get(breakdown, "tier"),
+            "rules_version", label ? label : "defaults", "balance_after",
+            json_object_get(o.reply, "balance"));
+        json_object_set_new(reply, "plugin", json_pack("{s:s}", "name", ps.plugin));
+        if (rules->version > 0)
+            json_object_set_new(reply, "rules_version", json_integer(rules->version));
+        json_decref(o.reply);
+        al_reply_json(x, 200, reply);
+    } else if (st != AL_DB_OK || o.db != AL_DB_OK) {
+        al_reply_db_failure(x, st != AL_DB_OK ? st : o.db);
+    } else {
+        al_reply_error(x, o.http_status, o.code, "%s", o.message);
+    }
+done:
+    al_rules_drop(rules);
+    free(ps.config);
+}
+
+void al_api_transaction_simulate(al_exchange *x)
+{
+    json_t *body = NULL;
+    if (al_body_object(x, &body) != 0)
+        return;
+    if (json_object_get(body, "partner") != NULL)
+        al_reply_error(x, 400, "unknown_field", "unknown field: partner (it is the caller)");
+    else
+        simulate(x, x->partner, body, NULL, NULL);
+    json_decref(body);
+}
+
+/*
+ * POST /v1/rules:simulate (admin): {"rules": a draft document, "transaction":
+ * {"partner","member","occurred_at","data"}}: the breakdown that transaction
+ * would get under the draft, booked nowhere.
+ */
+void al_api_rules_simulate(al_exchange *x)
+{
+    static const char *const fields[] = {"rules", "transaction", NULL};
+    json_t *body = NULL;
+    char path[128], msg[256];
+    al_rules *draft = NULL;
+    if (al_body_object(x, &body) != 0)
+        return;
+    json_t *tx = json_object_get(body, "transaction");
+    const char *partner = json_string_value(json_object_get(tx, "partner"));
+    if (al_body_only(x, body, fields) != 0)
+        goto done;
+    if (!json_is_object(tx) || partner == NULL || !al_id_valid(partner)) {
+        al_reply_error(x, 400, "invalid_field",
+                       "transaction must be {\"partner\",\"member\",\"data\"}");
+        goto done;
+    }
+    if (al_rules_compile(json_object_get(body, "rules"), &draft, path, msg) != 0) {
+        al_reply_error(x, 400, "invalid_rules", "%s %s", path, msg);
+        goto done;
+    }
+    simulate(x, partner, tx, draft, "draft"); /* takes the reference */
+done:
+    json_decref(body);
 }

@@ -86,6 +86,12 @@ static MYSQL *connect_to(const al_db *db, const char *database, unsigned *err, c
     mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     /* Times in the database are UTC, as in the API. */
     mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+    /*
+     * Read committed: the ledger locks the rows it changes (FOR UPDATE,
+     * conditional updates, unique keys) and needs no gap locks, which only
+     * make concurrent first-time inserts deadlock.
+     */
+    mysql_options(m, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     const al_db_url *u = &db->url;
     if (mysql_real_connect(m, u->host, u->user, u->password, database, u->port,
                            u->socket[0] ? u->socket : NULL, CLIENT_FOUND_ROWS) == NULL) {

@@ -373,9 +373,13 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
     json_object_set_new(detail, "tier", json_string(e->rules->tiers[tier].name));
     json_object_set_new(detail, "rules_version", json_integer(e->rules->version));
     char *detail_text = json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(detail);
-    if (detail_text == NULL)
+    json_t *breakdown = e->explain ? detail : NULL;
+    if (!e->explain)
+        json_decref(detail);
+    if (detail_text == NULL) {
+        json_decref(breakdown);
         return al_db_failed(o, AL_DB_ERROR);
+    }
 
     char from[ACCOUNT_MAX], to[ACCOUNT_MAX];
     partner_account(from, e->partner, "issued");
@@ -427,12 +431,16 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
     size_t reached = tier;
     if (st == AL_DB_OK)
         st = settle_tier(db, e, tier, &reached);
-    if (st != AL_DB_OK)
+    if (st != AL_DB_OK) {
+        json_decref(breakdown);
         return al_db_failed(o, st);
+    }
     o->http_status = 201;
     o->reply = json_pack("{s:s,s:s,s:I,s:I,s:s}", "id", e->transaction_id, "member", e->member,
                          "points", (json_int_t)points, "balance", (json_int_t)balance, "tier",
                          e->rules->tiers[reached].name);
+    if (breakdown != NULL)
+        json_object_set_new(o->reply, "breakdown", breakdown);
     return true;
 }
 

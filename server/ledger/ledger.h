@@ -51,6 +51,7 @@ typedef struct al_earn {
     const al_rules *rules; /* the tenant's live rules */
     bool auto_enrol;
     int expiry_months;
+    bool explain; /* the reply carries the breakdown ("breakdown": the booking's detail) */
 } al_earn;
 
 typedef struct al_redeem {

@@ -339,3 +339,50 @@ Test(rules, events_reward_once_by_id_within_their_limit)
     cr_expect_eq(line_points(&r, "event:birthday"), 200, "%s", r.body);
     response_free(&r);
 }
+
+Test(rules, dry_runs_explain_and_book_nothing)
+{
+    response r = http(&srv, "PUT", "/v1/rules", admin,
+                      "{\"promotions\":[{\"id\":\"all-x3\",\"multiplier_pct\":300}]}");
+    cr_assert_eq(r.status, 200);
+    response_free(&r);
+    const char *tx = "{\"member\":\"dry\",\"data\":{\"type\":\"purchase\",\"amount_minor\":10000,"
+                     "\"currency\":\"CNY\",\"mcc\":\"1000\"}}";
+    r = partner_call(&srv, &bank, "POST", "/v1/transactions:simulate", tx, 0, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 300);
+    json_t *lines = json_object_get(r.json, "lines");
+    cr_expect_eq(json_array_size(lines), 2, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(lines, 1), "category")),
+                     "promo:all-x3");
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "rules_version")), 1);
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/members/dry", admin, NULL);
+    expect_error(&r, 404, "member_not_found"); /* nothing stayed, not even the member */
+    response_free(&r);
+
+    /* A draft, against the same sample: the live rules do not change. */
+    r = http(&srv, "POST", "/v1/rules:simulate", admin,
+             "{\"rules\":{\"promotions\":[{\"id\":\"draft-bonus\",\"bonus_points\":7}]},"
+             "\"transaction\":{\"partner\":\"bank\",\"member\":\"dry\",\"data\":{\"type\":"
+             "\"purchase\",\"amount_minor\":10000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 107);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "rules_version")), "draft");
+    response_free(&r);
+    r = http(&srv, "POST", "/v1/rules:simulate", admin,
+             "{\"rules\":{\"tiers\":{\"window_months\":0}},\"transaction\":{\"partner\":\"bank\","
+             "\"data\":{}}}");
+    expect_error(&r, 400, "invalid_rules");
+    response_free(&r);
+    r = http(&srv, "POST", "/v1/rules:simulate", admin,
+             "{\"rules\":{},\"transaction\":{\"partner\":\"nobody\",\"data\":{}}}");
+    expect_error(&r, 422, "unknown_partner");
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/rules", admin, NULL);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "version")), 1);
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/ledger/trial-balance", admin, NULL);
+    cr_expect_eq(json_array_size(json_object_get(r.json, "accounts")), 0, "%s", r.body);
+    response_free(&r);
+}
