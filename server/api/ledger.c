@@ -1,7 +1,8 @@
 /*
- * The ledger as a whole: the trial balance (tenant admin) and expiry now
- * (operator, for every tenant or the one named; the background sweeper does
- * the same for all every expiry_sweep_s).
+ * The ledger as a whole: the trial balance (tenant admin) and the sweep now
+ * (operator, for every tenant or the one named): lapsed holds released, tiers
+ * reviewed, expired points booked to breakage. The background sweeper does the
+ * same for all every expiry_sweep_s.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,11 +48,12 @@ void al_api_trial_balance(al_exchange *x)
 }
 
 int al_expire_now(al_db *db, const char *tenant, const char *as_of, int *holds, int *members,
-                  int64_t *points)
+                  int64_t *points, int *tiers)
 {
     *members = 0;
     *points = 0;
-    if (al_ledger_lapse_holds(db, tenant, holds) != AL_DB_OK)
+    if (al_ledger_lapse_holds(db, tenant, holds) != AL_DB_OK ||
+        al_ledger_tier_review(db, tenant, tiers) != AL_DB_OK)
         return -1;
     for (int pass = 0; pass < EXPIRE_PASSES; pass++) {
         int m = 0;
@@ -95,17 +97,17 @@ void al_api_ledger_expire(al_exchange *x)
         gmtime_r(&now, &tm);
         strftime(as_of, sizeof(as_of), "%Y-%m-%d %H:%M:%S", &tm);
     }
-    int holds = 0, members = 0;
+    int holds = 0, members = 0, tiers = 0;
     int64_t points = 0;
-    if (al_expire_now(&x->worker->db, tenant, as_of, &holds, &members, &points) != 0) {
+    if (al_expire_now(&x->worker->db, tenant, as_of, &holds, &members, &points, &tiers) != 0) {
         al_reply_db_failure(x, AL_DB_DOWN);
         goto done;
     }
     al_log(AL_LOG_INFO, "expiry as of %s for %s: %d members, %lld points; %d holds released", as_of,
            tenant ? tenant : "all tenants", members, (long long)points, holds);
     al_reply_json(x, 200,
-                  json_pack("{s:s,s:i,s:I,s:i}", "as_of", as_of, "members", members, "points",
-                            (json_int_t)points, "holds_released", holds));
+                  json_pack("{s:s,s:i,s:I,s:i,s:i}", "as_of", as_of, "members", members, "points",
+                            (json_int_t)points, "holds_released", holds, "tiers_changed", tiers));
 done:
     json_decref(body);
 }

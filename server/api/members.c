@@ -10,6 +10,8 @@
 #include "api/routes.h"
 #include "db/db.h"
 #include "http/server.h"
+#include "ledger/ledger.h"
+#include "rules/rules.h"
 
 #define HISTORY_DEFAULT 50
 #define HISTORY_MAX 200
@@ -249,4 +251,65 @@ void al_api_member_history(al_exchange *x)
     else
         json_object_set_new(reply, "next_cursor", json_null());
     al_reply_json(x, 200, reply);
+}
+
+/*
+ * PUT /v1/members/{id}/tier {"tier","until"} (admin): the member holds at
+ * least that tier, at once, until that time; the rules move them as usual
+ * above it, and below it once the floor ends.
+ */
+void al_api_member_tier_floor(al_exchange *x)
+{
+    static const char *const fields[] = {"tier", "until", NULL};
+    json_t *body = NULL;
+    al_rules *rules = NULL;
+    char until[27];
+    if (al_body_object(x, &body) != 0)
+        return;
+    const char *tier = json_string_value(json_object_get(body, "tier"));
+    json_t *u = json_object_get(body, "until");
+    if (al_body_only(x, body, fields) != 0)
+        goto done;
+    if (!json_is_string(u) || al_rfc3339_to_sql(json_string_value(u), until) != 0) {
+        al_reply_error(x, 400, "invalid_field", "until must be an RFC 3339 UTC time");
+        goto done;
+    }
+    int64_t version = 0;
+    bool found = false;
+    al_db_param t[] = {AL_STR(x->tenant)};
+    al_db_status st =
+        al_db_int(&x->worker->db, "SELECT rules_version FROM tenants WHERE tenant_id = ?", t, 1,
+                  &version, &found);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        goto done;
+    }
+    if ((rules = al_rules_for(x, (int)version)) == NULL)
+        goto done;
+    size_t floor = 0;
+    while (tier != NULL && floor < rules->ntiers && strcmp(rules->tiers[floor].name, tier) != 0)
+        floor++;
+    if (tier == NULL || floor == rules->ntiers) {
+        al_reply_error(x, 400, "invalid_field", "tier must be a level of the live rules");
+        goto done;
+    }
+    al_db *db = &x->worker->db;
+    al_outcome o = {0};
+    st = al_ledger_begin(db);
+    bool ok = st == AL_DB_OK &&
+              al_ledger_tier_floor(db, x->tenant, x->params[0], rules, floor, until, &o);
+    if (ok)
+        st = al_ledger_commit(db);
+    else
+        al_ledger_rollback(db);
+    if (ok && st == AL_DB_OK)
+        al_reply_json(x, 200, o.reply);
+    else if (st != AL_DB_OK || o.db != AL_DB_OK) {
+        json_decref(o.reply);
+        al_reply_db_failure(x, st != AL_DB_OK ? st : o.db);
+    } else
+        al_reply_error(x, o.http_status, o.code, "%s", o.message);
+done:
+    al_rules_drop(rules);
+    json_decref(body);
 }

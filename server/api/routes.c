@@ -22,6 +22,7 @@ const al_route al_routes[] = {
     {"GET", "/v1/members/{id}", ADMIN, al_api_member_get},
     {"GET", "/v1/members/{id}/history", ADMIN, al_api_member_history},
     {"GET", "/v1/members/{id}/balance", PARTNER, al_api_member_balance},
+    {"PUT", "/v1/members/{id}/tier", ADMIN, al_api_member_tier_floor},
     {"GET", "/v1/ledger/trial-balance", ADMIN, al_api_trial_balance},
     {"PUT", "/v1/rules", ADMIN, al_api_rules_put},
     {"POST", "/v1/rules:simulate", ADMIN, al_api_rules_simulate},

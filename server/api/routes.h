@@ -34,6 +34,7 @@ void al_api_member_create(al_exchange *x);
 void al_api_member_get(al_exchange *x);
 void al_api_member_history(al_exchange *x);
 void al_api_member_balance(al_exchange *x);
+void al_api_member_tier_floor(al_exchange *x);
 void al_api_trial_balance(al_exchange *x);
 void al_api_ledger_expire(al_exchange *x);
 void al_api_event_create(al_exchange *x);
@@ -57,6 +58,6 @@ void al_rules_cache_free(struct al_rules_cache *cache);
  * tenant or all (NULL); 0 or -1.
  */
 int al_expire_now(al_db *db, const char *tenant, const char *as_of, int *holds, int *members,
-                  int64_t *points);
+                  int64_t *points, int *tiers);
 
 #endif

@@ -207,11 +207,13 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
     char as_of[27];
     gmtime_r(&now, &tm);
     strftime(as_of, sizeof(as_of), "%Y-%m-%d %H:%M:%S", &tm);
-    int holds = 0, members = 0;
+    int holds = 0, members = 0, tiers = 0;
     int64_t points = 0;
-    if (al_expire_now(&w->db, NULL, as_of, &holds, &members, &points) == 0 && (holds || members))
-        al_log(AL_LOG_INFO, "sweep: %d holds released, %lld points of %d members expired", holds,
-               (long long)points, members);
+    if (al_expire_now(&w->db, NULL, as_of, &holds, &members, &points, &tiers) == 0 &&
+        (holds || members || tiers))
+        al_log(AL_LOG_INFO,
+               "sweep: %d holds released, %d tiers changed, %lld points of %d members expired",
+               holds, tiers, (long long)points, members);
 }
 
 static void *worker_main(void *arg)

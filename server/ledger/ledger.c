@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ledger/committer.h"
 
@@ -125,6 +126,8 @@ typedef struct {
     bool found, blocked;
     int64_t available, held, debt;
     char tier[AL_TIER_NAME_MAX];
+    int64_t tier_since, below_since, floor_until; /* Unix seconds; 0: none */
+    char floor[AL_TIER_NAME_MAX];
 } member_row;
 
 static al_db_status member_lock(al_db *db, const char *tenant, const char *member, member_row *m)
@@ -132,8 +135,13 @@ static al_db_status member_lock(al_db *db, const char *tenant, const char *membe
     al_db_param p[] = {AL_STR(tenant), AL_STR(member)};
     MYSQL_RES *res = NULL;
     al_db_status st = al_db_exec(db,
-                                 "SELECT available, held, debt, status, tier FROM members "
-                                 "WHERE tenant_id = ? AND member_id = ? FOR UPDATE",
+                                 /* TIMESTAMPDIFF, not UNIX_TIMESTAMP: that stops at 2038 */
+                                 "SELECT available, held, debt, status, tier, "
+                                 "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', tier_since), 0), "
+                                 "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', below_since), 0), "
+                                 "IFNULL(tier_floor, ''), "
+                                 "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', tier_floor_until), 0) "
+                                 "FROM members WHERE tenant_id = ? AND member_id = ? FOR UPDATE",
                                  p, 2, &res);
     if (st != AL_DB_OK)
         return st;
@@ -146,6 +154,10 @@ static al_db_status member_lock(al_db *db, const char *tenant, const char *membe
         m->debt = strtoll(row[2], NULL, 10);
         m->blocked = strcmp(row[3], "blocked") == 0;
         snprintf(m->tier, sizeof(m->tier), "%s", row[4]);
+        m->tier_since = strtoll(row[5], NULL, 10);
+        m->below_since = strtoll(row[6], NULL, 10);
+        snprintf(m->floor, sizeof(m->floor), "%s", row[7]);
+        m->floor_until = strtoll(row[8], NULL, 10);
     }
     mysql_free_result(res);
     return AL_DB_OK;
@@ -193,35 +205,60 @@ static al_db_status consume_lots(al_db *db, const char *tenant, const char *memb
 }
 
 /*
- * The tier a member reaches with the qualifying points of the last window:
- * upgrades at once (with a history line); no downgrade yet.
+ * Decides and records a member's tier: the level the qualifying points of the
+ * last window reach, up at once, down by the rules' policy, never under an
+ * admin's floor (al_rules_decide_tier); a change gets a history line.
  */
-static al_db_status settle_tier(al_db *db, const al_earn *e, size_t held, size_t *now)
+static al_db_status review_tier(al_db *db, const char *tenant, const char *member,
+                                const al_rules *r, const member_row *m, size_t *now_tier)
 {
-    const al_rules *r = e->rules;
-    *now = held;
+    size_t held = al_rules_tier_index(r, m->tier);
+    *now_tier = held;
     int64_t qualifying = 0;
     bool found = false;
-    al_db_param p[] = {AL_STR(e->tenant), AL_STR(e->member), AL_INT(r->window_months)};
+    al_db_param p[] = {AL_STR(tenant), AL_STR(member), AL_INT(r->window_months)};
     al_db_status st = al_db_int(db,
                                 "SELECT IFNULL(SUM(qualifying_points), 0) FROM transactions "
                                 "WHERE tenant_id = ? AND member_id = ? "
                                 "AND occurred_at >= NOW(6) - INTERVAL ? MONTH",
                                 p, 3, &qualifying, &found);
-    size_t reached = al_rules_tier_for(r, qualifying);
-    if (st != AL_DB_OK || reached <= held)
+    if (st != AL_DB_OK)
         return st;
-    *now = reached;
-    al_db_param u[] = {AL_STR(r->tiers[reached].name), AL_STR(e->tenant), AL_STR(e->member)};
-    st = al_db_exec(db, "UPDATE members SET tier = ? WHERE tenant_id = ? AND member_id = ?", u, 3,
-                    NULL);
-    al_db_param h[] = {AL_STR(e->tenant), AL_STR(e->member), AL_STR(r->tiers[held].name),
-                       AL_STR(r->tiers[reached].name), AL_INT(r->version)};
+    al_tier_state s = {.held = held,
+                       .qualifies = al_rules_tier_for(r, qualifying),
+                       .now = (int64_t)time(NULL),
+                       .tier_since = m->tier_since,
+                       .below_since = m->below_since,
+                       .floor = m->floor[0] ? al_rules_tier_index(r, m->floor) : 0,
+                       .floor_until = m->floor_until};
+    al_tier_decision d = al_rules_decide_tier(r, &s);
+    *now_tier = d.tier;
+    al_db_param b[] = {AL_INT(d.below_since), AL_INT(d.below_since), AL_STR(tenant),
+                       AL_STR(member)};
+    if (d.reason == NULL)
+        return d.below_since == m->below_since
+                   ? AL_DB_OK
+                   : al_db_exec(db,
+                                "UPDATE members SET below_since = IF(? = 0, NULL, "
+                                "'1970-01-01' + INTERVAL ? SECOND) "
+                                "WHERE tenant_id = ? AND member_id = ?",
+                                b, 4, NULL);
+    al_db_param u[] = {AL_STR(r->tiers[d.tier].name), AL_STR(tenant), AL_STR(member)};
+    st = al_db_exec(db,
+                    "UPDATE members SET tier = ?, tier_since = NOW(6), below_since = NULL "
+                    "WHERE tenant_id = ? AND member_id = ?",
+                    u, 3, NULL);
+    al_db_param h[] = {AL_STR(tenant),
+                       AL_STR(member),
+                       AL_STR(r->tiers[held].name),
+                       AL_STR(r->tiers[d.tier].name),
+                       AL_STR(d.reason),
+                       AL_INT(r->version)};
     if (st == AL_DB_OK)
         st = al_db_exec(db,
                         "INSERT INTO tier_history (tenant_id, member_id, from_tier, to_tier, "
-                        "reason, rules_version) VALUES (?, ?, ?, ?, 'qualified', ?)",
-                        h, 5, NULL);
+                        "reason, rules_version) VALUES (?, ?, ?, ?, ?, ?)",
+                        h, 6, NULL);
     return st;
 }
 
@@ -430,7 +467,7 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
     }
     size_t reached = tier;
     if (st == AL_DB_OK)
-        st = settle_tier(db, e, tier, &reached);
+        st = review_tier(db, e->tenant, e->member, e->rules, &m, &reached);
     if (st != AL_DB_OK) {
         json_decref(breakdown);
         return al_db_failed(o, st);
@@ -991,5 +1028,88 @@ bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
     o->reply =
         json_pack("{s:s,s:s,s:s,s:I,s:I}", "id", ev->id, "member", ev->member, "event", ev->event,
                   "points", (json_int_t)rule->points, "balance", (json_int_t)balance);
+    return true;
+}
+
+al_db_status al_ledger_tier_review(al_db *db, const char *tenant, int *changed)
+{
+    *changed = 0;
+    al_db_param p[] = {AL_STR_OR_NULL(tenant), AL_STR_OR_NULL(tenant)};
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(db,
+                                 "SELECT t.tenant_id, v.document, v.version FROM tenants t "
+                                 "JOIN rules_versions v ON v.tenant_id = t.tenant_id "
+                                 "AND v.version = t.rules_version "
+                                 "WHERE (? IS NULL OR t.tenant_id = ?)",
+                                 p, 2, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW row;
+    while (st == AL_DB_OK && (row = mysql_fetch_row(res)) != NULL) {
+        json_t *doc = json_loads(row[1], 0, NULL);
+        al_rules *r = NULL;
+        char path[128], msg[256];
+        int rc = doc ? al_rules_compile(doc, &r, path, msg) : -1;
+        json_decref(doc);
+        if (rc != 0)
+            continue;
+        r->version = atoi(row[2]);
+        /* Members who may move: above the lowest level, or counting days below. */
+        al_db_param q[] = {AL_STR(row[0]), AL_STR(r->tiers[0].name)};
+        MYSQL_RES *members = NULL;
+        if (r->downgrade != AL_DOWNGRADE_NONE)
+            st = al_db_exec(db,
+                            "SELECT member_id FROM members WHERE tenant_id = ? AND "
+                            "(tier <> ? OR below_since IS NOT NULL) LIMIT 5000",
+                            q, 2, &members);
+        MYSQL_ROW mr;
+        while (st == AL_DB_OK && members != NULL && (mr = mysql_fetch_row(members)) != NULL) {
+            member_row m;
+            size_t before = 0, after = 0;
+            if ((st = al_ledger_begin(db)) != AL_DB_OK)
+                break;
+            st = member_lock(db, row[0], mr[0], &m);
+            if (st == AL_DB_OK && m.found) {
+                before = al_rules_tier_index(r, m.tier);
+                st = review_tier(db, row[0], mr[0], r, &m, &after);
+            }
+            if (st == AL_DB_OK)
+                st = al_ledger_commit(db);
+            else
+                al_ledger_rollback(db);
+            *changed += st == AL_DB_OK && m.found && after != before;
+        }
+        if (members != NULL)
+            mysql_free_result(members);
+        al_rules_drop(r);
+    }
+    mysql_free_result(res);
+    return st;
+}
+
+bool al_ledger_tier_floor(al_db *db, const char *tenant, const char *member, const al_rules *r,
+                          size_t floor, const char *until, al_outcome *o)
+{
+    member_row m;
+    al_db_status st = member_lock(db, tenant, member, &m);
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    if (!m.found)
+        return al_refuse(o, 404, "member_not_found", "no member %s", member);
+    al_db_param f[] = {AL_STR(r->tiers[floor].name), AL_STR(until), AL_STR(tenant), AL_STR(member)};
+    st = al_db_exec(db,
+                    "UPDATE members SET tier_floor = ?, tier_floor_until = ? "
+                    "WHERE tenant_id = ? AND member_id = ?",
+                    f, 4, NULL);
+    if (st == AL_DB_OK)
+        st = member_lock(db, tenant, member, &m);
+    size_t now_tier = 0;
+    if (st == AL_DB_OK)
+        st = review_tier(db, tenant, member, r, &m, &now_tier);
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    o->http_status = 200;
+    o->reply = json_pack("{s:s,s:s,s:{s:s,s:s}}", "member", member, "tier", r->tiers[now_tier].name,
+                         "floor", "tier", r->tiers[floor].name, "until", until);
     return true;
 }

@@ -117,6 +117,19 @@ al_db_status al_ledger_lapse_holds(al_db *db, const char *tenant, int *count);
 al_db_status al_ledger_expire(al_db *db, const char *tenant, const char *as_of, int *members,
                               int64_t *points);
 
+/*
+ * Reviews the tiers of one tenant's members (or all tenants': NULL) whose
+ * rules can move them down; *changed counts the members whose tier changed.
+ */
+al_db_status al_ledger_tier_review(al_db *db, const char *tenant, int *changed);
+
+/*
+ * Sets an admin's floor: the member holds at least level floor until until
+ * (a DATETIME), at once; reply {"member","tier","floor":{"tier","until"}}.
+ */
+bool al_ledger_tier_floor(al_db *db, const char *tenant, const char *member, const al_rules *r,
+                          size_t floor, const char *until, al_outcome *o);
+
 /* Rounds points x num / den half up, exactly (128-bit), for num, den >= 0, den > 0. */
 int64_t al_pro_rata(int64_t points, int64_t num, int64_t den);
 

@@ -115,8 +115,9 @@ static int valid_name(const char *s)
 
 static int parse_tiers(const json_t *tiers, al_rules *r, char path[128], char msg[256])
 {
-    static const char *const keys[] = {"window_months", "levels", NULL};
+    static const char *const keys[] = {"window_months", "levels", "downgrade", NULL};
     static const char *const level_keys[] = {"name", "threshold", "multiplier_pct", NULL};
+    static const char *const downgrade_keys[] = {"policy", "days", NULL};
     if (!json_is_object(tiers))
         return fail(path, msg, "$.tiers", "must be an object");
     int64_t window;
@@ -124,6 +125,26 @@ static int parse_tiers(const json_t *tiers, al_rules *r, char path[128], char ms
         int_member(tiers, "window_months", 1, 120, 12, &window, "$.tiers", path, msg) != 0)
         return -1;
     r->window_months = (int)window;
+    const json_t *dg = json_object_get(tiers, "downgrade");
+    if (dg != NULL) {
+        if (!json_is_object(dg))
+            return fail(path, msg, "$.tiers.downgrade", "must be {\"policy\",\"days\"}");
+        if (only(dg, downgrade_keys, "$.tiers.downgrade", path, msg) != 0)
+            return -1;
+        const char *policy = json_string_value(json_object_get(dg, "policy"));
+        if (policy != NULL && strcmp(policy, "none") == 0)
+            r->downgrade = AL_DOWNGRADE_NONE;
+        else if (policy != NULL && strcmp(policy, "review") == 0)
+            r->downgrade = AL_DOWNGRADE_REVIEW;
+        else if (policy != NULL && strcmp(policy, "after_days") == 0)
+            r->downgrade = AL_DOWNGRADE_AFTER_DAYS;
+        else
+            return fail(path, msg, "$.tiers.downgrade.policy",
+                        "must be none, review or after_days");
+        if (int_member(dg, "days", 0, 3650, r->downgrade == AL_DOWNGRADE_AFTER_DAYS ? -1 : 0,
+                       &r->downgrade_days, "$.tiers.downgrade", path, msg) != 0)
+            return -1;
+    }
     const json_t *levels = json_object_get(tiers, "levels");
     if (levels == NULL)
         return 0; /* the default levels, with another window */
@@ -462,4 +483,45 @@ void al_period_key(al_period p, int64_t when, char out[16])
     case AL_PERIOD_YEAR: strftime(out, 16, "%Y", &tm); break;
     case AL_PERIOD_EVER: snprintf(out, 16, "ever"); break;
     }
+}
+
+/* t plus n calendar months (UTC). */
+static int64_t add_months(int64_t t, int n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    tm.tm_mon += n;
+    return (int64_t)timegm(&tm);
+}
+
+al_tier_decision al_rules_decide_tier(const al_rules *r, const al_tier_state *s)
+{
+    al_tier_decision d = {.tier = s->held, .below_since = s->below_since, .reason = NULL};
+    if (s->qualifies > s->held) {
+        d.tier = s->qualifies;
+        d.below_since = 0;
+        d.reason = "qualified";
+    } else if (s->qualifies == s->held) {
+        d.below_since = 0;
+    } else if (r->downgrade == AL_DOWNGRADE_REVIEW) {
+        if (s->tier_since != 0 && s->now >= add_months(s->tier_since, r->window_months)) {
+            d.tier = s->qualifies;
+            d.reason = "review";
+            d.below_since = 0;
+        }
+    } else if (r->downgrade == AL_DOWNGRADE_AFTER_DAYS) {
+        if (d.below_since == 0)
+            d.below_since = s->now;
+        if (s->now - d.below_since >= r->downgrade_days * 86400) {
+            d.tier = s->qualifies;
+            d.reason = "below_threshold";
+            d.below_since = 0;
+        }
+    }
+    if (s->floor_until > s->now && d.tier < s->floor) {
+        d.tier = s->floor;
+        d.reason = d.tier != s->held ? "floor" : NULL;
+    }
+    return d;
 }

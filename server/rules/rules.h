@@ -65,10 +65,14 @@ typedef struct al_event_rule {
     al_period period;
 } al_event_rule;
 
+typedef enum { AL_DOWNGRADE_NONE, AL_DOWNGRADE_REVIEW, AL_DOWNGRADE_AFTER_DAYS } al_downgrade;
+
 typedef struct al_rules {
     atomic_int refs;
     int version; /* 0: the defaults */
     int window_months;
+    al_downgrade downgrade;
+    int64_t downgrade_days; /* for AL_DOWNGRADE_AFTER_DAYS */
     size_t ntiers;
     al_tier tiers[AL_TIERS_MAX];
     size_t npromos;
@@ -102,6 +106,28 @@ size_t al_rules_tier_index(const al_rules *r, const char *name);
 
 /* Bonus points a level's multiplier adds to points: floor(points x (pct - 100) / 100). */
 int64_t al_rules_tier_bonus(const al_tier *t, int64_t points);
+
+/* A member's tier and what decides its next one. Times in Unix seconds; 0: none. */
+typedef struct al_tier_state {
+    size_t held;      /* the level held */
+    size_t qualifies; /* the level the window's qualifying points reach */
+    int64_t now, tier_since, below_since;
+    size_t floor; /* an admin's floor, while now < floor_until */
+    int64_t floor_until;
+} al_tier_state;
+
+typedef struct al_tier_decision {
+    size_t tier;
+    int64_t below_since; /* 0: not below */
+    const char *reason;  /* NULL: the tier does not change */
+} al_tier_decision;
+
+/*
+ * The next tier: up at once when the window qualifies for more; down by the
+ * downgrade policy (none; at the review, window_months after the tier was
+ * reached; or after downgrade_days below); never under an admin's floor.
+ */
+al_tier_decision al_rules_decide_tier(const al_rules *r, const al_tier_state *s);
 
 /* What a promotion adds to one transaction, before its cap. */
 typedef struct al_award {

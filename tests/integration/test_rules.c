@@ -386,3 +386,92 @@ Test(rules, dry_runs_explain_and_book_nothing)
     cr_expect_eq(json_array_size(json_object_get(r.json, "accounts")), 0, "%s", r.body);
     response_free(&r);
 }
+
+/* Runs SQL made of a literal format with the tenant and a member (test-only time travel). */
+#define SQL(fmt, member)                                                                           \
+    do {                                                                                           \
+        char q_[512], out_[16];                                                                    \
+        snprintf(q_, sizeof(q_), fmt, tenant, member);                                             \
+        cr_assert_eq(db_scalar(q_, out_, sizeof(out_)), 0, "%s", q_);                              \
+    } while (0)
+
+static int review(void)
+{
+    char body[128];
+    snprintf(body, sizeof(body), "{\"tenant\":\"%s\"}", tenant);
+    response r = http(&srv, "POST", "/v1/ledger/expire", OPERATOR_TOKEN, body);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    int changed = (int)json_integer_value(json_object_get(r.json, "tiers_changed"));
+    response_free(&r);
+    return changed;
+}
+
+static char *tier_of(const char *member, char *out, size_t size)
+{
+    char path[96];
+    snprintf(path, sizeof(path), "/v1/members/%s", member);
+    response r = http(&srv, "GET", path, admin, NULL);
+    snprintf(out, size, "%s", json_string_value(json_object_get(r.json, "tier")));
+    response_free(&r);
+    return out;
+}
+
+#define OLD_ACTIVITY                                                                               \
+    "UPDATE transactions SET occurred_at = occurred_at - INTERVAL 2 YEAR "                         \
+    "WHERE tenant_id = '%s' AND member_id = '%s'"
+
+Test(rules, downgrades_by_policy_and_an_admins_floor)
+{
+    char t[32];
+    response r = http(&srv, "PUT", "/v1/rules", admin,
+                      "{\"tiers\":{\"levels\":[{\"name\":\"basic\",\"threshold\":0},"
+                      "{\"name\":\"silver\",\"threshold\":500}],"
+                      "\"downgrade\":{\"policy\":\"after_days\",\"days\":0}}}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    r = earn("d-1", "dan", 60000);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "tier")), "silver");
+    response_free(&r);
+    cr_expect_eq(review(), 0, "still qualifying");
+    SQL(OLD_ACTIVITY, "dan"); /* the activity left the window */
+    cr_expect_eq(review(), 1);
+    cr_expect_str_eq(tier_of("dan", t, sizeof(t)), "basic");
+
+    /* An admin's floor: silver at once, and kept while the floor lasts. */
+    r = http(&srv, "PUT", "/v1/members/dan/tier", admin,
+             "{\"tier\":\"silver\",\"until\":\"2099-01-01T00:00:00Z\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "tier")), "silver");
+    response_free(&r);
+    cr_expect_eq(review(), 0);
+    cr_expect_str_eq(tier_of("dan", t, sizeof(t)), "silver");
+    SQL("UPDATE members SET tier_floor_until = NOW(6) - INTERVAL 1 SECOND "
+        "WHERE tenant_id = '%s' AND member_id = '%s'",
+        "dan");
+    cr_expect_eq(review(), 1, "the floor ended");
+    cr_expect_str_eq(tier_of("dan", t, sizeof(t)), "basic");
+    r = http(&srv, "PUT", "/v1/members/dan/tier", admin,
+             "{\"tier\":\"gold\",\"until\":\"2099-01-01T00:00:00Z\"}");
+    expect_error(&r, 400, "invalid_field");
+    response_free(&r);
+
+    /* Review policy: down only at the review, window_months after the tier was reached. */
+    r = http(&srv, "PUT", "/v1/rules", admin,
+             "{\"tiers\":{\"levels\":[{\"name\":\"basic\",\"threshold\":0},"
+             "{\"name\":\"silver\",\"threshold\":500}],\"downgrade\":{\"policy\":\"review\"}}}");
+    response_free(&r);
+    r = earn("d-2", "eve", 60000);
+    response_free(&r);
+    SQL(OLD_ACTIVITY, "eve");
+    cr_expect_eq(review(), 0, "before the review date");
+    cr_expect_str_eq(tier_of("eve", t, sizeof(t)), "silver");
+    SQL("UPDATE members SET tier_since = NOW(6) - INTERVAL 13 MONTH "
+        "WHERE tenant_id = '%s' AND member_id = '%s'",
+        "eve");
+    cr_expect_eq(review(), 1);
+    cr_expect_str_eq(tier_of("eve", t, sizeof(t)), "basic");
+    r = http(&srv, "GET", "/v1/members/eve", admin, NULL);
+    json_t *h = json_array_get(json_object_get(r.json, "tier_history"), 0);
+    cr_expect_str_eq(json_string_value(json_object_get(h, "reason")), "review");
+    response_free(&r);
+}

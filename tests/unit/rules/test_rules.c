@@ -178,3 +178,59 @@ Test(rules, period_keys)
     al_period_key(AL_PERIOD_EVER, 1795435200, k);
     cr_expect_str_eq(k, "ever");
 }
+
+Test(rules, tier_decisions_by_policy_and_floor)
+{
+    al_rules r;
+    char path[128], msg[256];
+    cr_assert_eq(parse("{\"tiers\":{\"window_months\":12,\"downgrade\":{\"policy\":\"after_days\","
+                       "\"days\":30}}}",
+                       &r, path, msg),
+                 0, "%s %s", path, msg);
+    int64_t day = 86400, now = 1795435200;
+    al_tier_state s = {.held = 1, .qualifies = 3, .now = now};
+    al_tier_decision d = al_rules_decide_tier(&r, &s);
+    cr_expect_eq(d.tier, 3);
+    cr_expect_str_eq(d.reason, "qualified");
+    s = (al_tier_state){.held = 2, .qualifies = 0, .now = now};
+    d = al_rules_decide_tier(&r, &s);
+    cr_expect_eq(d.tier, 2, "below for the first time: not yet");
+    cr_expect_eq(d.below_since, now);
+    cr_expect(d.reason == NULL);
+    s.below_since = now - 29 * day;
+    cr_expect_eq(al_rules_decide_tier(&r, &s).tier, 2);
+    s.below_since = now - 30 * day;
+    d = al_rules_decide_tier(&r, &s);
+    cr_expect_eq(d.tier, 0);
+    cr_expect_str_eq(d.reason, "below_threshold");
+    s.floor = 1;
+    s.floor_until = now + day;
+    d = al_rules_decide_tier(&r, &s);
+    cr_expect_eq(d.tier, 1, "not under the admin's floor");
+    s.floor_until = now; /* the floor has ended */
+    cr_expect_eq(al_rules_decide_tier(&r, &s).tier, 0);
+    s = (al_tier_state){.held = 2, .qualifies = 2, .now = now, .below_since = now - 90 * day};
+    cr_expect_eq(al_rules_decide_tier(&r, &s).below_since, 0, "back above: the count restarts");
+
+    cr_assert_eq(parse("{\"tiers\":{\"downgrade\":{\"policy\":\"review\"}}}", &r, path, msg), 0);
+    s = (al_tier_state){.held = 2, .qualifies = 1, .now = now, .tier_since = now - 300 * day};
+    cr_expect_eq(al_rules_decide_tier(&r, &s).tier, 2, "before the review date");
+    s.tier_since = now - 370 * day;
+    d = al_rules_decide_tier(&r, &s);
+    cr_expect_eq(d.tier, 1);
+    cr_expect_str_eq(d.reason, "review");
+
+    cr_assert_eq(parse("{}", &r, path, msg), 0);
+    s = (al_tier_state){.held = 2,
+                        .qualifies = 0,
+                        .now = now,
+                        .tier_since = now - 999 * day,
+                        .below_since = now - 999 * day};
+    cr_expect_eq(al_rules_decide_tier(&r, &s).tier, 2, "policy none keeps the tier");
+    cr_expect_neq(parse("{\"tiers\":{\"downgrade\":{\"policy\":\"sometimes\"}}}", &r, path, msg),
+                  0);
+    cr_expect_str_eq(path, "$.tiers.downgrade.policy");
+    cr_expect_neq(parse("{\"tiers\":{\"downgrade\":{\"policy\":\"after_days\"}}}", &r, path, msg),
+                  0);
+    cr_expect_str_eq(path, "$.tiers.downgrade.days");
+}
