@@ -262,6 +262,40 @@ static al_db_status review_tier(al_db *db, const char *tenant, const char *membe
     return st;
 }
 
+/*
+ * Credits points a booking gave the member: they first pay off a debt left by
+ * a reversal, the rest forms a lot of issuer's expiring at the end of the
+ * expiry_months-th month (*lot: its id, 0 for no points).
+ */
+static al_db_status credit_member(al_db *db, const char *tenant, const char *member,
+                                  const char *issuer, uint64_t booking, int64_t points,
+                                  int64_t debt, int expiry_months, uint64_t *lot)
+{
+    int64_t repay = points < debt ? points : debt;
+    al_db_status st = AL_DB_OK;
+    *lot = 0;
+    if (points > 0) {
+        al_db_param p[] = {AL_STR(tenant),           AL_STR(member), AL_STR(issuer),
+                           AL_INT((int64_t)booking), AL_INT(points), AL_INT(points - repay),
+                           AL_INT(expiry_months)};
+        st = al_db_exec(db,
+                        "INSERT INTO lots (tenant_id, member_id, partner_id, booking_id, points, "
+                        "remaining, earned_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, NOW(6), "
+                        "DATE_ADD(LAST_DAY(DATE_ADD(NOW(6), INTERVAL ? MONTH)), INTERVAL 1 DAY))",
+                        p, 7, NULL);
+        *lot = al_db_insert_id(db);
+    }
+    al_db_param u[] = {AL_INT(points), AL_INT(repay), AL_INT(points), AL_STR(tenant),
+                       AL_STR(member)};
+    if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "UPDATE members SET available = available + ?, debt = debt - ?, "
+                        "lifetime_earned = lifetime_earned + ?, last_activity_at = NOW(6) "
+                        "WHERE tenant_id = ? AND member_id = ?",
+                        u, 5, NULL);
+    return st;
+}
+
 /* Locks the member who earns, enrolling an unknown one when the tenant does. */
 static bool member_for_earning(al_db *db, const char *tenant, const char *member, bool auto_enrol,
                                member_row *m, al_outcome *o)
@@ -425,28 +459,9 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
     st = book(db, e->tenant, "earn", from, to, points, e->member, e->partner, e->transaction_id,
               detail_text, &booking);
     free(detail_text);
-    /* Points first pay off a debt left by a reversal; the rest forms a lot. */
-    int64_t repay = points < m.debt ? points : m.debt;
-    if (st == AL_DB_OK && points > 0) {
-        al_db_param p[] = {AL_STR(e->tenant),        AL_STR(e->member), AL_STR(e->partner),
-                           AL_INT((int64_t)booking), AL_INT(points),    AL_INT(points - repay),
-                           AL_INT(e->expiry_months)};
-        st = al_db_exec(db,
-                        "INSERT INTO lots (tenant_id, member_id, partner_id, booking_id, points, "
-                        "remaining, earned_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, NOW(6), "
-                        "DATE_ADD(LAST_DAY(DATE_ADD(NOW(6), INTERVAL ? MONTH)), INTERVAL 1 DAY))",
-                        p, 7, NULL);
-        lot = al_db_insert_id(db);
-    }
-    if (st == AL_DB_OK) {
-        al_db_param p[] = {AL_INT(points), AL_INT(repay), AL_INT(points), AL_STR(e->tenant),
-                           AL_STR(e->member)};
-        st = al_db_exec(db,
-                        "UPDATE members SET available = available + ?, debt = debt - ?, "
-                        "lifetime_earned = lifetime_earned + ?, last_activity_at = NOW(6) "
-                        "WHERE tenant_id = ? AND member_id = ?",
-                        p, 5, NULL);
-    }
+    if (st == AL_DB_OK)
+        st = credit_member(db, e->tenant, e->member, e->partner, booking, points, m.debt,
+                           e->expiry_months, &lot);
     if (st == AL_DB_OK) {
         al_db_param p[] = {AL_STR(e->tenant),
                            AL_STR(e->partner),
@@ -999,24 +1014,10 @@ bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
     uint64_t booking = 0;
     st = book(db, ev->tenant, "event", from, to, rule->points, ev->member, ev->partner, ev->id,
               detail, &booking);
-    int64_t repay = rule->points < m.debt ? rule->points : m.debt;
-    al_db_param l[] = {AL_STR(ev->tenant),       AL_STR(ev->member),   AL_STR(issuer),
-                       AL_INT((int64_t)booking), AL_INT(rule->points), AL_INT(rule->points - repay),
-                       AL_INT(ev->expiry_months)};
+    uint64_t lot = 0;
     if (st == AL_DB_OK)
-        st = al_db_exec(db,
-                        "INSERT INTO lots (tenant_id, member_id, partner_id, booking_id, points, "
-                        "remaining, earned_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, NOW(6), "
-                        "DATE_ADD(LAST_DAY(DATE_ADD(NOW(6), INTERVAL ? MONTH)), INTERVAL 1 DAY))",
-                        l, 7, NULL);
-    al_db_param u[] = {AL_INT(rule->points), AL_INT(repay), AL_INT(rule->points),
-                       AL_STR(ev->tenant), AL_STR(ev->member)};
-    if (st == AL_DB_OK)
-        st = al_db_exec(db,
-                        "UPDATE members SET available = available + ?, debt = debt - ?, "
-                        "lifetime_earned = lifetime_earned + ?, last_activity_at = NOW(6) "
-                        "WHERE tenant_id = ? AND member_id = ?",
-                        u, 5, NULL);
+        st = credit_member(db, ev->tenant, ev->member, issuer, booking, rule->points, m.debt,
+                           ev->expiry_months, &lot);
     if (st == AL_DB_OK)
         st = al_db_exec(db,
                         "UPDATE event_awards SET awards = awards + 1 WHERE tenant_id = ? AND "
