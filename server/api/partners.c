@@ -22,12 +22,13 @@
 typedef struct {
     char currency[4];
     json_int_t issue_minor_per_1000, redeem_minor_per_1000;
+    char effective_from[27]; /* a DATETIME; "" when not given */
 } contract;
 
 static int parse_contract(al_exchange *x, json_t *body, contract *c)
 {
     static const char *const fields[] = {"currency", "issue_minor_per_1000",
-                                         "redeem_minor_per_1000", NULL};
+                                         "redeem_minor_per_1000", "effective_from", NULL};
     json_t *obj = json_object_get(body, "contract");
     if (obj == NULL) {
         al_reply_error(x, 400, "missing_field", "contract is required");
@@ -59,6 +60,14 @@ static int parse_contract(al_exchange *x, json_t *body, contract *c)
     }
     c->issue_minor_per_1000 = json_integer_value(issue);
     c->redeem_minor_per_1000 = json_integer_value(redeem);
+    json_t *from = json_object_get(obj, "effective_from");
+    c->effective_from[0] = '\0';
+    if (from != NULL &&
+        (!json_is_string(from) || al_rfc3339_to_sql(json_string_value(from), c->effective_from))) {
+        al_reply_error(x, 400, "invalid_field",
+                       "contract.effective_from must be an RFC 3339 UTC time");
+        return -1;
+    }
     return 0;
 }
 
@@ -101,6 +110,26 @@ static al_db_status new_key(al_exchange *x, const char *partner, char key_id[40]
                       "INSERT INTO partner_keys (key_id, tenant_id, partner_id, secret_enc) "
                       "VALUES (?, ?, ?, UNHEX(?))",
                       p, 4, NULL);
+}
+
+/*
+ * Records a contract from its effective date (the first one: from always, so
+ * every booking has a price; a later one: from the date given, or now).
+ */
+static al_db_status add_contract(al_exchange *x, const char *partner, const contract *c, bool first)
+{
+    const char *from = first ? "1970-01-01 00:00:00" : c->effective_from;
+    al_db_param p[] = {AL_STR(x->tenant),
+                       AL_STR(partner),
+                       from[0] ? AL_STR(from) : AL_NULL,
+                       AL_STR(c->currency),
+                       AL_INT(c->issue_minor_per_1000),
+                       AL_INT(c->redeem_minor_per_1000)};
+    return al_db_exec(&x->worker->db,
+                      "REPLACE INTO partner_contracts (tenant_id, partner_id, effective_from, "
+                      "currency, issue_minor_per_1000, redeem_minor_per_1000) "
+                      "VALUES (?, ?, IFNULL(?, NOW(6)), ?, ?, ?)",
+                      p, 6, NULL);
 }
 
 static bool need_master_key(al_exchange *x)
@@ -149,6 +178,8 @@ void al_api_partner_create(al_exchange *x)
                         "currency, issue_minor_per_1000, redeem_minor_per_1000) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         p, 8, NULL);
+    if (st == AL_DB_OK)
+        st = add_contract(x, id, &c, true);
     if (st == AL_DB_OK)
         st = new_key(x, id, key_id, secret);
     if (st == AL_DB_OK)
@@ -251,7 +282,8 @@ void al_api_partner_patch(al_exchange *x)
         json_object_set(body, "plugin", json_object_get(partner, "plugin"));
     if (json_object_get(body, "config") == NULL)
         json_object_set(body, "config", json_object_get(partner, "config"));
-    if (json_object_get(body, "contract") == NULL)
+    bool new_contract = json_object_get(body, "contract") != NULL;
+    if (!new_contract)
         json_object_set(body, "contract", json_object_get(partner, "contract"));
     if (al_body_string(x, body, "name", 200, &name) != 0 ||
         al_body_string(x, body, "plugin", 31, &plugin) != 0 || parse_contract(x, body, &c) != 0 ||
@@ -273,6 +305,8 @@ void al_api_partner_patch(al_exchange *x)
                                  "updated_at = CURRENT_TIMESTAMP(6) "
                                  "WHERE tenant_id = ? AND partner_id = ?",
                                  p, 8, NULL);
+    if (st == AL_DB_OK && new_contract)
+        st = add_contract(x, x->params[0], &c, false);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         goto done;

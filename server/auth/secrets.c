@@ -103,3 +103,34 @@ void al_hmac_sha256_hex(const char *key, size_t key_len, const char *msg, size_t
     HMAC(EVP_sha256(), key, (int)key_len, (const uint8_t *)msg, msg_len, mac, &mac_len);
     to_hex(mac, 32, out);
 }
+
+int al_ed25519_sign_hex(const uint8_t seed[32], const char *data, size_t len, char sig[129])
+{
+    EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    uint8_t raw[64];
+    size_t raw_len = sizeof(raw);
+    int rc = -1;
+    if (key != NULL && md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
+        EVP_DigestSign(md, raw, &raw_len, (const uint8_t *)data, len) == 1 && raw_len == 64) {
+        to_hex(raw, 64, sig);
+        rc = 0;
+    }
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+int al_ed25519_public_hex(const uint8_t seed[32], char pub[65])
+{
+    EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+    uint8_t raw[32];
+    size_t raw_len = sizeof(raw);
+    int rc = -1;
+    if (key != NULL && EVP_PKEY_get_raw_public_key(key, raw, &raw_len) == 1 && raw_len == 32) {
+        to_hex(raw, 32, pub);
+        rc = 0;
+    }
+    EVP_PKEY_free(key);
+    return rc;
+}

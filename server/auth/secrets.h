@@ -29,4 +29,11 @@ int al_secret_open(const uint8_t key[AL_MASTER_KEY_BYTES], const char *aad, cons
 void al_hmac_sha256_hex(const char *key, size_t key_len, const char *msg, size_t msg_len,
                         char out[65]);
 
+/*
+ * Ed25519 signatures of closed statements: the seed is the server's
+ * settlement_key; the public key (hex) lets a partner verify.
+ */
+int al_ed25519_sign_hex(const uint8_t seed[32], const char *data, size_t len, char sig[129]);
+int al_ed25519_public_hex(const uint8_t seed[32], char pub[65]);
+
 #endif

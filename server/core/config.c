@@ -51,6 +51,8 @@ static const key_spec keys[] = {
      "debug, info, warn or error"},
     {"master_key", KEY_HEX256, offsetof(al_config, master_key), "", 0, 0,
      "64 hex digits: the AES-256 key partner secrets are stored under"},
+    {"settlement_key", KEY_HEX256, offsetof(al_config, settlement_key), "", 0, 0,
+     "64 hex digits: the Ed25519 seed closed statements are signed with"},
     INT_KEY("max_body_bytes", max_body_bytes, "1048576", 1024, 64LL * 1024 * 1024,
             "largest request body accepted (else 413)"),
     INT_KEY("db_connect_timeout_s", db_connect_timeout_s, "2", 1, 60,

@@ -22,6 +22,7 @@ typedef struct al_config {
     char *tls_key;        /* PEM private key */
     char *log_level;      /* "debug", "info", "warn", "error" */
     char *master_key;     /* 64 hex digits, or empty: partners cannot be made */
+    char *settlement_key; /* 64 hex digits (Ed25519 seed), or empty: no closing */
     int64_t threads;      /* worker threads */
     int64_t max_body_bytes;
     int64_t db_connect_timeout_s;

@@ -291,6 +291,7 @@ static int worker_setup(al_worker *w, int id, const al_config *cfg, const al_db_
     w->listen_fd = fd;
     al_db_init(&w->db, url, (unsigned)cfg->db_connect_timeout_s);
     w->has_master_key = al_master_key_parse(cfg->master_key, w->master_key) == 0;
+    w->has_settlement_key = al_master_key_parse(cfg->settlement_key, w->settlement_key) == 0;
     w->base = event_base_new();
     if (w->base == NULL)
         return -1;

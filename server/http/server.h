@@ -41,6 +41,8 @@ typedef struct al_worker {
     struct al_rules_cache *rules; /* tenants' compiled rules (api/rules.c) */
     uint8_t master_key[AL_MASTER_KEY_BYTES];
     bool has_master_key;
+    uint8_t settlement_key[32];
+    bool has_settlement_key;
 } al_worker;
 
 /*

@@ -57,6 +57,7 @@ static pid_t spawn(const char *const *env, const char *const *args, const char *
     setenv("ALLIANCE_THREADS", "2", 1);
     setenv("ALLIANCE_SCHEMA_DIR", ALLIANCE_SOURCE_DIR "/schema", 1);
     setenv("ALLIANCE_MASTER_KEY", MASTER_KEY, 1);
+    setenv("ALLIANCE_SETTLEMENT_KEY", MASTER_KEY, 1); /* any 32 bytes: an Ed25519 seed */
     setenv("ALLIANCE_EXPIRY_SWEEP_S", "0", 1); /* tests drive expiry; test_sweeper.c turns it on */
     setenv("ALLIANCE_PLUGIN_DIR", ALLIANCE_PLUGIN_BUILD_DIR, 1);
     for (; env != NULL && *env != NULL; env++)
