@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
@@ -233,4 +234,88 @@ Test(settlement, a_month_priced_rounded_reconciled_closed_and_signed)
              "{\"period_start\":\"2026-03-01T00:00:00Z\",\"period_end\":\"2026-02-01T00:00:00Z\"}");
     expect_error(&r, 400, "invalid_period");
     response_free(&r);
+}
+
+Test(settlement, a_statement_that_does_not_reconcile_does_not_close)
+{
+    server_start(&srv, NULL, NULL);
+    unique_id(tenant, sizeof(tenant), "sx");
+    make_tenant(&srv, tenant, admin, sizeof(admin));
+    make_partner(&srv, admin, "bank", "bank",
+                 "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}", &bank);
+    post(&bank, "/v1/transactions",
+         "{\"id\":\"t-1\",\"member\":\"zoe\",\"data\":{\"type\":\"purchase\",\"amount_minor\":"
+         "10000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+         201);
+    at("t-1", "2026-01-10 10:00:00");
+    /* A balance the bookings do not explain: the close must refuse. */
+    SQL("UPDATE account_balances SET balance = balance + 1 WHERE tenant_id = '%s' AND "
+        "account = 'member:zoe'",
+        tenant);
+    response r = http(&srv, "POST", "/v1/settlements", admin,
+                      "{\"period_start\":\"2026-01-01T00:00:00Z\","
+                      "\"period_end\":\"2026-02-01T00:00:00Z\"}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cr_expect(
+        json_is_false(json_object_get(json_object_get(r.json, "reconciliation"), "balanced")));
+    char path[96];
+    snprintf(path, sizeof(path), "/v1/settlements/%lld/close", (long long)num(r.json, "id"));
+    response_free(&r);
+    r = http(&srv, "POST", path, admin, NULL);
+    expect_error(&r, 422, "reconciliation_failed");
+    response_free(&r);
+    SQL("UPDATE account_balances SET balance = balance - 1 WHERE tenant_id = '%s' AND "
+        "account = 'member:zoe'",
+        tenant);
+    r = http(&srv, "POST", path, admin, NULL);
+    cr_expect_eq(r.status, 200, "balanced again, it closes: %s", r.body);
+    response_free(&r);
+}
+
+/* Runs alliancectl with the server's URL and a key; its exit code, stdout in out. */
+static int ctl(const char *key, const char *args, char *out, size_t size)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "ALLIANCE_URL=http://127.0.0.1:%d ALLIANCE_ADMIN_KEY='%s' %s %s 2>&1", srv.port, key,
+             ALLIANCECTL_BIN, args);
+    FILE *p = popen(cmd, "r");
+    size_t n = p ? fread(out, 1, size - 1, p) : 0;
+    out[n] = '\0';
+    int status = p ? pclose(p) : -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(settlement, alliancectl_runs_shows_closes_and_prints_csv)
+{
+    server_start(&srv, NULL, NULL);
+    unique_id(tenant, sizeof(tenant), "ctl");
+    make_tenant(&srv, tenant, admin, sizeof(admin));
+    make_partner(&srv, admin, "bank", "bank",
+                 "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}", &bank);
+    post(&bank, "/v1/transactions",
+         "{\"id\":\"t-1\",\"member\":\"kai\",\"data\":{\"type\":\"purchase\",\"amount_minor\":"
+         "20000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+         201);
+    at("t-1", "2026-01-10 10:00:00");
+    char out[8192];
+    cr_expect_eq(ctl(admin, "ledger trial-balance", out, sizeof(out)), 0, "%s", out);
+    cr_expect(strstr(out, "\"total\":0") != NULL, "%s", out);
+    cr_expect_eq(
+        ctl(admin, "settlement run 2026-01-01T00:00:00Z 2026-02-01T00:00:00Z", out, sizeof(out)), 0,
+        "%s", out);
+    json_t *draft = json_loads(out, 0, NULL);
+    cr_assert(draft != NULL, "%s", out);
+    char args[64];
+    snprintf(args, sizeof(args), "settlement close %lld", (long long)num(draft, "id"));
+    json_decref(draft);
+    cr_expect_eq(ctl(admin, args, out, sizeof(out)), 0, "%s", out);
+    cr_expect(strstr(out, "signature: ") != NULL && strstr(out, "\"status\":\"closed\""), "%s",
+              out);
+    snprintf(args, sizeof(args), "settlement csv %s", strrchr(args, ' ') + 1);
+    cr_expect_eq(ctl(admin, args, out, sizeof(out)), 0, "%s", out);
+    cr_expect(strstr(out, "partner,bank,,CNY,200,0,0,160,0,160") != NULL, "%s", out);
+    cr_expect_eq(ctl("ak_wrong", "ledger trial-balance", out, sizeof(out)), 1, "%s", out);
+    cr_expect(strstr(out, "unauthorized") != NULL, "%s", out);
+    cr_expect_eq(ctl(admin, "settlement fly 1", out, sizeof(out)), 2);
 }
