@@ -22,6 +22,12 @@ if [ -z "${ALLIANCE_MASTER_KEY:-}" ]; then
   ALLIANCE_MASTER_KEY=$(cat var/master-key)
 fi
 export ALLIANCE_MASTER_KEY
+# The Ed25519 seed closed statements are signed with.
+if [ -z "${ALLIANCE_SETTLEMENT_KEY:-}" ]; then
+  [ -s var/settlement-key ] || (umask 077 && openssl rand -hex 32 >var/settlement-key)
+  ALLIANCE_SETTLEMENT_KEY=$(cat var/settlement-key)
+fi
+export ALLIANCE_SETTLEMENT_KEY
 export ALLIANCE_DB=${ALLIANCE_DB:-$(scripts/db.sh url var/db alliance)}
 export ALLIANCE_LISTEN=${ALLIANCE_LISTEN:-127.0.0.1:8080}
 export ALLIANCE_SCHEMA_DIR=${ALLIANCE_SCHEMA_DIR:-$root/schema}
