@@ -1,5 +1,5 @@
 # The front door. `make run` and `make test` work on a fresh Debian 12 machine.
-.PHONY: run test build lint format fuzz bench install clean
+.PHONY: run test build lint format fuzz bench bench-settlement install clean
 
 PREFIX ?= /usr/local
 
@@ -25,6 +25,9 @@ fuzz:
 
 bench:
 	@scripts/bench.sh
+
+bench-settlement:
+	@scripts/bench-settlement.sh
 
 # The server, the reference plugins, include/alliance/plugin.h and alliance-plugin.pc.
 install:
