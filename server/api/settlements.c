@@ -86,6 +86,33 @@ static al_db_status outstanding_at(al_db *db, const char *tenant, const char *t,
                      p, 2, out, &found);
 }
 
+/*
+ * Outstanding points when a period starts: the closing figure of the closed
+ * statement that ends there (statements chain), else from all the bookings before.
+ */
+static al_db_status opening_outstanding(al_db *db, const char *tenant, const char *start,
+                                        int64_t *out)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(start)};
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(db,
+                                 "SELECT document FROM settlements WHERE tenant_id = ? AND "
+                                 "status = 'closed' AND period_end = ? LIMIT 1",
+                                 p, 2, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    json_t *doc = row ? json_loads(row[0], 0, NULL) : NULL;
+    json_t *closing =
+        json_object_get(json_object_get(doc, "reconciliation"), "closing_outstanding");
+    bool chained = json_is_integer(closing);
+    if (chained)
+        *out = json_integer_value(closing);
+    json_decref(doc);
+    mysql_free_result(res);
+    return chained ? AL_DB_OK : outstanding_at(db, tenant, start, out);
+}
+
 /* The same from the other source: today's balances less what moved since t. */
 static al_db_status outstanding_by_balances(al_db *db, const char *tenant, const char *t,
                                             int64_t *out)
@@ -116,31 +143,48 @@ static al_db_status compute(al_db *db, const char *tenant, const char *start, co
     lines_t ls = {0};
     MYSQL_RES *res = NULL;
     MYSQL_ROW row;
+    /*
+     * One pass over the period: per partner, kind and contract, the points
+     * and the member accounts' net movement; partner-less bookings (expiry,
+     * the alliance's own events) come with no price.
+     */
+    int64_t expired = 0, all_issued = 0, delta = 0;
     al_db_param p[] = {AL_STR(tenant), AL_STR(tenant), AL_STR(start), AL_STR(end)};
     st = al_db_exec(db,
-                    CONTRACTS "SELECT b.partner_id, b.kind, c.cur, SUM(b.points), c.ir, c.rr "
-                              "FROM bookings b JOIN c ON c.partner_id = b.partner_id "
-                              "AND b.booked_at >= c.f AND b.booked_at < c.t "
-                              "WHERE b.tenant_id = ? AND b.booked_at >= ? AND b.booked_at < ? "
-                              "AND b.kind IN ('earn', 'event', 'reversal', 'redeem') "
-                              "GROUP BY b.partner_id, b.kind, c.f ORDER BY b.partner_id",
+                    CONTRACTS
+                    "SELECT IFNULL(b.partner_id, ''), b.kind, IFNULL(c.cur, ''), SUM(b.points), "
+                    "IFNULL(c.ir, 0), IFNULL(c.rr, 0), "
+                    "SUM(IF(b.to_account LIKE 'member:%', b.points, 0)) - "
+                    "SUM(IF(b.from_account LIKE 'member:%', b.points, 0)) "
+                    "FROM bookings b LEFT JOIN c ON c.partner_id = b.partner_id "
+                    "AND b.booked_at >= c.f AND b.booked_at < c.t "
+                    "WHERE b.tenant_id = ? AND b.booked_at >= ? AND b.booked_at < ? "
+                    "GROUP BY b.partner_id, b.kind, c.f ORDER BY 1",
                     p, 4, &res);
     if (st != AL_DB_OK)
         return st;
     while ((row = mysql_fetch_row(res)) != NULL) {
+        int64_t pts = strtoll(row[3], NULL, 10), ir = strtoll(row[4], NULL, 10),
+                rr = strtoll(row[5], NULL, 10);
+        delta += strtoll(row[6], NULL, 10);
+        bool earning = strcmp(row[1], "earn") == 0 || strcmp(row[1], "event") == 0;
+        if (strcmp(row[1], "expire") == 0)
+            expired += pts;
+        if (earning)
+            all_issued += pts;
+        if (row[0][0] == '\0' || row[2][0] == '\0')
+            continue; /* the alliance's own: issued, not billed */
         partner_line *l = line_for(&ls, row[0]);
         if (l == NULL)
             continue;
         snprintf(l->currency, sizeof(l->currency), "%s", row[2]);
-        int64_t pts = strtoll(row[3], NULL, 10), ir = strtoll(row[4], NULL, 10),
-                rr = strtoll(row[5], NULL, 10);
         if (strcmp(row[1], "redeem") == 0) {
             l->redeemed += pts;
             l->reimb_num += (__int128)pts * rr;
         } else if (strcmp(row[1], "reversal") == 0) {
             l->reversed += pts;
             l->fee_num -= (__int128)pts * ir;
-        } else {
+        } else if (earning) {
             l->issued += pts;
             l->fee_num += (__int128)pts * ir;
         }
@@ -215,24 +259,10 @@ static al_db_status compute(al_db *db, const char *tenant, const char *start, co
     if (res != NULL)
         mysql_free_result(res);
 
-    int64_t expired = 0, all_issued = 0, opening = 0, closing = 0, closing_check = 0;
-    bool found;
-    al_db_param e[] = {AL_STR(tenant), AL_STR(start), AL_STR(end)};
+    int64_t opening = 0, closing = 0, closing_check = 0;
     if (st == AL_DB_OK)
-        st = al_db_int(db,
-                       "SELECT IFNULL(SUM(points), 0) FROM bookings WHERE tenant_id = ? "
-                       "AND kind = 'expire' AND booked_at >= ? AND booked_at < ?",
-                       e, 3, &expired, &found);
-    /* Issued to members in all: the partners' and the alliance's own (events). */
-    if (st == AL_DB_OK)
-        st = al_db_int(db,
-                       "SELECT IFNULL(SUM(points), 0) FROM bookings WHERE tenant_id = ? "
-                       "AND kind IN ('earn', 'event') AND booked_at >= ? AND booked_at < ?",
-                       e, 3, &all_issued, &found);
-    if (st == AL_DB_OK)
-        st = outstanding_at(db, tenant, start, &opening);
-    if (st == AL_DB_OK)
-        st = outstanding_at(db, tenant, end, &closing);
+        st = opening_outstanding(db, tenant, start, &opening);
+    closing = opening + delta;
     if (st == AL_DB_OK)
         st = outstanding_by_balances(db, tenant, end, &closing_check);
     if (st != AL_DB_OK) {
@@ -320,6 +350,28 @@ static int overlaps_closed(al_exchange *x, const char *start, const char *end, l
         return -1;
     }
     return 0;
+}
+
+/* 409 when closing a period that starts after the last closed one ends: no gaps. */
+static int leaves_gap(al_exchange *x, const char *start)
+{
+    al_db_param p[] = {AL_STR(x->tenant)};
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(&x->worker->db,
+                                 "SELECT DATE_FORMAT(MAX(period_end), '%Y-%m-%d %H:%i:%s.%f') "
+                                 "FROM settlements WHERE tenant_id = ? AND status = 'closed'",
+                                 p, 1, &res);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return -1;
+    }
+    MYSQL_ROW row = mysql_fetch_row(res);
+    int gap = row != NULL && row[0] != NULL && strcmp(row[0], start) < 0;
+    if (gap)
+        al_reply_error(x, 409, "period_gap",
+                       "the last closed period ends at %s; the next one must start there", row[0]);
+    mysql_free_result(res);
+    return gap ? -1 : 0;
 }
 
 void al_api_settlement_create(al_exchange *x)
@@ -479,7 +531,7 @@ void al_api_settlement_close(al_exchange *x)
     if (st == AL_DB_OK)
         st = al_db_int(db, "SELECT 1 FROM tenants WHERE tenant_id = ? FOR UPDATE", t, 1, &number,
                        &found);
-    if (st == AL_DB_OK && overlaps_closed(x, start, end, id) != 0) {
+    if (st == AL_DB_OK && (overlaps_closed(x, start, end, id) != 0 || leaves_gap(x, start) != 0)) {
         al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
         return;
     }

@@ -79,7 +79,7 @@ static MYSQL *connect_to(const al_db *db, const char *database, unsigned *err, c
         return NULL;
     }
     unsigned t = db->timeout_s;
-    unsigned io_timeout = 30;
+    unsigned io_timeout = 120; /* long enough for a big statement, short of forever */
     mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
     mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
     mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);

@@ -221,9 +221,18 @@ Test(settlement, a_month_priced_rounded_reconciled_closed_and_signed)
     cr_expect_eq(num(line(r.json, "shop"), "points_redeemed"), 20, "the February capture");
     cr_expect_eq(num(json_object_get(r.json, "reconciliation"), "opening_outstanding"), 646);
     response_free(&r);
+    /* No gaps: after January, March cannot close before February. */
+    r = http(&srv, "POST", "/v1/settlements", admin,
+             "{\"period_start\":\"2026-03-01T00:00:00Z\",\"period_end\":\"2026-04-01T00:00:00Z\"}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    snprintf(path, sizeof(path), "/v1/settlements/%lld/close", (long long)num(r.json, "id"));
+    response_free(&r);
+    r = http(&srv, "POST", path, admin, NULL);
+    expect_error(&r, 409, "period_gap");
+    response_free(&r);
     /* A period not over yet does not close. */
     r = http(&srv, "POST", "/v1/settlements", admin,
-             "{\"period_start\":\"2026-03-01T00:00:00Z\",\"period_end\":\"2099-01-01T00:00:00Z\"}");
+             "{\"period_start\":\"2026-04-01T00:00:00Z\",\"period_end\":\"2099-01-01T00:00:00Z\"}");
     cr_assert_eq(r.status, 201, "%s", r.body);
     snprintf(path, sizeof(path), "/v1/settlements/%lld/close", (long long)num(r.json, "id"));
     response_free(&r);
