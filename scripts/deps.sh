@@ -8,7 +8,7 @@ packages=(
   libevent-dev libssl-dev default-libmysqlclient-dev libjansson-dev libcriterion-dev
   mariadb-server mariadb-client openssl curl
 )
-[ "${1:-}" = "--dev" ] && packages+=(clang clang-format clang-tidy cppcheck)
+[ "${1:-}" = "--dev" ] && packages+=(clang libclang-rt-14-dev clang-format clang-tidy cppcheck)
 
 missing=()
 for p in "${packages[@]}"; do
