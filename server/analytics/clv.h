@@ -1,0 +1,54 @@
+/*
+ * Customer lifetime value models, fitted by maximum likelihood: BG/NBD
+ * (Fader, Hardie & Lee 2005, "Counting your customers the easy way") for the
+ * number of repeat purchases, and Gamma-Gamma for their value. Pure numerics:
+ * log-gamma from the C library, a Nelder-Mead simplex on the parameters' logs.
+ * (Analytics over the ledger is issue 7; this is its numeric core.)
+ */
+#ifndef AL_CLV_H
+#define AL_CLV_H
+
+#include <stddef.h>
+
+/* One customer's calibration history, in weeks. */
+typedef struct al_rfm {
+    double x;  /* repeat purchases (distinct purchase days - 1) */
+    double tx; /* weeks from the first to the last purchase */
+    double T;  /* weeks from the first purchase to the end of calibration */
+    double m;  /* mean value of the repeat purchases (0 when x = 0) */
+} al_rfm;
+
+typedef struct al_bgnbd {
+    double r, alpha, a, b;
+    double ll; /* log-likelihood at the fit */
+    int iterations;
+} al_bgnbd;
+
+typedef struct al_gg {
+    double p, q, gamma;
+    double ll;
+    int iterations;
+} al_gg;
+
+/* The BG/NBD log-likelihood of the data at (r, alpha, a, b). */
+double al_bgnbd_ll(const al_rfm *d, size_t n, double r, double alpha, double a, double b);
+
+/* Fits BG/NBD by maximum likelihood; 0, or -1 when it did not converge. */
+int al_bgnbd_fit(const al_rfm *d, size_t n, al_bgnbd *out);
+
+/* The Gamma-Gamma log-likelihood of the repeat buyers' mean values. */
+double al_gg_ll(const al_rfm *d, size_t n, double p, double q, double gamma);
+
+/* Fits Gamma-Gamma on the customers with x > 0; 0, or -1. */
+int al_gg_fit(const al_rfm *d, size_t n, al_gg *out);
+
+/*
+ * Minimises f over k <= 8 variables from start with a Nelder-Mead simplex;
+ * stops when the simplex's values span less than tol (relative) or after
+ * max_iter iterations; restarts once from the best point. Returns the
+ * iterations used, or -1 when max_iter ran out.
+ */
+int al_nelder_mead(double (*f)(const double *v, void *ctx), void *ctx, double *v, int k, double tol,
+                   int max_iter);
+
+#endif
