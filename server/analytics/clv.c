@@ -151,3 +151,45 @@ int al_gg_fit(const al_rfm *d, size_t n, al_gg *out)
     out->iterations = it;
     return it < 0 ? -1 : 0;
 }
+
+double al_hyp2f1(double a, double b, double c, double z)
+{
+    double term = 1, sum = 1;
+    for (int j = 0; j < 100000; j++) {
+        term *= (a + j) * (b + j) / ((c + j) * (j + 1)) * z;
+        sum += term;
+        if (fabs(term) < 1e-15 * fabs(sum))
+            break;
+    }
+    return sum;
+}
+
+/* 1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + tx))^(r + x): the odds of having died. */
+static double death_odds(const al_bgnbd *m, const al_rfm *c)
+{
+    if (c->x <= 0)
+        return 1;
+    return 1 + m->a / (m->b + c->x - 1) *
+                   exp((m->r + c->x) * (log(m->alpha + c->T) - log(m->alpha + c->tx)));
+}
+
+double al_bgnbd_p_alive(const al_bgnbd *m, const al_rfm *c)
+{
+    return 1 / death_odds(m, c);
+}
+
+double al_bgnbd_expected(const al_bgnbd *m, const al_rfm *c, double t)
+{
+    double rx = m->r + c->x, z = t / (m->alpha + c->T + t);
+    double head = (m->a + m->b + c->x - 1) / (m->a - 1);
+    double tail = 1 - exp(rx * (log(m->alpha + c->T) - log(m->alpha + c->T + t))) *
+                          al_hyp2f1(rx, m->b + c->x, m->a + m->b + c->x - 1, z);
+    return head * tail / death_odds(m, c);
+}
+
+double al_gg_expected_value(const al_gg *m, const al_rfm *c)
+{
+    /* p (gamma + x m) / (p x + q - 1): between the population's p gamma / (q - 1) and m. */
+    double px = m->p * c->x;
+    return m->p * (m->gamma + c->x * c->m) / (px + m->q - 1);
+}

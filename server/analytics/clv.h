@@ -42,6 +42,18 @@ double al_gg_ll(const al_rfm *d, size_t n, double p, double q, double gamma);
 /* Fits Gamma-Gamma on the customers with x > 0; 0, or -1. */
 int al_gg_fit(const al_rfm *d, size_t n, al_gg *out);
 
+/* The Gauss hypergeometric function 2F1(a, b; c; z) for 0 <= z < 1, by its series. */
+double al_hyp2f1(double a, double b, double c, double z);
+
+/* P(alive) of a customer with this history under the fit (FHL 2005, eq. 11). */
+double al_bgnbd_p_alive(const al_bgnbd *m, const al_rfm *c);
+
+/* Expected purchases in the next t weeks of a customer with this history (FHL 2005, eq. 10). */
+double al_bgnbd_expected(const al_bgnbd *m, const al_rfm *c, double t);
+
+/* Expected mean purchase value of a customer (Gamma-Gamma: the population mean if x = 0). */
+double al_gg_expected_value(const al_gg *m, const al_rfm *c);
+
 /*
  * Minimises f over k <= 8 variables from start with a Nelder-Mead simplex;
  * stops when the simplex's values span less than tol (relative) or after

@@ -114,3 +114,22 @@ Test(clv, nelder_mead_finds_a_known_minimum)
     cr_assert_geq(al_nelder_mead(rosenbrock, NULL, v, 2, 1e-16, 20000), 0);
     cr_expect(fabs(v[0] - 1) < 1e-4 && fabs(v[1] - 1) < 1e-4, "%.6f %.6f", v[0], v[1]);
 }
+
+Test(clv, conditional_expectations)
+{
+    al_bgnbd m = {.r = 0.243, .alpha = 4.414, .a = 0.793, .b = 2.426};
+    /* The worked example of Fader, Hardie & Lee's Excel note: x 2, tx 30.43, T 38.86. */
+    al_rfm c = {.x = 2, .tx = 30.43, .T = 38.86};
+    double e = al_bgnbd_expected(&m, &c, 39);
+    cr_log_info("E[Y(39)] %.4f P(alive) %.4f", e, al_bgnbd_p_alive(&m, &c));
+    cr_expect(fabs(e - 1.226) < 0.001, "E[Y(39)] %.4f", e);
+    al_rfm never = {.x = 0, .tx = 0, .T = 38.86};
+    cr_expect_eq(al_bgnbd_p_alive(&m, &never), 1.0, "no repeat purchase: alive by the model");
+    al_rfm lapsed = {.x = 5, .tx = 5, .T = 38.86};
+    cr_expect_lt(al_bgnbd_p_alive(&m, &lapsed), 0.5, "bought often, then stopped");
+    cr_expect(fabs(al_hyp2f1(1, 1, 2, 0.5) - 2 * log(2.0)) < 1e-12, "2F1(1,1;2;z) = -ln(1-z)/z");
+    al_gg g = {.p = 6.25, .q = 3.74, .gamma = 15.44};
+    al_rfm buyer = {.x = 3, .m = 40};
+    double v = al_gg_expected_value(&g, &buyer);
+    cr_expect(v > 35 && v < 40, "shrunk toward the population mean: %.2f", v);
+}
