@@ -193,3 +193,15 @@ double al_gg_expected_value(const al_gg *m, const al_rfm *c)
     double px = m->p * c->x;
     return m->p * (m->gamma + c->x * c->m) / (px + m->q - 1);
 }
+
+double al_clv(const al_bgnbd *m, const al_gg *g, const al_rfm *c, int horizon_weeks,
+              double annual_discount)
+{
+    double value = al_gg_expected_value(g, c), clv = 0, before = 0;
+    for (int w = 1; w <= horizon_weeks; w++) {
+        double upto = al_bgnbd_expected(m, c, w);
+        clv += (upto - before) * value / pow(1 + annual_discount, w / 52.0);
+        before = upto;
+    }
+    return clv;
+}

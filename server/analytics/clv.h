@@ -55,6 +55,14 @@ double al_bgnbd_expected(const al_bgnbd *m, const al_rfm *c, double t);
 double al_gg_expected_value(const al_gg *m, const al_rfm *c);
 
 /*
+ * Discounted CLV over the next horizon_weeks: the sum over weeks w of the
+ * purchases expected in week w (E[Y(w)] - E[Y(w-1)]) times the expected value,
+ * discounted at annual_discount compounded weekly ((1 + d)^(w / 52)).
+ */
+double al_clv(const al_bgnbd *m, const al_gg *g, const al_rfm *c, int horizon_weeks,
+              double annual_discount);
+
+/*
  * Minimises f over k <= 8 variables from start with a Nelder-Mead simplex;
  * stops when the simplex's values span less than tol (relative) or after
  * max_iter iterations; restarts once from the best point. Returns the

@@ -133,3 +133,19 @@ Test(clv, conditional_expectations)
     double v = al_gg_expected_value(&g, &buyer);
     cr_expect(v > 35 && v < 40, "shrunk toward the population mean: %.2f", v);
 }
+
+Test(clv, discounted_value)
+{
+    al_bgnbd m = {.r = 0.243, .alpha = 4.414, .a = 0.793, .b = 2.426};
+    al_gg g = {.p = 6.25, .q = 3.74, .gamma = 15.44};
+    al_rfm c = {.x = 2, .tx = 30.43, .T = 38.86, .m = 30};
+    double value = al_gg_expected_value(&g, &c);
+    double undiscounted = al_clv(&m, &g, &c, 39, 0);
+    cr_expect(fabs(undiscounted - al_bgnbd_expected(&m, &c, 39) * value) < 1e-9,
+              "no discount: purchases x value (%.6f)", undiscounted);
+    double discounted = al_clv(&m, &g, &c, 39, 0.15);
+    cr_expect_lt(discounted, undiscounted);
+    cr_expect_gt(discounted, 0.9 * undiscounted, "39 weeks at 15%% a year: a mild discount");
+    cr_expect_gt(al_clv(&m, &g, &c, 104, 0.15), discounted, "a longer horizon is worth more");
+    cr_expect_eq(al_clv(&m, &g, &c, 0, 0.15), 0.0);
+}
