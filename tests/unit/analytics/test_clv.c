@@ -14,7 +14,7 @@
 
 #include "analytics/clv.h"
 
-#define CDNOW ALLIANCE_SOURCE_DIR "/../shared/data/cdnow/CDNOW_sample.txt"
+#define CDNOW ALLIANCE_SOURCE_DIR "/tests/unit/analytics/data/CDNOW_sample.txt"
 
 /* Days since 1970 of a yyyymmdd date. */
 static long day_of(long ymd)
