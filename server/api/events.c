@@ -80,7 +80,7 @@ void al_api_event_create(al_exchange *x)
     }
     if ((c.rules = al_rules_for(x, version)) == NULL)
         goto done;
-    al_run_booking(x, "event", c.id, body, al_affinity(c.member), reward, &c, sizeof(c),
+    al_run_booking(x, "event", c.id, body, al_id_hash(c.member), reward, &c, sizeof(c),
                    reward_free);
 done:
     json_decref(body);

@@ -58,7 +58,7 @@ void al_api_redemption_create(al_exchange *x)
     r.capture = capture == NULL || json_is_true(capture);
     if (hold != NULL)
         r.hold_seconds = json_integer_value(hold);
-    al_run_booking(x, "redemption", r.redemption_id, body, al_affinity(r.member), redeem, &r,
+    al_run_booking(x, "redemption", r.redemption_id, body, al_id_hash(r.member), redeem, &r,
                    sizeof(r), NULL);
 done:
     json_decref(body);
@@ -107,7 +107,7 @@ static void settle_request(al_exchange *x, bool capture)
         goto done;
     }
     /* Capture and void are idempotent by state, not by a stored answer. */
-    al_run_booking(x, NULL, c.id, body, al_affinity(c.id), settle, &c, sizeof(c), NULL);
+    al_run_booking(x, NULL, c.id, body, al_id_hash(c.id), settle, &c, sizeof(c), NULL);
 done:
     json_decref(body);
 }

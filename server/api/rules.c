@@ -27,14 +27,6 @@ typedef struct al_rules_cache {
     } slot[CACHE_SLOTS];
 } al_rules_cache;
 
-static size_t slot_of(const char *tenant)
-{
-    uint32_t h = 2166136261u;
-    for (; *tenant != '\0'; tenant++)
-        h = (h ^ (uint8_t)*tenant) * 16777619u;
-    return h % CACHE_SLOTS;
-}
-
 /* Loads version's document of the caller's tenant; 0, or -1 after replying. */
 static int load_version(al_exchange *x, int version, json_t **doc, char created[40], char by[80])
 {
@@ -76,7 +68,7 @@ al_rules *al_rules_for(al_exchange *x, int version)
         al_reply_error(x, 500, "internal_error", "out of memory");
         return NULL;
     }
-    size_t i = slot_of(x->tenant);
+    size_t i = al_id_hash(x->tenant) % CACHE_SLOTS;
     al_rules *cached = w->rules->slot[i].rules;
     if (cached != NULL && strcmp(w->rules->slot[i].tenant, x->tenant) == 0 &&
         cached->version == version)

@@ -132,18 +132,6 @@ static void earn_free(void *arg)
     al_rules_drop(c->rules);
 }
 
-/* "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) as Unix seconds. */
-static int64_t sql_time_to_unix(const char *sql)
-{
-    struct tm tm = {0};
-    if (sscanf(sql, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec) != 6)
-        return (int64_t)time(NULL);
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t)timegm(&tm);
-}
-
 /* "occurred_at" as a database time; now when absent. */
 static int occurred_at(al_exchange *x, json_t *body, char out[27])
 {
@@ -184,7 +172,7 @@ void al_api_transaction_create(al_exchange *x)
         goto done;
     c.translation = al_translation_json(&t);
     c.t = t;
-    c.when = sql_time_to_unix(c.occurred_at);
+    c.when = al_sql_time_to_unix(c.occurred_at);
     json_object_set_new(c.translation, "plugin", json_string(ps.plugin));
     memcpy(c.currency, t.currency, 4);
     c.points = t.points;
@@ -194,7 +182,7 @@ void al_api_transaction_create(al_exchange *x)
     c.base_amount_minor = t.base_amount_minor;
     c.auto_enrol = ps.auto_enrol;
     c.expiry_months = ps.expiry_months;
-    al_run_booking(x, "transaction", c.id, body, al_affinity(c.member), earn, &c, sizeof(c),
+    al_run_booking(x, "transaction", c.id, body, al_id_hash(c.member), earn, &c, sizeof(c),
                    earn_free);
 done:
     free(ps.config);
@@ -236,7 +224,7 @@ void al_api_transaction_reverse(al_exchange *x)
         al_reply_error(x, 404, "transaction_not_found", "no such transaction");
         goto done;
     }
-    al_run_booking(x, "reversal", c.id, body, al_affinity(c.transaction_id), reverse, &c, sizeof(c),
+    al_run_booking(x, "reversal", c.id, body, al_id_hash(c.transaction_id), reverse, &c, sizeof(c),
                    NULL);
 done:
     json_decref(body);
@@ -353,7 +341,7 @@ static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *
                  .translation = translation,
                  .lines = t.lines,
                  .nlines = t.nlines,
-                 .when = sql_time_to_unix(occurred),
+                 .when = al_sql_time_to_unix(occurred),
                  .rules = rules,
                  .auto_enrol = true,
                  .expiry_months = ps.expiry_months,

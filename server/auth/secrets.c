@@ -7,6 +7,8 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "core/ids.h"
+
 #define NONCE 12
 #define TAG 16
 
@@ -34,16 +36,6 @@ static int from_hex(const char *hex, uint8_t *out, size_t n)
     return 0;
 }
 
-static void to_hex(const uint8_t *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 int al_master_key_parse(const char *hex, uint8_t key[AL_MASTER_KEY_BYTES])
 {
     return from_hex(hex, key, AL_MASTER_KEY_BYTES);
@@ -64,7 +56,7 @@ int al_secret_seal(const uint8_t key[AL_MASTER_KEY_BYTES], const char *aad, cons
         EVP_EncryptUpdate(c, buf + NONCE, &len, (const uint8_t *)secret, AL_SECRET_LEN) == 1 &&
         len == AL_SECRET_LEN && EVP_EncryptFinal_ex(c, buf + NONCE + len, &len) == 1 &&
         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG, buf + NONCE + AL_SECRET_LEN) == 1) {
-        to_hex(buf, sizeof(buf), out);
+        al_hex(buf, sizeof(buf), out);
         rc = 0;
     }
     EVP_CIPHER_CTX_free(c);
@@ -101,7 +93,7 @@ void al_hmac_sha256_hex(const char *key, size_t key_len, const char *msg, size_t
     uint8_t mac[32];
     unsigned int mac_len = 0;
     HMAC(EVP_sha256(), key, (int)key_len, (const uint8_t *)msg, msg_len, mac, &mac_len);
-    to_hex(mac, 32, out);
+    al_hex(mac, 32, out);
 }
 
 int al_ed25519_sign_hex(const uint8_t seed[32], const char *data, size_t len, char sig[129])
@@ -113,7 +105,7 @@ int al_ed25519_sign_hex(const uint8_t seed[32], const char *data, size_t len, ch
     int rc = -1;
     if (key != NULL && md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
         EVP_DigestSign(md, raw, &raw_len, (const uint8_t *)data, len) == 1 && raw_len == 64) {
-        to_hex(raw, 64, sig);
+        al_hex(raw, 64, sig);
         rc = 0;
     }
     EVP_MD_CTX_free(md);
@@ -128,7 +120,7 @@ int al_ed25519_public_hex(const uint8_t seed[32], char pub[65])
     size_t raw_len = sizeof(raw);
     int rc = -1;
     if (key != NULL && EVP_PKEY_get_raw_public_key(key, raw, &raw_len) == 1 && raw_len == 32) {
-        to_hex(raw, 32, pub);
+        al_hex(raw, 32, pub);
         rc = 0;
     }
     EVP_PKEY_free(key);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -63,7 +64,7 @@ int al_parse_listen(const char *s, char *host, size_t host_size, int *port)
     return 0;
 }
 
-static void to_hex(const unsigned char *in, size_t n, char *out)
+void al_hex(const unsigned char *in, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
@@ -78,7 +79,7 @@ int al_random_hex(char *out, size_t nbytes)
     unsigned char raw[64];
     if (nbytes > sizeof(raw) || RAND_bytes(raw, (int)nbytes) != 1)
         return -1;
-    to_hex(raw, nbytes, out);
+    al_hex(raw, nbytes, out);
     return 0;
 }
 
@@ -87,7 +88,7 @@ void al_sha256_hex(const void *data, size_t len, char out[65])
     unsigned char md[32];
     unsigned int mdlen = 0;
     EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-    to_hex(md, 32, out);
+    al_hex(md, 32, out);
 }
 
 bool al_secret_equal(const char *a, const char *b)
@@ -137,4 +138,30 @@ int al_rfc3339_to_sql(const char *in, char out[27])
         return -1;
     snprintf(out, 27, "%04d-%02d-%02d %02d:%02d:%02d.%s", y, mo, d, h, mi, sec, frac);
     return 0;
+}
+
+uint32_t al_id_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s != '\0'; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+int64_t al_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t al_sql_time_to_unix(const char *sql)
+{
+    struct tm tm = {0};
+    if (sscanf(sql, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm);
 }

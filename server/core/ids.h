@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define AL_ID_MAX 64
 
@@ -27,6 +28,18 @@ void al_sha256_hex(const void *data, size_t len, char out[65]);
  * digits) as a database DATETIME ("2026-11-23 18:50:00.000000"); -1 if not.
  */
 int al_rfc3339_to_sql(const char *in, char out[27]);
+
+/* Writes 2*n lowercase hex digits of in, and a NUL, to out. */
+void al_hex(const unsigned char *in, size_t n, char *out);
+
+/* A 32-bit hash of a string (FNV-1a): committer affinity, cache slots, balance shards. */
+uint32_t al_id_hash(const char *s);
+
+/* Milliseconds of the monotonic clock. */
+int64_t al_monotonic_ms(void);
+
+/* A database DATETIME ("YYYY-MM-DD HH:MM:SS[.ffffff]", UTC) as Unix seconds; -1 if not one. */
+int64_t al_sql_time_to_unix(const char *sql);
 
 /* Compares two strings in time independent of where they differ. */
 bool al_secret_equal(const char *a, const char *b);

@@ -10,17 +10,11 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 
+#include "core/ids.h"
 #include "core/log.h"
 
 /* After a failed connect, requests get 503 at once for this long. */
 #define RETRY_MS 200
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void al_db_init(al_db *db, const al_db_url *url, unsigned timeout_s)
 {
@@ -107,7 +101,7 @@ al_db_status al_db_ensure(al_db *db)
 {
     if (db->conn != NULL)
         return AL_DB_OK;
-    int64_t now = now_ms();
+    int64_t now = al_monotonic_ms();
     if (now < db->retry_after_ms)
         return AL_DB_DOWN;
     unsigned err = 0;
@@ -248,11 +242,6 @@ al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, s
 uint64_t al_db_insert_id(const al_db *db)
 {
     return db->conn ? (uint64_t)mysql_insert_id(db->conn) : 0;
-}
-
-uint64_t al_db_affected(const al_db *db)
-{
-    return db->conn ? (uint64_t)mysql_affected_rows(db->conn) : 0;
 }
 
 al_db_status al_db_int(al_db *db, const char *sql, const al_db_param *params, size_t nparams,

@@ -60,9 +60,8 @@ al_db_status al_db_ping(al_db *db);
 al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
                         MYSQL_RES **res);
 
-/* The AUTO_INCREMENT id of the last INSERT, and the rows the last statement changed. */
+/* The AUTO_INCREMENT id of the last INSERT. */
 uint64_t al_db_insert_id(const al_db *db);
-uint64_t al_db_affected(const al_db *db);
 
 /* One row, one column, as an integer: 0 and *out, or a status (no row: AL_DB_ERROR). */
 al_db_status al_db_int(al_db *db, const char *sql, const al_db_param *params, size_t nparams,

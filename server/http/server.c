@@ -39,13 +39,6 @@
 
 static uint32_t boot_id; /* tells request ids of different runs apart */
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *method_name(enum evhttp_cmd_type cmd)
 {
     switch (cmd) {
@@ -168,7 +161,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     al_worker *w = arg;
-    if (w->inflight > 0 && now_ms() < w->stop_deadline_ms)
+    if (w->inflight > 0 && al_monotonic_ms() < w->stop_deadline_ms)
         return;
     event_del(w->drain_timer);
     if (w->sweep_timer != NULL)
@@ -186,7 +179,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
     if (w->stopping)
         return;
     w->stopping = 1;
-    w->stop_deadline_ms = now_ms() + w->cfg->shutdown_grace_s * 1000;
+    w->stop_deadline_ms = al_monotonic_ms() + w->cfg->shutdown_grace_s * 1000;
     if (w->bound != NULL) {
         evhttp_del_accept_socket(w->http, w->bound); /* closes the socket */
         w->bound = NULL;

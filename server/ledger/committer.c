@@ -26,14 +26,6 @@ static committer committers[MAX_COMMITTERS];
 static int ncommitters;
 static _Thread_local int my_shard = -1; /* a committer's index; -1 elsewhere */
 
-uint32_t al_affinity(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s != '\0'; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
-}
-
 int al_balance_shard(void)
 {
     return my_shard;

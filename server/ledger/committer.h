@@ -61,9 +61,6 @@ bool al_committers_running(void);
 /* Queues a job; its done() is called later on a committer thread. */
 void al_commit_submit(al_job *job);
 
-/* Affinity of a string (FNV-1a). */
-uint32_t al_affinity(const char *s);
-
 /* The balance shard a committer thread writes partner and alliance accounts to; -1 elsewhere. */
 int al_balance_shard(void);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/ids.h"
 #include "ledger/committer.h"
 
 #define ACCOUNT_MAX 160
@@ -70,7 +71,7 @@ static int64_t shard_of(const char *account, const char *member)
     if (strncmp(account, "member:", 7) == 0)
         return 0;
     int mine = al_balance_shard();
-    return mine >= 0 ? mine % BALANCE_SHARDS : (int64_t)(al_affinity(member) % BALANCE_SHARDS);
+    return mine >= 0 ? mine % BALANCE_SHARDS : (int64_t)(al_id_hash(member) % BALANCE_SHARDS);
 }
 
 /* Adds delta to the balances of a and b (a's delta is -points, b's +points). */

@@ -199,14 +199,9 @@ static int parse_period(const json_t *v, al_period *out)
 static int parse_time(const json_t *v, int64_t *out)
 {
     char sql[27];
-    struct tm tm = {0};
-    if (!json_is_string(v) || al_rfc3339_to_sql(json_string_value(v), sql) != 0 ||
-        sscanf(sql, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec) != 6)
+    if (!json_is_string(v) || al_rfc3339_to_sql(json_string_value(v), sql) != 0)
         return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    *out = (int64_t)timegm(&tm);
+    *out = al_sql_time_to_unix(sql);
     return 0;
 }
 
