@@ -8,8 +8,6 @@
 #include "core/ids.h"
 #include "http/server.h"
 
-#define ATTEMPTS 3
-
 /* A job with what the request must keep alive until its answer. */
 typedef struct {
     al_job job;
@@ -49,35 +47,6 @@ void al_booking_answer(al_job *job)
     free(b);
 }
 
-/* Runs the job on the worker's own connection, retried on deadlocks. */
-static void run_inline(al_exchange *x, al_job *job)
-{
-    al_db *db = &x->worker->db;
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-        bool failed = false;
-        al_db_status st = al_ledger_begin(db);
-        if (st == AL_DB_OK) {
-            if (al_job_run(db, job, &failed))
-                st = al_ledger_commit(db);
-            else if (failed)
-                st = job->db;
-            else
-                al_ledger_rollback(db);
-        }
-        job->db = st;
-        if (st == AL_DB_OK)
-            return;
-        al_ledger_rollback(db);
-        free(job->reply);
-        job->reply = NULL;
-        if (st != AL_DB_RETRY)
-            return;
-    }
-    job->status = 503;
-    snprintf(job->code, sizeof(job->code), "busy");
-    snprintf(job->message, sizeof(job->message), "the ledger is busy; try again with the same id");
-}
-
 void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *body,
                     uint32_t affinity, al_job_fn fn, const void *ctx, size_t ctx_size,
                     void (*ctx_free)(void *ctx))
@@ -111,6 +80,6 @@ void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *bo
         al_commit_submit(job);
         return;
     }
-    run_inline(x, job);
+    al_job_run_alone(&x->worker->db, job);
     al_booking_answer(job);
 }

@@ -95,24 +95,23 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
     return true;
 }
 
-/* One job in a transaction of its own, retried on deadlocks. */
-static void run_alone(committer *c, al_job *job)
+void al_job_run_alone(al_db *db, al_job *job)
 {
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
         bool failed = false;
-        al_db_status st = al_ledger_begin(&c->db);
+        al_db_status st = al_ledger_begin(db);
         if (st == AL_DB_OK) {
-            bool keep = al_job_run(&c->db, job, &failed);
+            bool keep = al_job_run(db, job, &failed);
             if (failed)
                 st = job->db;
             else if (keep)
-                st = al_ledger_commit(&c->db);
+                st = al_ledger_commit(db);
             else
-                al_ledger_rollback(&c->db); /* refused, replayed: nothing to keep */
+                al_ledger_rollback(db); /* refused, replayed: nothing to keep */
         }
         if (st == AL_DB_OK)
             return;
-        al_ledger_rollback(&c->db);
+        al_ledger_rollback(db);
         job->db = st;
         if (st != AL_DB_RETRY)
             break;
@@ -180,7 +179,7 @@ static void *committer_main(void *arg)
 
         if (!run_batch(c, batch))
             for (al_job *j = batch; j != NULL; j = j->next)
-                run_alone(c, j);
+                al_job_run_alone(&c->db, j);
         for (al_job *j = batch, *next; j != NULL; j = next) {
             next = j->next;
             j->next = NULL;

@@ -72,4 +72,10 @@ int al_balance_shard(void);
  */
 bool al_job_run(al_db *db, al_job *job, bool *db_failed);
 
+/*
+ * Runs one job in a transaction of its own on db, retried on deadlocks (then
+ * 503 busy): a committer's fallback when a batch fails, and the inline path.
+ */
+void al_job_run_alone(al_db *db, al_job *job);
+
 #endif
