@@ -56,30 +56,11 @@ void al_api_event_create(al_exchange *x)
         al_body_id(x, body, "member", &c.member) != 0 ||
         al_body_id(x, body, "event", &c.event) != 0)
         goto done;
-    al_db_param p[] = {AL_STR(x->tenant)};
-    MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(&x->worker->db,
-                                 "SELECT auto_enrol, expiry_months, rules_version FROM tenants "
-                                 "WHERE tenant_id = ?",
-                                 p, 1, &res);
-    if (st != AL_DB_OK) {
-        al_reply_db_failure(x, st);
+    al_tenant_settings t;
+    if ((c.rules = al_tenant_rules(x, &t)) == NULL)
         goto done;
-    }
-    MYSQL_ROW row = mysql_fetch_row(res);
-    int version = 0;
-    if (row != NULL) {
-        c.auto_enrol = strcmp(row[0], "0") != 0;
-        c.expiry_months = atoi(row[1]);
-        version = atoi(row[2]);
-    }
-    mysql_free_result(res);
-    if (row == NULL) {
-        al_reply_error(x, 500, "internal_error", "the tenant of these credentials is missing");
-        goto done;
-    }
-    if ((c.rules = al_rules_for(x, version)) == NULL)
-        goto done;
+    c.auto_enrol = t.auto_enrol;
+    c.expiry_months = t.expiry_months;
     al_run_booking(x, "event", c.id, body, al_id_hash(c.member), reward, &c, sizeof(c),
                    reward_free);
 done:

@@ -274,17 +274,7 @@ void al_api_member_tier_floor(al_exchange *x)
         al_reply_error(x, 400, "invalid_field", "until must be an RFC 3339 UTC time");
         goto done;
     }
-    int64_t version = 0;
-    bool found = false;
-    al_db_param t[] = {AL_STR(x->tenant)};
-    al_db_status st =
-        al_db_int(&x->worker->db, "SELECT rules_version FROM tenants WHERE tenant_id = ?", t, 1,
-                  &version, &found);
-    if (st != AL_DB_OK) {
-        al_reply_db_failure(x, st);
-        goto done;
-    }
-    if ((rules = al_rules_for(x, (int)version)) == NULL)
+    if ((rules = al_tenant_rules(x, NULL)) == NULL)
         goto done;
     size_t floor = 0;
     while (tier != NULL && floor < rules->ntiers && strcmp(rules->tiers[floor].name, tier) != 0)
@@ -295,7 +285,7 @@ void al_api_member_tier_floor(al_exchange *x)
     }
     al_db *db = &x->worker->db;
     al_outcome o = {0};
-    st = al_ledger_begin(db);
+    al_db_status st = al_ledger_begin(db);
     bool ok = st == AL_DB_OK &&
               al_ledger_tier_floor(db, x->tenant, x->params[0], rules, floor, until, &o);
     if (ok)

@@ -2,6 +2,7 @@
 #ifndef AL_ROUTES_H
 #define AL_ROUTES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "db/db.h"
@@ -55,6 +56,19 @@ void al_api_rules_version(al_exchange *x);
  */
 struct al_rules;
 struct al_rules *al_rules_for(al_exchange *x, int version);
+
+/* A tenant's ledger settings (tenants row). */
+typedef struct al_tenant_settings {
+    bool auto_enrol;
+    int expiry_months;
+    int rules_version;
+} al_tenant_settings;
+
+/* Reads the caller's tenant's settings; 0, or -1 after replying. */
+int al_tenant_settings_load(al_exchange *x, al_tenant_settings *out);
+
+/* The caller's tenant's live rules (a reference) and, if asked, settings; NULL after replying. */
+struct al_rules *al_tenant_rules(al_exchange *x, al_tenant_settings *settings);
 struct al_rules_cache;
 void al_rules_cache_free(struct al_rules_cache *cache);
 

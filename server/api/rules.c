@@ -152,19 +152,40 @@ void al_api_rules_put(al_exchange *x)
     al_reply_json(x, 200, reply);
 }
 
-/* The live version number of the caller's tenant; -1 after replying. */
-static int live_version(al_exchange *x)
+int al_tenant_settings_load(al_exchange *x, al_tenant_settings *out)
 {
-    int64_t v = 0;
-    bool found = false;
     al_db_param p[] = {AL_STR(x->tenant)};
-    al_db_status st = al_db_int(
-        &x->worker->db, "SELECT rules_version FROM tenants WHERE tenant_id = ?", p, 1, &v, &found);
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(&x->worker->db,
+                                 "SELECT auto_enrol, expiry_months, rules_version FROM tenants "
+                                 "WHERE tenant_id = ?",
+                                 p, 1, &res);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         return -1;
     }
-    return (int)v;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    if (row != NULL) {
+        out->auto_enrol = strcmp(row[0], "0") != 0;
+        out->expiry_months = atoi(row[1]);
+        out->rules_version = atoi(row[2]);
+    }
+    mysql_free_result(res);
+    if (row == NULL) {
+        al_reply_error(x, 500, "internal_error", "the tenant of these credentials is missing");
+        return -1;
+    }
+    return 0;
+}
+
+al_rules *al_tenant_rules(al_exchange *x, al_tenant_settings *settings)
+{
+    al_tenant_settings local;
+    if (settings == NULL)
+        settings = &local;
+    if (al_tenant_settings_load(x, settings) != 0)
+        return NULL;
+    return al_rules_for(x, settings->rules_version);
 }
 
 static void reply_version(al_exchange *x, int version)
@@ -181,9 +202,9 @@ static void reply_version(al_exchange *x, int version)
 
 void al_api_rules_get(al_exchange *x)
 {
-    int version = live_version(x);
-    if (version >= 0)
-        reply_version(x, version);
+    al_tenant_settings t;
+    if (al_tenant_settings_load(x, &t) == 0)
+        reply_version(x, t.rules_version);
 }
 
 void al_api_rules_version(al_exchange *x)
