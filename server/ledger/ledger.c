@@ -334,36 +334,67 @@ static bool add_line(json_t *detail, const char *category, const char *name, int
     return true;
 }
 
+/*
+ * A per-member, per-period count: what a capped promotion has given
+ * (promotion_usage.points) or how often an event was rewarded
+ * (event_awards.awards). The row is made at 0 when missing and locked, so
+ * concurrent bookings, on any server, count one after the other.
+ */
+typedef struct {
+    const char *table, *column, *key_column;
+} period_count;
+
+static const period_count promotion_usage = {"promotion_usage", "points", "promotion_id"};
+static const period_count event_awards = {"event_awards", "awards", "event"};
+
+static al_db_status count_lock(al_db *db, const period_count *pc, const char *tenant,
+                               const char *key, const char *member, const char *period,
+                               int64_t *value)
+{
+    char sql[256];
+    bool found = false;
+    al_db_param k[] = {AL_STR(tenant), AL_STR(key), AL_STR(member), AL_STR(period)};
+    /* The names are the constants above, never input. */
+    snprintf(sql, sizeof(sql),
+             "INSERT IGNORE INTO %s (tenant_id, %s, member_id, period_key) VALUES (?, ?, ?, ?)",
+             pc->table, pc->key_column);
+    al_db_status st = al_db_exec(db, sql, k, 4, NULL);
+    snprintf(sql, sizeof(sql),
+             "SELECT %s FROM %s WHERE tenant_id = ? AND %s = ? AND member_id = ? AND "
+             "period_key = ? FOR UPDATE",
+             pc->column, pc->table, pc->key_column);
+    if (st == AL_DB_OK)
+        st = al_db_int(db, sql, k, 4, value, &found);
+    return st;
+}
+
+static al_db_status count_add(al_db *db, const period_count *pc, const char *tenant,
+                              const char *key, const char *member, const char *period, int64_t add)
+{
+    char sql[256];
+    al_db_param u[] = {AL_INT(add), AL_STR(tenant), AL_STR(key), AL_STR(member), AL_STR(period)};
+    snprintf(sql, sizeof(sql),
+             "UPDATE %s SET %s = %s + ? WHERE tenant_id = ? AND %s = ? AND member_id = ? AND "
+             "period_key = ?",
+             pc->table, pc->column, pc->column, pc->key_column);
+    return al_db_exec(db, sql, u, 5, NULL);
+}
+
 /* What a capped promotion may still give this member in this period; it takes it. */
 static al_db_status capped(al_db *db, const al_earn *e, const al_promo *p, int64_t *award)
 {
     char period[16];
-    al_period_key(p->cap_period, e->when, period);
-    al_db_param k[] = {AL_STR(e->tenant), AL_STR(p->id), AL_STR(e->member), AL_STR(period)};
-    al_db_status st = al_db_exec(db,
-                                 "INSERT IGNORE INTO promotion_usage (tenant_id, promotion_id, "
-                                 "member_id, period_key) VALUES (?, ?, ?, ?)",
-                                 k, 4, NULL);
     int64_t used = 0;
-    bool found = false;
-    if (st == AL_DB_OK)
-        st = al_db_int(db,
-                       "SELECT points FROM promotion_usage WHERE tenant_id = ? AND "
-                       "promotion_id = ? AND member_id = ? AND period_key = ? FOR UPDATE",
-                       k, 4, &used, &found);
+    al_period_key(p->cap_period, e->when, period);
+    al_db_status st = count_lock(db, &promotion_usage, e->tenant, p->id, e->member, period, &used);
     if (st != AL_DB_OK)
         return st;
     int64_t left = p->cap_points > used ? p->cap_points - used : 0;
     if (*award > left)
         *award = left;
-    if (*award == 0)
-        return AL_DB_OK;
-    al_db_param u[] = {AL_INT(*award), AL_STR(e->tenant), AL_STR(p->id), AL_STR(e->member),
-                       AL_STR(period)};
-    return al_db_exec(db,
-                      "UPDATE promotion_usage SET points = points + ? WHERE tenant_id = ? AND "
-                      "promotion_id = ? AND member_id = ? AND period_key = ?",
-                      u, 5, NULL);
+    return *award == 0
+               ? AL_DB_OK
+               : count_add(db, &promotion_usage, e->tenant, p->id, e->member, period, *award);
 }
 
 /*
@@ -976,19 +1007,10 @@ bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
     if (!member_for_earning(db, ev->tenant, ev->member, ev->auto_enrol, &m, o))
         return false;
     char period[16];
-    al_period_key(rule->period, ev->when, period);
-    al_db_param k[] = {AL_STR(ev->tenant), AL_STR(ev->member), AL_STR(ev->event), AL_STR(period)};
-    al_db_status st = al_db_exec(db,
-                                 "INSERT IGNORE INTO event_awards (tenant_id, member_id, event, "
-                                 "period_key) VALUES (?, ?, ?, ?)",
-                                 k, 4, NULL);
     int64_t awards = 0;
-    bool found = false;
-    if (st == AL_DB_OK)
-        st = al_db_int(db,
-                       "SELECT awards FROM event_awards WHERE tenant_id = ? AND member_id = ? "
-                       "AND event = ? AND period_key = ? FOR UPDATE",
-                       k, 4, &awards, &found);
+    al_period_key(rule->period, ev->when, period);
+    al_db_status st =
+        count_lock(db, &event_awards, ev->tenant, ev->event, ev->member, period, &awards);
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     if (rule->limit > 0 && awards >= rule->limit)
@@ -1020,10 +1042,7 @@ bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
         st = credit_member(db, ev->tenant, ev->member, issuer, booking, rule->points, m.debt,
                            ev->expiry_months, &lot);
     if (st == AL_DB_OK)
-        st = al_db_exec(db,
-                        "UPDATE event_awards SET awards = awards + 1 WHERE tenant_id = ? AND "
-                        "member_id = ? AND event = ? AND period_key = ?",
-                        k, 4, NULL);
+        st = count_add(db, &event_awards, ev->tenant, ev->event, ev->member, period, 1);
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     o->http_status = 201;
