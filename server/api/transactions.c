@@ -176,9 +176,7 @@ void al_api_transaction_create(al_exchange *x)
     json_object_set_new(c.translation, "plugin", json_string(ps.plugin));
     memcpy(c.currency, t.currency, 4);
     c.points = t.points;
-    for (size_t i = 0; i < t.nlines; i++)
-        if (t.lines[i].qualifying)
-            c.qualifying_points += t.lines[i].points;
+    c.qualifying_points = t.qualifying_points;
     c.base_amount_minor = t.base_amount_minor;
     c.auto_enrol = ps.auto_enrol;
     c.expiry_months = ps.expiry_months;
@@ -326,16 +324,13 @@ static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *
     }
     json_t *translation = al_translation_json(&t);
     json_object_set_new(translation, "plugin", json_string(ps.plugin));
-    int64_t qualifying = 0;
-    for (size_t i = 0; i < t.nlines; i++)
-        qualifying += t.lines[i].qualifying ? t.lines[i].points : 0;
     al_earn e = {.tenant = x->tenant,
                  .partner = partner,
                  .transaction_id = id,
                  .member = member,
                  .occurred_at = occurred,
                  .points = t.points,
-                 .qualifying_points = qualifying,
+                 .qualifying_points = t.qualifying_points,
                  .base_amount_minor = t.base_amount_minor,
                  .currency = t.currency,
                  .translation = translation,

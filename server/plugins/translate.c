@@ -66,7 +66,7 @@ al_tr_status al_translate(const al_plugin_set *set, const char *plugin, const ch
     for (int i = 0; i < 3; i++)
         if (t.currency[i] < 'A' || t.currency[i] > 'Z')
             return bad_output(err, plugin, "currency is not an ISO 4217 code");
-    int64_t sum = 0;
+    int64_t sum = 0, qualifying = 0;
     for (size_t i = 0; i < t.nlines; i++) {
         alliance_points_line *l = &out->lines[i];
         l->category[ALLIANCE_CATEGORY_MAX - 1] = '\0';
@@ -82,9 +82,12 @@ al_tr_status al_translate(const al_plugin_set *set, const char *plugin, const ch
             snprintf(err->message, sizeof(err->message), "the points do not fit in 64 bits");
             return AL_TR_REFUSED;
         }
+        if (l->qualifying)
+            qualifying += l->points; /* a part of sum: it cannot overflow */
     }
     out->nlines = t.nlines;
     out->points = sum;
+    out->qualifying_points = qualifying;
     out->base_amount_minor = t.base_amount_minor;
     memcpy(out->currency, t.currency, 4);
     return AL_TR_OK;

@@ -16,7 +16,8 @@
 typedef struct al_translation {
     alliance_points_line lines[AL_MAX_LINES];
     size_t nlines;
-    int64_t points; /* the lines' sum */
+    int64_t points;            /* the lines' sum */
+    int64_t qualifying_points; /* the sum of the qualifying lines (tier qualification) */
     int64_t base_amount_minor;
     char currency[4];
 } al_translation;
