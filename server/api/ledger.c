@@ -91,12 +91,8 @@ void al_api_ledger_expire(al_exchange *x)
         goto done;
     }
     const char *tenant = json_string_value(t);
-    if (v == NULL) {
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(as_of, sizeof(as_of), "%Y-%m-%d %H:%M:%S", &tm);
-    }
+    if (v == NULL)
+        al_sql_now(as_of);
     int holds = 0, members = 0, tiers = 0;
     int64_t points = 0;
     if (al_expire_now(&x->worker->db, tenant, as_of, &holds, &members, &points, &tiers) != 0) {

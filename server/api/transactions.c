@@ -137,11 +137,7 @@ static int occurred_at(al_exchange *x, json_t *body, char out[27])
 {
     json_t *v = json_object_get(body, "occurred_at");
     if (v == NULL) {
-        struct timespec ts;
-        struct tm tm;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(out, 27, "%Y-%m-%d %H:%M:%S", &tm);
+        al_sql_now(out);
         return 0;
     }
     if (!json_is_string(v) || al_rfc3339_to_sql(json_string_value(v), out) != 0) {

@@ -165,3 +165,11 @@ int64_t al_sql_time_to_unix(const char *sql)
     tm.tm_mon -= 1;
     return (int64_t)timegm(&tm);
 }
+
+void al_sql_now(char out[27])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 27, "%Y-%m-%d %H:%M:%S", &tm);
+}

@@ -38,6 +38,9 @@ uint32_t al_id_hash(const char *s);
 /* Milliseconds of the monotonic clock. */
 int64_t al_monotonic_ms(void);
 
+/* Now as a database DATETIME ("YYYY-MM-DD HH:MM:SS", UTC). */
+void al_sql_now(char out[27]);
+
 /* A database DATETIME ("YYYY-MM-DD HH:MM:SS[.ffffff]", UTC) as Unix seconds; -1 if not one. */
 int64_t al_sql_time_to_unix(const char *sql);
 

@@ -195,11 +195,8 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     al_worker *w = arg;
-    time_t now = time(NULL);
-    struct tm tm;
     char as_of[27];
-    gmtime_r(&now, &tm);
-    strftime(as_of, sizeof(as_of), "%Y-%m-%d %H:%M:%S", &tm);
+    al_sql_now(as_of);
     int holds = 0, members = 0, tiers = 0;
     int64_t points = 0;
     if (al_expire_now(&w->db, NULL, as_of, &holds, &members, &points, &tiers) == 0 &&
