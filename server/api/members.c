@@ -51,7 +51,10 @@ done:
     json_decref(body);
 }
 
-/* Runs a query about one member; replies 404 (or the db failure) and returns NULL if none. */
+/*
+ * Runs a query about one member; replies 404 (or the db failure) and returns
+ * NULL if none. An id that is no valid id simply finds no member.
+ */
 static MYSQL_RES *member_query(al_exchange *x, const char *sql, al_db_param *p, size_t n,
                                MYSQL_ROW *row)
 {
@@ -73,10 +76,6 @@ static MYSQL_RES *member_query(al_exchange *x, const char *sql, al_db_param *p, 
 void al_api_member_balance(al_exchange *x)
 {
     const char *id = x->params[0];
-    if (!al_id_valid(id)) {
-        al_reply_error(x, 404, "member_not_found", "no such member");
-        return;
-    }
     al_db_param p[] = {AL_STR(x->tenant), AL_STR(id)};
     MYSQL_ROW row;
     MYSQL_RES *res = member_query(x,
@@ -158,10 +157,6 @@ static al_db_status add_activity(al_exchange *x, const char *id, json_t *view)
 void al_api_member_get(al_exchange *x)
 {
     const char *id = x->params[0];
-    if (!al_id_valid(id)) {
-        al_reply_error(x, 404, "member_not_found", "no such member");
-        return;
-    }
     al_db_param p[] = {AL_STR(x->tenant), AL_STR(id)};
     MYSQL_ROW row;
     static const char sql[] = "SELECT profile, status, available, held, debt, lifetime_earned, "
@@ -203,10 +198,6 @@ void al_api_member_history(al_exchange *x)
     if (al_query_param(x, "limit", text, sizeof(text)) &&
         ((limit = strtoll(text, NULL, 10)) < 1 || limit > HISTORY_MAX)) {
         al_reply_error(x, 400, "invalid_limit", "limit must be 1 to %d", HISTORY_MAX);
-        return;
-    }
-    if (!al_id_valid(id)) {
-        al_reply_error(x, 404, "member_not_found", "no such member");
         return;
     }
     al_db_param m[] = {AL_STR(x->tenant), AL_STR(id)};
