@@ -62,6 +62,22 @@ double al_gg_expected_value(const al_gg *m, const al_rfm *c);
 double al_clv(const al_bgnbd *m, const al_gg *g, const al_rfm *c, int horizon_weeks,
               double annual_discount);
 
+/* One member's scores. */
+typedef struct al_clv_member {
+    double p_alive;
+    double expected_purchases; /* over the horizon */
+    double expected_value;     /* of a purchase (Gamma-Gamma) */
+    double clv;                /* discounted, over the horizon */
+} al_clv_member;
+
+/*
+ * Scores n members as al_bgnbd_p_alive, al_bgnbd_expected, al_gg_expected_value
+ * and al_clv would, computing the purchase counts once per distinct (x, tx, T).
+ * 0, or -1 without memory.
+ */
+int al_clv_score(const al_bgnbd *m, const al_gg *g, const al_rfm *d, size_t n, int horizon_weeks,
+                 double annual_discount, al_clv_member *out);
+
 /*
  * Minimises f over k <= 8 variables from start with a Nelder-Mead simplex;
  * stops when the simplex's values span less than tol (relative) or after

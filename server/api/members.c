@@ -4,9 +4,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
+#include "analytics/history.h"
 #include "api/routes.h"
 #include "db/db.h"
 #include "http/server.h"
@@ -176,7 +178,13 @@ void al_api_member_get(al_exchange *x)
                              "lifetime_earned", (json_int_t)atoll(row[5]), "lifetime_redeemed",
                              (json_int_t)atoll(row[6]), "tier", row[9], "lifecycle_stage");
     mysql_free_result(res);
-    al_db_status st = add_activity(x, id, view);
+    al_stage stage;
+    al_db_status st = al_member_stage(&x->worker->db, x->tenant, id, (int32_t)(time(NULL) / 86400),
+                                      &stage);
+    if (st == AL_DB_OK) {
+        json_object_set_new(view, "lifecycle_stage", json_string(al_stage_name(stage)));
+        st = add_activity(x, id, view);
+    }
     if (st != AL_DB_OK) {
         json_decref(view);
         al_reply_db_failure(x, st);

@@ -170,10 +170,11 @@ static al_db_status compute(al_db *db, const char *tenant, const char *start, co
         bool earning = strcmp(row[1], "earn") == 0 || strcmp(row[1], "event") == 0;
         if (strcmp(row[1], "expire") == 0)
             expired += pts;
-        if (earning)
+        bool imported = strcmp(row[1], "import") == 0; /* history, settled before it came */
+        if (earning || imported)
             all_issued += pts;
-        if (row[0][0] == '\0' || row[2][0] == '\0')
-            continue; /* the alliance's own: issued, not billed */
+        if (row[0][0] == '\0' || row[2][0] == '\0' || imported)
+            continue; /* the alliance's own, or imported: issued, not billed */
         partner_line *l = line_for(&ls, row[0]);
         if (l == NULL)
             continue;

@@ -250,16 +250,9 @@ void al_api_transaction_batch(al_exchange *x)
         return;
     }
     int line = 0, lines = 0;
-    for (size_t pos = 0; pos < len;) {
-        const char *start = data + pos;
-        const char *nl = memchr(start, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - start) : len - pos;
-        pos += n + (nl != NULL);
-        line++;
-        if (n > 0 && start[n - 1] == '\r')
-            n--;
-        if (strspn(start, " \t") >= n)
-            continue; /* blank */
+    size_t pos = 0, n;
+    const char *start;
+    while (al_ndjson_next(data, len, &pos, &line, &start, &n)) {
         if (++lines > BATCH_MAX_LINES) {
             evbuffer_free(out);
             free(sub);

@@ -197,11 +197,10 @@ static int put_param(sqlbuf *b, MYSQL *conn, const al_db_param *prm)
     return put(b, "'", 1);
 }
 
-al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
-                        MYSQL_RES **res)
+/* Sends sql with its '?' replaced by params; 0, or a status. */
+static al_db_status send_query(al_db *db, const char *sql, const al_db_param *params,
+                               size_t nparams)
 {
-    if (res != NULL)
-        *res = NULL;
     al_db_status st = al_db_ensure(db);
     if (st != AL_DB_OK)
         return st;
@@ -222,13 +221,22 @@ al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, s
     }
     if (used != nparams) {
         free(b.p);
-        al_log(AL_LOG_ERROR, "query has fewer '?' than parameters: %s", sql);
+        al_log(AL_LOG_ERROR, "query has fewer '?' than parameters: %.200s", sql);
         return AL_DB_ERROR;
     }
     int rc = mysql_real_query(db->conn, b.p, (unsigned long)b.len);
     free(b.p);
-    if (rc != 0)
-        return fail(db);
+    return rc != 0 ? fail(db) : AL_DB_OK;
+}
+
+al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                        MYSQL_RES **res)
+{
+    if (res != NULL)
+        *res = NULL;
+    al_db_status st = send_query(db, sql, params, nparams);
+    if (st != AL_DB_OK)
+        return st;
     MYSQL_RES *r = mysql_store_result(db->conn);
     if (r == NULL && mysql_field_count(db->conn) != 0)
         return fail(db);
@@ -237,6 +245,32 @@ al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, s
     else if (r != NULL)
         mysql_free_result(r);
     return AL_DB_OK;
+}
+
+al_db_status al_db_stream(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                          int (*each)(MYSQL_ROW row, unsigned long *lengths, void *ctx), void *ctx)
+{
+    al_db_status st = send_query(db, sql, params, nparams);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_RES *r = mysql_use_result(db->conn);
+    if (r == NULL)
+        return mysql_field_count(db->conn) != 0 ? fail(db) : AL_DB_OK;
+    MYSQL_ROW row;
+    int stop = 0;
+    while (stop == 0 && (row = mysql_fetch_row(r)) != NULL)
+        stop = each(row, mysql_fetch_lengths(r), ctx);
+    if (stop == 0 && mysql_errno(db->conn) != 0) {
+        mysql_free_result(r);
+        return fail(db);
+    }
+    mysql_free_result(r); /* reads and drops what a stop left unread */
+    return AL_DB_OK;
+}
+
+uint64_t al_db_affected(const al_db *db)
+{
+    return db->conn ? (uint64_t)mysql_affected_rows(db->conn) : 0;
 }
 
 uint64_t al_db_insert_id(const al_db *db)

@@ -60,6 +60,17 @@ al_db_status al_db_ping(al_db *db);
 al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
                         MYSQL_RES **res);
 
+/*
+ * Runs a query whose rows are read as they arrive (mysql_use_result), not
+ * held: each(row, lengths, ctx) sees every row until it returns non-zero.
+ * The connection serves nothing else meanwhile.
+ */
+al_db_status al_db_stream(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                          int (*each)(MYSQL_ROW row, unsigned long *lengths, void *ctx), void *ctx);
+
+/* Rows the last statement changed (an INSERT IGNORE: the rows it inserted). */
+uint64_t al_db_affected(const al_db *db);
+
 /* The AUTO_INCREMENT id of the last INSERT. */
 uint64_t al_db_insert_id(const al_db *db);
 

@@ -47,7 +47,7 @@ void al_reply_json(al_exchange *x, int status, json_t *body)
 {
     char *text = NULL;
     if (body != NULL) {
-        text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
         json_decref(body);
         if (text == NULL) {
             static const char oom[] =
@@ -178,6 +178,17 @@ const char *al_header(const al_exchange *x, const char *name)
     return evhttp_find_header(evhttp_request_get_input_headers(x->req), name);
 }
 
+bool al_query_has(const al_exchange *x, const char *name)
+{
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(x->req));
+    struct evkeyvalq params;
+    if (query == NULL || evhttp_parse_query_str(query, &params) != 0)
+        return false;
+    bool has = evhttp_find_header(&params, name) != NULL;
+    evhttp_clear_headers(&params);
+    return has;
+}
+
 bool al_query_param(const al_exchange *x, const char *name, char *out, size_t size)
 {
     const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(x->req));
@@ -190,4 +201,27 @@ bool al_query_param(const al_exchange *x, const char *name, char *out, size_t si
         memcpy(out, v, strlen(v) + 1);
     evhttp_clear_headers(&params);
     return ok;
+}
+
+bool al_ndjson_next(const char *data, size_t len, size_t *pos, int *line, const char **text,
+                    size_t *n)
+{
+    while (*pos < len) {
+        const char *start = data + *pos;
+        const char *nl = memchr(start, '\n', len - *pos);
+        size_t k = nl ? (size_t)(nl - start) : len - *pos;
+        *pos += k + (nl != NULL);
+        (*line)++;
+        if (k > 0 && start[k - 1] == '\r')
+            k--;
+        size_t blank = 0;
+        while (blank < k && (start[blank] == ' ' || start[blank] == '\t'))
+            blank++;
+        if (blank < k) {
+            *text = start;
+            *n = k;
+            return true;
+        }
+    }
+    return false;
 }

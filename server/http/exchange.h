@@ -88,8 +88,18 @@ int al_body_id(al_exchange *x, json_t *obj, const char *field, const char **out)
 int al_body_string(al_exchange *x, json_t *obj, const char *field, size_t max_len,
                    const char **out);
 
+/* Whether the query has the parameter, whatever its length. */
+bool al_query_has(const al_exchange *x, const char *name);
+
 /* A query parameter copied into out (size bytes); false when absent or too long. */
 bool al_query_param(const al_exchange *x, const char *name, char *out, size_t size);
+
+/*
+ * The next non-blank line of an NDJSON body from *pos (a CR before the LF
+ * dropped): true with *text and *n set, *line its number from 1; false at the end.
+ */
+bool al_ndjson_next(const char *data, size_t len, size_t *pos, int *line, const char **text,
+                    size_t *n);
 
 /* A request header, or NULL. */
 const char *al_header(const al_exchange *x, const char *name);

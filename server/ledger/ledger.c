@@ -11,7 +11,6 @@
 #include "ledger/committer.h"
 
 #define ACCOUNT_MAX 160
-#define BALANCE_SHARDS 32 /* see schema/004_balance_shards.sql */
 
 bool al_refuse(al_outcome *o, int status, const char *code, const char *fmt, ...)
 {
@@ -71,7 +70,7 @@ static int64_t shard_of(const char *account, const char *member)
     if (strncmp(account, "member:", 7) == 0)
         return 0;
     int mine = al_balance_shard();
-    return mine >= 0 ? mine % BALANCE_SHARDS : (int64_t)(al_id_hash(member) % BALANCE_SHARDS);
+    return mine >= 0 ? mine % AL_BALANCE_SHARDS : (int64_t)(al_id_hash(member) % AL_BALANCE_SHARDS);
 }
 
 /* Adds delta to the balances of a and b (a's delta is -points, b's +points). */

@@ -21,6 +21,9 @@
 #include "db/db.h"
 #include "rules/rules.h"
 
+/* Balance rows a partner's or the alliance's account is spread over (schema/004). */
+#define AL_BALANCE_SHARDS 32
+
 /* The outcome of an operation: done, refused by the rules, or the database failed. */
 typedef struct al_outcome {
     int http_status;   /* 200/201 when done; 4xx when refused */

@@ -1,0 +1,147 @@
+/* Member histories from the ledger; see history.h. */
+#include "analytics/history.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int (*each)(const al_history *h, void *ctx);
+    void *ctx;
+    const al_partner_list *partners;
+    char member[AL_ID_MAX + 1];
+    al_purchase *p;
+    size_t n, cap;
+    int stop;
+    bool failed;
+} stream;
+
+static int flush(stream *s)
+{
+    if (s->n == 0)
+        return 0;
+    al_history h = {s->member, s->p, s->n};
+    s->stop = s->each(&h, s->ctx);
+    s->n = 0;
+    return s->stop;
+}
+
+static int partner_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, (const char *)elem);
+}
+
+/* Row: member_id, day, spend, points, partner_id. */
+static int on_row(MYSQL_ROW row, unsigned long *len, void *ctx)
+{
+    stream *s = ctx;
+    if (len[0] > AL_ID_MAX)
+        return 0;
+    if (s->n > 0 && strcmp(row[0], s->member) != 0 && flush(s) != 0)
+        return 1;
+    if (s->n == 0)
+        memcpy(s->member, row[0], len[0] + 1);
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        al_purchase *p = realloc(s->p, cap * sizeof(*p));
+        if (p == NULL) {
+            s->failed = true;
+            return 1;
+        }
+        s->p = p;
+        s->cap = cap;
+    }
+    const char(*found)[AL_ID_MAX + 1] =
+        bsearch(row[4], s->partners->id, s->partners->n, sizeof(*s->partners->id), partner_cmp);
+    s->p[s->n++] = (al_purchase){.day = (int32_t)strtol(row[1], NULL, 10),
+                                 .partner = found ? (uint32_t)(found - s->partners->id) : 0,
+                                 .spend = strtoll(row[2], NULL, 10),
+                                 .points = strtoll(row[3], NULL, 10)};
+    return 0;
+}
+
+static al_db_status load_partners(al_db *db, const char *tenant, al_partner_list *out)
+{
+    MYSQL_RES *res = NULL;
+    al_db_param p[] = {AL_STR(tenant)};
+    al_db_status st = al_db_exec(
+        db, "SELECT partner_id FROM partners WHERE tenant_id = ? ORDER BY partner_id", p, 1, &res);
+    if (st != AL_DB_OK)
+        return st;
+    out->n = (size_t)mysql_num_rows(res);
+    out->id = calloc(out->n ? out->n : 1, sizeof(*out->id));
+    MYSQL_ROW row;
+    for (size_t i = 0; out->id != NULL && (row = mysql_fetch_row(res)) != NULL; i++)
+        snprintf(out->id[i], sizeof(out->id[i]), "%s", row[0]);
+    mysql_free_result(res);
+    return out->id ? AL_DB_OK : AL_DB_ERROR;
+}
+
+void al_partner_list_free(al_partner_list *p)
+{
+    free(p->id);
+    p->id = NULL;
+    p->n = 0;
+}
+
+al_db_status al_history_each(al_db *db, const char *tenant, const char *member, int32_t through,
+                             int (*each)(const al_history *h, void *ctx), void *ctx,
+                             al_partner_list *partners)
+{
+    al_partner_list own = {0};
+    al_db_status st = load_partners(db, tenant, &own);
+    if (st != AL_DB_OK) {
+        al_partner_list_free(&own);
+        return st;
+    }
+    stream s = {.each = each, .ctx = ctx, .partners = &own};
+    char end[11];
+    al_day_format(through + 1, end);
+    /* Days since 1970-01-01: TO_DAYS counts from year 0. */
+    al_db_param all[] = {AL_STR(tenant), AL_STR(end)};
+    al_db_param one[] = {AL_STR(tenant), AL_STR(member ? member : ""), AL_STR(end)};
+    st = member ? al_db_stream(db,
+                               "SELECT member_id, TO_DAYS(occurred_at) - 719528, "
+                               "base_amount_minor - reversed_minor, points, partner_id "
+                               "FROM transactions WHERE tenant_id = ? AND member_id = ? "
+                               "AND occurred_at < ? ORDER BY occurred_at",
+                               one, 3, on_row, &s)
+                : al_db_stream(db,
+                               "SELECT member_id, TO_DAYS(occurred_at) - 719528, "
+                               "base_amount_minor - reversed_minor, points, partner_id "
+                               "FROM transactions FORCE INDEX (transactions_member) "
+                               "WHERE tenant_id = ? AND occurred_at < ? "
+                               "ORDER BY member_id, occurred_at",
+                               all, 2, on_row, &s);
+    if (st == AL_DB_OK && !s.failed && s.stop == 0)
+        flush(&s);
+    free(s.p);
+    if (st == AL_DB_OK && s.failed)
+        st = AL_DB_ERROR;
+    if (partners != NULL)
+        *partners = own;
+    else
+        al_partner_list_free(&own);
+    return st;
+}
+
+typedef struct {
+    int32_t as_of;
+    al_facts facts;
+} one_member;
+
+static int member_facts(const al_history *h, void *ctx)
+{
+    one_member *m = ctx;
+    al_facts_of(h, m->as_of, AL_PRIOR_DAYS, &m->facts);
+    return 0;
+}
+
+al_db_status al_member_stage(al_db *db, const char *tenant, const char *member, int32_t as_of,
+                             al_stage *out)
+{
+    one_member m = {.as_of = as_of, .facts = {.first_day = -1, .last_day = -1}};
+    al_db_status st = al_history_each(db, tenant, member, as_of, member_facts, &m, NULL);
+    *out = al_lifecycle_stage(&m.facts, as_of);
+    return st;
+}

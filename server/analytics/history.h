@@ -1,0 +1,35 @@
+/*
+ * Streams a tenant's members' purchase histories out of the ledger's
+ * transactions, one member at a time, in member order: the rows are read as
+ * they arrive over a covering index, only the current member's are held.
+ */
+#ifndef AL_HISTORY_H
+#define AL_HISTORY_H
+
+#include "analytics/value.h"
+#include "core/ids.h"
+#include "db/db.h"
+
+/* The tenant's partners, by index (al_purchase.partner), sorted by id. */
+typedef struct al_partner_list {
+    char (*id)[AL_ID_MAX + 1];
+    size_t n;
+} al_partner_list;
+
+/*
+ * Calls each(history, ctx) for every member of tenant with purchases up to the
+ * end of day through (only member's when member is not NULL), the purchases in
+ * time order; each returns non-zero to stop. partners (may be NULL) receives
+ * the partner list; free it with al_partner_list_free.
+ */
+al_db_status al_history_each(al_db *db, const char *tenant, const char *member, int32_t through,
+                             int (*each)(const al_history *h, void *ctx), void *ctx,
+                             al_partner_list *partners);
+
+void al_partner_list_free(al_partner_list *p);
+
+/* One member's lifecycle stage at the end of day as_of (no purchase: new). */
+al_db_status al_member_stage(al_db *db, const char *tenant, const char *member, int32_t as_of,
+                             al_stage *out);
+
+#endif

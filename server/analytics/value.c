@@ -1,0 +1,204 @@
+/* Member value measures; see value.h and docs/analytics.md. */
+#include "analytics/value.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void al_facts_of(const al_history *h, int32_t as_of, int32_t window, al_facts *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->first_day = out->last_day = -1;
+    int32_t prev = -1;
+    for (size_t i = 0; i < h->n; i++) {
+        const al_purchase *p = &h->p[i];
+        if (p->day > as_of)
+            break;
+        bool new_day = p->day != prev;
+        prev = p->day;
+        if (out->first_day < 0)
+            out->first_day = p->day;
+        out->last_day = p->day;
+        out->purchase_days += new_day;
+        out->spend += p->spend;
+        if (p->day > as_of - window) {
+            out->window_days += new_day;
+            out->window_spend += p->spend;
+        }
+        if (p->day > as_of - AL_RECENT_DAYS)
+            out->recent_spend += p->spend;
+        else if (p->day > as_of - AL_RECENT_DAYS - AL_PRIOR_DAYS)
+            out->prior_spend += p->spend;
+    }
+}
+
+al_stage al_lifecycle_stage(const al_facts *f, int32_t as_of)
+{
+    if (f->first_day < 0 || as_of - f->first_day < AL_RECENT_DAYS)
+        return AL_STAGE_NEW;
+    if (as_of - f->last_day >= AL_LAPSED_DAYS)
+        return AL_STAGE_LAPSED;
+    /* The recent quarter against the member's quarterly pace in the year before it. */
+    int64_t prior_days = as_of - AL_RECENT_DAYS - f->first_day + 1;
+    if (prior_days > AL_PRIOR_DAYS)
+        prior_days = AL_PRIOR_DAYS;
+    __int128 recent = (__int128)f->recent_spend * prior_days;
+    __int128 pace = (__int128)f->prior_spend * AL_RECENT_DAYS;
+    if (4 * recent >= 5 * pace && recent > pace)
+        return AL_STAGE_GROWING; /* at least 1.25 times the pace */
+    if (4 * recent <= 3 * pace)
+        return AL_STAGE_DECLINING; /* at most 0.75 times */
+    return AL_STAGE_MATURE;
+}
+
+const char *al_stage_name(al_stage s)
+{
+    static const char *const names[] = {"new", "growing", "mature", "declining", "lapsed"};
+    return s < AL_STAGE_COUNT ? names[s] : "";
+}
+
+bool al_calibration_of(const al_history *h, int32_t cal_end, al_rfm *out)
+{
+    int32_t first = -1, last = -1, prev = -1;
+    int64_t days = 0, first_total = 0, total = 0;
+    for (size_t i = 0; i < h->n && h->p[i].day <= cal_end; i++) {
+        const al_purchase *p = &h->p[i];
+        if (first < 0)
+            first = p->day;
+        if (p->day == first)
+            first_total += p->spend;
+        days += p->day != prev;
+        prev = last = p->day;
+        total += p->spend;
+    }
+    if (first < 0)
+        return false;
+    out->x = (double)(days - 1);
+    out->tx = (last - first) / 7.0;
+    out->T = (cal_end - first) / 7.0;
+    out->m = days > 1 ? (double)(total - first_total) / (double)(days - 1) : 0;
+    return true;
+}
+
+typedef struct {
+    int64_t v;
+    size_t i;
+} ranked;
+
+static int by_value(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    return (x->v > y->v) - (x->v < y->v);
+}
+
+int al_quintiles(const int64_t *v, size_t n, bool lower_is_better, uint8_t *score)
+{
+    ranked *r = malloc((n ? n : 1) * sizeof(*r));
+    if (r == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        r[i] = (ranked){lower_is_better ? -v[i] : v[i], i};
+    qsort(r, n, sizeof(*r), by_value);
+    size_t first = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (k > 0 && r[k].v != r[k - 1].v)
+            first = k;
+        score[r[k].i] = (uint8_t)(1 + 5 * first / n);
+    }
+    free(r);
+    return 0;
+}
+
+al_segment al_rfm_segment(int r, int f, int m)
+{
+    int fm = (f + m + 1) / 2;
+    switch (r) {
+    case 5: return fm >= 4 ? AL_SEG_CHAMPIONS : fm >= 2 ? AL_SEG_POTENTIAL_LOYALIST : AL_SEG_NEW;
+    case 4: return fm >= 4 ? AL_SEG_LOYAL : fm >= 2 ? AL_SEG_POTENTIAL_LOYALIST : AL_SEG_PROMISING;
+    case 3: return fm >= 4 ? AL_SEG_LOYAL : fm == 3 ? AL_SEG_NEED_ATTENTION : AL_SEG_ABOUT_TO_SLEEP;
+    case 2: return fm == 5 ? AL_SEG_CANNOT_LOSE : fm >= 3 ? AL_SEG_AT_RISK : AL_SEG_HIBERNATING;
+    default: return fm == 5 ? AL_SEG_CANNOT_LOSE : fm >= 3 ? AL_SEG_AT_RISK : AL_SEG_LOST;
+    }
+}
+
+static const char *const segment_names[] = {
+    "champions",      "loyal",   "potential_loyalist", "new",         "promising", "need_attention",
+    "about_to_sleep", "at_risk", "cannot_lose",        "hibernating", "lost"};
+
+const char *al_segment_name(al_segment s)
+{
+    return s < AL_SEG_COUNT ? segment_names[s] : "";
+}
+
+int al_segment_by_name(const char *name)
+{
+    for (int s = 0; s < AL_SEG_COUNT; s++)
+        if (strcmp(segment_names[s], name) == 0)
+            return s;
+    return -1;
+}
+
+static int by_int64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void al_concentration_of(int64_t *v, size_t n, const int *pct, size_t npct, int points,
+                         al_concentration *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (n > 0)
+        qsort(v, n, sizeof(*v), by_int64);
+    __int128 total = 0, weighted = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += v[i];
+        weighted += (__int128)(i + 1) * v[i];
+    }
+    out->total = (int64_t)total;
+    for (size_t k = 0; k < npct && k < 8; k++) {
+        size_t top = ((size_t)pct[k] * n + 99) / 100;
+        __int128 sum = 0;
+        for (size_t i = 0; i < top; i++)
+            sum += v[n - 1 - i];
+        out->top_share[k] = total > 0 ? (double)sum / (double)total : 0;
+    }
+    if (points > 100)
+        points = 100;
+    __int128 cum = 0;
+    size_t i = 0;
+    for (int k = 0; k <= points; k++) {
+        size_t upto = (size_t)k * n / (size_t)(points ? points : 1);
+        for (; i < upto; i++)
+            cum += v[i];
+        out->lorenz[k] = total > 0 ? (double)cum / (double)total : (double)k / points;
+    }
+    /* G = 2 sum(i x_i) / (n sum x) - (n + 1) / n, the x ascending from i = 1. */
+    out->gini = total > 0 && n > 0 ? 2.0 * (double)weighted / ((double)n * (double)total) -
+                                         (double)(n + 1) / (double)n
+                                   : 0;
+}
+
+int32_t al_day_parse(const char *s)
+{
+    int y, m, d;
+    char end;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 || s[4] != '-' ||
+        s[7] != '-' || y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+        return -1;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+        return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+    return (int32_t)(timegm(&tm) / 86400);
+}
+
+void al_day_format(int32_t day, char out[11])
+{
+    time_t t = (time_t)day * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}

@@ -1,0 +1,772 @@
+/*
+ * GET /v1/analytics/... (tenant admin): member value and lifecycle, computed
+ * from the ledger on each call. One pass streams the tenant's purchase
+ * histories (analytics/history.c) into a compact row per member; the
+ * endpoints then score those rows (analytics/value.c, analytics/clv.c). The
+ * rules are in docs/analytics.md. A call runs on the worker that receives it.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "analytics/clv.h"
+#include "analytics/history.h"
+#include "analytics/value.h"
+#include "api/routes.h"
+#include "http/server.h"
+
+#define PAGE_DEFAULT 100
+#define PAGE_MAX 1000
+
+/* One member's row: its id (an offset into the population's ids) and measures. */
+typedef struct {
+    size_t id;
+    al_facts f;
+    al_rfm c;
+    bool has_c;
+} member_t;
+
+typedef struct {
+    int32_t as_of, window, cal_end; /* cal_end < 0: no calibration history */
+    member_t *m;
+    size_t n, cap;
+    char *ids;
+    size_t ids_len, ids_cap;
+    /* Affinity: members active at each partner and at each pair, in the window. */
+    bool affinity;
+    size_t np;
+    int64_t *at, *pair, active;
+    uint8_t *seen;
+    uint32_t *list; /* the member's partners so far */
+    bool oom;
+} population;
+
+static const char *id_of(const population *p, size_t i)
+{
+    return p->ids + p->m[i].id;
+}
+
+static void count_pairs(population *p, const al_history *h)
+{
+    uint32_t *list = p->list;
+    size_t k = 0;
+    bool any = false;
+    for (size_t i = 0; i < h->n; i++) {
+        const al_purchase *u = &h->p[i];
+        if (u->day > p->as_of || u->day <= p->as_of - p->window || u->partner >= p->np ||
+            p->seen[u->partner])
+            continue;
+        p->seen[u->partner] = 1;
+        any = true;
+        p->at[u->partner]++;
+        for (size_t j = 0; j < k; j++) {
+            uint32_t a = list[j] < u->partner ? list[j] : u->partner;
+            uint32_t b = list[j] < u->partner ? u->partner : list[j];
+            p->pair[(size_t)a * p->np + b]++;
+        }
+        list[k++] = u->partner;
+    }
+    for (size_t i = 0; i < h->n; i++)
+        if (h->p[i].partner < p->np)
+            p->seen[h->p[i].partner] = 0;
+    p->active += any;
+}
+
+static int collect(const al_history *h, void *ctx)
+{
+    population *p = ctx;
+    if (p->affinity) {
+        count_pairs(p, h);
+        return 0;
+    }
+    size_t len = strlen(h->member) + 1;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 1024;
+        member_t *m = realloc(p->m, cap * sizeof(*m));
+        if (m == NULL)
+            goto oom;
+        p->m = m;
+        p->cap = cap;
+    }
+    if (p->ids_len + len > p->ids_cap) {
+        size_t cap = p->ids_cap ? 2 * p->ids_cap : 16384;
+        char *ids = realloc(p->ids, cap);
+        if (ids == NULL)
+            goto oom;
+        p->ids = ids;
+        p->ids_cap = cap;
+    }
+    member_t *m = &p->m[p->n];
+    memcpy(p->ids + p->ids_len, h->member, len);
+    m->id = p->ids_len;
+    p->ids_len += len;
+    al_facts_of(h, p->as_of, p->window, &m->f);
+    m->has_c = p->cal_end >= 0 && al_calibration_of(h, p->cal_end, &m->c);
+    p->n++;
+    return 0;
+oom:
+    p->oom = true;
+    return 1;
+}
+
+static void population_free(population *p)
+{
+    free(p->m);
+    free(p->ids);
+    free(p->at);
+    free(p->pair);
+    free(p->seen);
+    free(p->list);
+}
+
+/* Streams the tenant's histories into p; 0, or -1 after replying. */
+static int gather(al_exchange *x, population *p, int32_t through, al_partner_list *partners)
+{
+    al_db_status st =
+        al_history_each(&x->worker->db, x->tenant, NULL, through, collect, p, partners);
+    if (st == AL_DB_OK && p->oom)
+        st = AL_DB_ERROR;
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return -1;
+    }
+    return 0;
+}
+
+static int32_t today(void)
+{
+    return (int32_t)(time(NULL) / 86400);
+}
+
+/* A date parameter (default: today, UTC); 0, or -1 after replying. */
+static int day_param(al_exchange *x, const char *name, int32_t *out)
+{
+    char text[16];
+    *out = today();
+    if (!al_query_param(x, name, text, sizeof(text)) && !al_query_has(x, name))
+        return 0;
+    if (al_query_param(x, name, text, sizeof(text)) && (*out = al_day_parse(text)) >= 0)
+        return 0;
+    al_reply_error(x, 400, "invalid_parameter", "%s must be a date YYYY-MM-DD", name);
+    return -1;
+}
+
+/* A whole-number parameter in [min, max] (default def); 0, or -1 after replying. */
+static int int_param(al_exchange *x, const char *name, long def, long min, long max, long *out)
+{
+    char text[24], *end = text;
+    *out = def;
+    if (!al_query_param(x, name, text, sizeof(text))) {
+        if (!al_query_has(x, name))
+            return 0;
+        text[0] = '\0';
+    }
+    *out = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || *out < min || *out > max) {
+        al_reply_error(x, 400, "invalid_parameter", "%s must be a whole number from %ld to %ld",
+                       name, min, max);
+        return -1;
+    }
+    return 0;
+}
+
+/* A fraction parameter in [min, max] (default def); 0, or -1 after replying. */
+static int rate_param(al_exchange *x, const char *name, double def, double min, double max,
+                      double *out)
+{
+    char text[24], *end = text;
+    *out = def;
+    if (!al_query_param(x, name, text, sizeof(text))) {
+        if (!al_query_has(x, name))
+            return 0;
+        text[0] = '\0';
+    }
+    *out = strtod(text, &end);
+    if (end == text || *end != '\0' || !(*out >= min && *out <= max)) {
+        al_reply_error(x, 400, "invalid_parameter", "%s must be a number from %g to %g", name,
+                       min, max);
+        return -1;
+    }
+    return 0;
+}
+
+/* limit and cursor (an offset into the list, as next_cursor gave it); 0, or -1 after replying. */
+static int page_params(al_exchange *x, size_t *offset, size_t *limit)
+{
+    long l, c;
+    if (int_param(x, "limit", PAGE_DEFAULT, 1, PAGE_MAX, &l) != 0)
+        return -1;
+    char text[24];
+    c = 0;
+    if (al_query_has(x, "cursor")) {
+        char *end = text;
+        if (!al_query_param(x, "cursor", text, sizeof(text)))
+            text[0] = '\0';
+        c = strtol(text, &end, 10);
+        if (end == text || *end != '\0' || c < 0) {
+            al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");
+            return -1;
+        }
+    }
+    *offset = (size_t)c;
+    *limit = (size_t)l;
+    return 0;
+}
+
+/* Sets "next_cursor" of a page that ended at end of total. */
+static void set_next(json_t *body, size_t end, size_t total)
+{
+    char text[24];
+    snprintf(text, sizeof(text), "%zu", end);
+    json_object_set_new(body, "next_cursor", end < total ? json_string(text) : json_null());
+}
+
+static double round6(double v)
+{
+    return round(v * 1e6) / 1e6;
+}
+
+static json_t *date_json(int32_t day)
+{
+    char text[11];
+    al_day_format(day, text);
+    return json_string(text);
+}
+
+/* ---- RFM ---- */
+
+void al_api_analytics_rfm(al_exchange *x)
+{
+    population p = {0};
+    long window;
+    size_t offset, limit;
+    char seg_name[32] = "";
+    int only = -1;
+    if (day_param(x, "as_of", &p.as_of) != 0 ||
+        int_param(x, "window_days", 365, 1, 36600, &window) != 0 ||
+        page_params(x, &offset, &limit) != 0)
+        return;
+    if (al_query_has(x, "segment") && (!al_query_param(x, "segment", seg_name, sizeof(seg_name)) ||
+                                       (only = al_segment_by_name(seg_name)) < 0)) {
+        al_reply_error(x, 400, "invalid_parameter", "segment must be one of the segment names");
+        return;
+    }
+    p.window = (int32_t)window;
+    p.cal_end = -1;
+    if (gather(x, &p, p.as_of, NULL) != 0)
+        goto done;
+    int64_t *v = malloc(3 * (p.n ? p.n : 1) * sizeof(*v));
+    uint8_t *score = malloc(3 * (p.n ? p.n : 1));
+    if (v == NULL || score == NULL) {
+        free(v);
+        free(score);
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < p.n; i++) {
+        v[i] = p.as_of - p.m[i].f.last_day;
+        v[p.n + i] = p.m[i].f.window_days;
+        v[2 * p.n + i] = p.m[i].f.window_spend;
+    }
+    al_quintiles(v, p.n, true, score);
+    al_quintiles(v + p.n, p.n, false, score + p.n);
+    al_quintiles(v + 2 * p.n, p.n, false, score + 2 * p.n);
+    int64_t counts[AL_SEG_COUNT] = {0};
+    json_t *items = json_array();
+    size_t matched = 0;
+    for (size_t i = 0; i < p.n; i++) {
+        int r = score[i], f = score[p.n + i], m = score[2 * p.n + i];
+        al_segment s = al_rfm_segment(r, f, m);
+        counts[s]++;
+        if (only >= 0 && (int)s != only)
+            continue;
+        if (matched >= offset && matched < offset + limit)
+            json_array_append_new(
+                items, json_pack("{s:s,s:I,s:I,s:I,s:i,s:i,s:i,s:s}", "member", id_of(&p, i),
+                                 "recency_days", (json_int_t)v[i], "frequency",
+                                 (json_int_t)v[p.n + i], "monetary_minor",
+                                 (json_int_t)v[2 * p.n + i], "r", r, "f", f, "m", m, "segment",
+                                 al_segment_name(s)));
+        matched++;
+    }
+    json_t *segments = json_array();
+    for (int s = 0; s < AL_SEG_COUNT; s++)
+        json_array_append_new(segments,
+                              json_pack("{s:s,s:I}", "segment", al_segment_name((al_segment)s),
+                                        "members", (json_int_t)counts[s]));
+    json_t *body = json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
+                             (int)window, "members", (json_int_t)p.n, "segments", segments,
+                             "items", items);
+    set_next(body, offset + limit < matched ? offset + limit : matched, matched);
+    free(v);
+    free(score);
+    al_reply_json(x, 200, body);
+done:
+    population_free(&p);
+}
+
+/* ---- 80/20 ---- */
+
+static json_t *concentration_json(int64_t *v, size_t n)
+{
+    static const int pct[] = {1, 5, 10, 20, 50};
+    al_concentration c;
+    al_concentration_of(v, n, pct, 5, 20, &c);
+    json_t *top = json_array(), *lorenz = json_array();
+    for (size_t k = 0; k < 5; k++)
+        json_array_append_new(
+            top, json_pack("{s:i,s:f}", "percent", pct[k], "share", round6(c.top_share[k])));
+    for (int k = 0; k <= 20; k++)
+        json_array_append_new(lorenz, json_pack("{s:f,s:f}", "population", k / 20.0, "share",
+                                                round6(c.lorenz[k])));
+    return json_pack("{s:I,s:o,s:o,s:f}", "total", (json_int_t)c.total, "top", top, "lorenz",
+                     lorenz, "gini", round6(c.gini));
+}
+
+typedef struct {
+    int64_t *v;
+    size_t n, cap;
+    bool oom;
+} int_list;
+
+static int held_row(MYSQL_ROW row, unsigned long *len, void *ctx)
+{
+    (void)len;
+    int_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 1024;
+        int64_t *v = realloc(l->v, cap * sizeof(*v));
+        if (v == NULL) {
+            l->oom = true;
+            return 1;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    int64_t held = strtoll(row[0], NULL, 10);
+    l->v[l->n++] = held > 0 ? held : 0;
+    return 0;
+}
+
+void al_api_analytics_pareto(al_exchange *x)
+{
+    population p = {0};
+    long window;
+    int_list held = {0};
+    if (day_param(x, "as_of", &p.as_of) != 0 ||
+        int_param(x, "window_days", 0, 0, 36600, &window) != 0)
+        return;
+    p.window = window > 0 ? (int32_t)window : INT32_MAX / 2;
+    p.cal_end = -1;
+    if (gather(x, &p, p.as_of, NULL) != 0)
+        goto done;
+    /* Every member counts, those who bought nothing with 0. */
+    al_db_param prm[] = {AL_STR(x->tenant)};
+    al_db_status st = al_db_stream(&x->worker->db,
+                                   "SELECT available + held FROM members WHERE tenant_id = ?", prm,
+                                   1, held_row, &held);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        goto done;
+    }
+    size_t members = held.n > p.n ? held.n : p.n;
+    int64_t *spend = calloc(members ? members : 1, sizeof(*spend));
+    if (spend == NULL || held.oom) {
+        free(spend);
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < p.n; i++)
+        spend[i] = p.m[i].f.window_spend > 0 ? p.m[i].f.window_spend : 0;
+    json_t *body = json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
+                             (int)window, "members", (json_int_t)members, "spend",
+                             concentration_json(spend, members), "points_held",
+                             concentration_json(held.v, held.n));
+    free(spend);
+    al_reply_json(x, 200, body);
+done:
+    free(held.v);
+    population_free(&p);
+}
+
+/* ---- CLV and churn: the models fitted on the population's calibration histories ---- */
+
+typedef struct {
+    al_bgnbd bg;
+    al_gg gg;
+    al_rfm *d;
+    size_t *who; /* d[i] is member who[i] of the population */
+    size_t n;
+    al_clv_member *score;
+} models;
+
+static void models_free(models *m)
+{
+    free(m->d);
+    free(m->who);
+    free(m->score);
+}
+
+static json_t *models_json(const models *m)
+{
+    size_t repeat = 0;
+    for (size_t i = 0; i < m->n; i++)
+        repeat += m->d[i].x > 0 && m->d[i].m > 0;
+    return json_pack("{s:{s:f,s:f,s:f,s:f,s:f,s:i},s:{s:f,s:f,s:f,s:f,s:i,s:I,s:s}}", "bgnbd", "r",
+                     m->bg.r, "alpha", m->bg.alpha, "a", m->bg.a, "b", m->bg.b, "log_likelihood",
+                     m->bg.ll, "iterations", m->bg.iterations, "gamma_gamma", "p", m->gg.p, "q",
+                     m->gg.q, "gamma", m->gg.gamma, "log_likelihood", m->gg.ll, "iterations",
+                     m->gg.iterations, "repeat_buyers", (json_int_t)repeat, "money_unit",
+                     "minor");
+}
+
+/* Fits both models and scores every member; 0, or -1 after replying. */
+static int fit_and_score(al_exchange *x, const population *p, int horizon, double discount,
+                         models *m)
+{
+    m->d = malloc((p->n ? p->n : 1) * sizeof(*m->d));
+    m->who = malloc((p->n ? p->n : 1) * sizeof(*m->who));
+    if (m->d == NULL || m->who == NULL) {
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        return -1;
+    }
+    size_t repeat = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (p->m[i].has_c) {
+            m->d[m->n] = p->m[i].c;
+            m->who[m->n++] = i;
+            repeat += p->m[i].c.x > 0 && p->m[i].c.m > 0;
+        }
+    if (m->n < 10 || repeat < 3) {
+        al_reply_error(x, 422, "not_enough_history",
+                       "the models need at least 10 members and 3 repeat buyers "
+                       "(found %zu and %zu)",
+                       m->n, repeat);
+        return -1;
+    }
+    if (al_bgnbd_fit(m->d, m->n, &m->bg) != 0 || al_gg_fit(m->d, m->n, &m->gg) != 0 ||
+        m->bg.a <= 1 || m->gg.q <= 1) {
+        al_reply_error(x, 422, "model_not_fitted",
+                       "the models found no maximum (or a <= 1, q <= 1) for this history");
+        return -1;
+    }
+    m->score = malloc(m->n * sizeof(*m->score));
+    if (m->score == NULL ||
+        al_clv_score(&m->bg, &m->gg, m->d, m->n, horizon, discount, m->score) != 0) {
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    double key;
+    const char *id;
+    size_t i;
+} ranked;
+
+/* Highest key first; equal keys by member id. */
+static int by_key_desc(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? 1 : -1;
+    return strcmp(x->id, y->id);
+}
+
+void al_api_analytics_clv(al_exchange *x)
+{
+    population p = {0};
+    models m = {0};
+    ranked *r = NULL;
+    long horizon;
+    double discount;
+    size_t offset, limit;
+    if (day_param(x, "calibration_end", &p.cal_end) != 0 ||
+        int_param(x, "horizon_weeks", 52, 1, 520, &horizon) != 0 ||
+        rate_param(x, "annual_discount", 0.10, 0, 1, &discount) != 0 ||
+        page_params(x, &offset, &limit) != 0)
+        return;
+    p.as_of = p.cal_end;
+    p.window = 365;
+    if (gather(x, &p, p.cal_end, NULL) != 0 ||
+        fit_and_score(x, &p, (int)horizon, discount, &m) != 0)
+        goto done;
+    r = malloc(m.n * sizeof(*r));
+    if (r == NULL) {
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        goto done;
+    }
+    double total_clv = 0, total_purchases = 0;
+    for (size_t i = 0; i < m.n; i++) {
+        r[i] = (ranked){m.score[i].clv, id_of(&p, m.who[i]), i};
+        total_clv += m.score[i].clv;
+        total_purchases += m.score[i].expected_purchases;
+    }
+    qsort(r, m.n, sizeof(*r), by_key_desc);
+    json_t *items = json_array();
+    for (size_t k = offset; k < m.n && k < offset + limit; k++) {
+        const al_clv_member *s = &m.score[r[k].i];
+        const al_rfm *c = &m.d[r[k].i];
+        json_array_append_new(
+            items,
+            json_pack("{s:s,s:f,s:f,s:f,s:f,s:f,s:I,s:I}", "member", r[k].id, "x", c->x, "t_x",
+                      round6(c->tx), "T", round6(c->T), "expected_purchases",
+                      round6(s->expected_purchases), "p_alive", round6(s->p_alive),
+                      "expected_spend_minor", (json_int_t)llround(s->expected_value), "clv_minor",
+                      (json_int_t)llround(s->clv)));
+    }
+    json_t *body = json_pack(
+        "{s:o,s:i,s:f,s:o,s:I,s:{s:f,s:I},s:o}", "calibration_end", date_json(p.cal_end),
+        "horizon_weeks", (int)horizon, "annual_discount", discount, "model", models_json(&m),
+        "members", (json_int_t)m.n, "totals", "expected_purchases", round6(total_purchases),
+        "clv_minor", (json_int_t)llround(total_clv), "items", items);
+    set_next(body, offset + limit < m.n ? offset + limit : m.n, m.n);
+    al_reply_json(x, 200, body);
+done:
+    free(r);
+    models_free(&m);
+    population_free(&p);
+}
+
+/* What a member brings in a year: spend over their time with the alliance, per 365 days. */
+static int64_t yearly_value(const al_facts *f, int32_t as_of)
+{
+    int64_t days = as_of - f->first_day + 1;
+    if (days < 365)
+        days = 365;
+    return (int64_t)((__int128)f->spend * 365 / days);
+}
+
+void al_api_analytics_churn(al_exchange *x)
+{
+    population p = {0};
+    models m = {0};
+    ranked *r = NULL;
+    double threshold, gap_factor;
+    size_t offset, limit;
+    if (day_param(x, "as_of", &p.as_of) != 0 ||
+        rate_param(x, "p_alive_below", 0.5, 0, 1, &threshold) != 0 ||
+        rate_param(x, "gap_factor", 2, 1, 100, &gap_factor) != 0 ||
+        page_params(x, &offset, &limit) != 0)
+        return;
+    p.cal_end = p.as_of;
+    p.window = 365;
+    if (gather(x, &p, p.as_of, NULL) != 0 || fit_and_score(x, &p, 52, 0.1, &m) != 0)
+        goto done;
+    r = malloc(m.n * sizeof(*r));
+    if (r == NULL) {
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        goto done;
+    }
+    /* At risk: a repeat buyer with P(alive) below the threshold, or gone gap_factor times their usual gap. */
+    size_t flagged = 0;
+    int64_t at_risk_value = 0;
+    for (size_t i = 0; i < m.n; i++) {
+        const al_facts *f = &p.m[m.who[i]].f;
+        const al_rfm *c = &m.d[i];
+        if (c->x < 1)
+            continue;
+        double usual = c->tx * 7 / c->x, since = p.as_of - f->last_day;
+        bool low = m.score[i].p_alive < threshold, gone = since > gap_factor * usual;
+        if (!low && !gone)
+            continue;
+        int64_t value = yearly_value(f, p.as_of);
+        at_risk_value += value;
+        r[flagged++] = (ranked){(double)value, id_of(&p, m.who[i]), i};
+    }
+    qsort(r, flagged, sizeof(*r), by_key_desc);
+    json_t *items = json_array();
+    for (size_t k = offset; k < flagged && k < offset + limit; k++) {
+        size_t i = r[k].i;
+        const al_facts *f = &p.m[m.who[i]].f;
+        const al_rfm *c = &m.d[i];
+        double usual = c->tx * 7 / c->x;
+        int since = p.as_of - f->last_day;
+        json_t *reasons = json_array();
+        if (m.score[i].p_alive < threshold)
+            json_array_append_new(
+                reasons, json_pack("{s:s,s:f}", "code", "low_p_alive", "p_alive",
+                                   round6(m.score[i].p_alive)));
+        if (since > gap_factor * usual)
+            json_array_append_new(reasons, json_pack("{s:s,s:i,s:f}", "code", "long_gap",
+                                                     "days_since_last", since, "usual_gap_days",
+                                                     round6(usual)));
+        json_array_append_new(items,
+                              json_pack("{s:s,s:I,s:f,s:i,s:f,s:o}", "member", r[k].id,
+                                        "value_at_risk_minor", (json_int_t)r[k].key, "p_alive",
+                                        round6(m.score[i].p_alive), "days_since_last", since,
+                                        "usual_gap_days", round6(usual), "reasons", reasons));
+    }
+    json_t *body = json_pack("{s:o,s:f,s:f,s:o,s:I,s:I,s:I,s:o}", "as_of", date_json(p.as_of),
+                             "p_alive_below", threshold, "gap_factor", gap_factor, "model",
+                             models_json(&m), "members", (json_int_t)m.n, "at_risk",
+                             (json_int_t)flagged, "value_at_risk_minor",
+                             (json_int_t)at_risk_value, "items", items);
+    set_next(body, offset + limit < flagged ? offset + limit : flagged, flagged);
+    al_reply_json(x, 200, body);
+done:
+    free(r);
+    models_free(&m);
+    population_free(&p);
+}
+
+/* ---- lifecycle stages ---- */
+
+void al_api_analytics_lifecycle(al_exchange *x)
+{
+    population p = {0};
+    size_t offset, limit;
+    char stage_name[16] = "";
+    int only = -1;
+    if (day_param(x, "as_of", &p.as_of) != 0 || page_params(x, &offset, &limit) != 0)
+        return;
+    if (al_query_has(x, "stage") && !al_query_param(x, "stage", stage_name, sizeof(stage_name)))
+        snprintf(stage_name, sizeof(stage_name), "?");
+    if (stage_name[0] != '\0')
+        for (int s = 0; s < AL_STAGE_COUNT; s++)
+            if (strcmp(al_stage_name((al_stage)s), stage_name) == 0)
+                only = s;
+    if (stage_name[0] != '\0' && only < 0) {
+        al_reply_error(x, 400, "invalid_parameter",
+                       "stage must be new, growing, mature, declining or lapsed");
+        return;
+    }
+    p.window = AL_PRIOR_DAYS;
+    p.cal_end = -1;
+    if (gather(x, &p, p.as_of, NULL) != 0)
+        goto done;
+    int64_t enrolled = 0;
+    bool found = false;
+    al_db_param prm[] = {AL_STR(x->tenant)};
+    al_db_status st = al_db_int(&x->worker->db, "SELECT COUNT(*) FROM members WHERE tenant_id = ?",
+                                prm, 1, &enrolled, &found);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        goto done;
+    }
+    int64_t counts[AL_STAGE_COUNT] = {0};
+    json_t *items = json_array();
+    size_t matched = 0;
+    for (size_t i = 0; i < p.n; i++) {
+        al_stage s = al_lifecycle_stage(&p.m[i].f, p.as_of);
+        counts[s]++;
+        if (only >= 0 && (int)s != only)
+            continue;
+        if (matched >= offset && matched < offset + limit) {
+            char first[11], last[11];
+            al_day_format(p.m[i].f.first_day, first);
+            al_day_format(p.m[i].f.last_day, last);
+            json_array_append_new(
+                items, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "member", id_of(&p, i), "stage",
+                                 al_stage_name(s), "first_purchase", first, "last_purchase", last,
+                                 "recent_spend_minor", (json_int_t)p.m[i].f.recent_spend,
+                                 "prior_spend_minor", (json_int_t)p.m[i].f.prior_spend));
+        }
+        matched++;
+    }
+    /* Enrolled members without a purchase yet are new. */
+    int64_t without = enrolled > (int64_t)p.n ? enrolled - (int64_t)p.n : 0;
+    counts[AL_STAGE_NEW] += without;
+    json_t *stages = json_object();
+    for (int s = 0; s < AL_STAGE_COUNT; s++)
+        json_object_set_new(stages, al_stage_name((al_stage)s), json_integer(counts[s]));
+    json_t *body = json_pack("{s:o,s:I,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "members",
+                             (json_int_t)(p.n + (size_t)without), "without_purchases",
+                             (json_int_t)without, "stages", stages, "items", items);
+    set_next(body, offset + limit < matched ? offset + limit : matched, matched);
+    al_reply_json(x, 200, body);
+done:
+    population_free(&p);
+}
+
+/* ---- cross-partner affinity ---- */
+
+typedef struct {
+    double lift;
+    size_t a, b;
+    int64_t both;
+} pair_t;
+
+static int by_lift(const void *x, const void *y)
+{
+    const pair_t *a = x, *b = y;
+    if (a->lift != b->lift)
+        return a->lift < b->lift ? 1 : -1;
+    if (a->both != b->both)
+        return a->both < b->both ? 1 : -1;
+    return a->a != b->a ? (a->a > b->a) - (a->a < b->a) : (a->b > b->b) - (a->b < b->b);
+}
+
+void al_api_analytics_affinity(al_exchange *x)
+{
+    population p = {.affinity = true, .cal_end = -1};
+    al_partner_list partners = {0};
+    long window;
+    pair_t *pairs = NULL;
+    if (day_param(x, "as_of", &p.as_of) != 0 ||
+        int_param(x, "window_days", 365, 1, 36600, &window) != 0)
+        return;
+    p.window = (int32_t)window;
+    /* The partner count is known only once the stream has started: read it first. */
+    al_db_param prm[] = {AL_STR(x->tenant)};
+    int64_t np = 0;
+    bool found;
+    al_db_status st = al_db_int(&x->worker->db, "SELECT COUNT(*) FROM partners WHERE tenant_id = ?",
+                                prm, 1, &np, &found);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return;
+    }
+    p.np = (size_t)np;
+    p.at = calloc(p.np + 1, sizeof(*p.at));
+    p.pair = calloc(p.np * p.np + 1, sizeof(*p.pair));
+    p.seen = calloc(p.np + 1, 1);
+    p.list = calloc(p.np + 1, sizeof(*p.list));
+    if (p.at == NULL || p.pair == NULL || p.seen == NULL || p.list == NULL) {
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        goto done;
+    }
+    if (gather(x, &p, p.as_of, &partners) != 0)
+        goto done;
+    if (partners.n < p.np)
+        p.np = partners.n; /* a partner removed meanwhile */
+    json_t *list = json_array();
+    for (size_t i = 0; i < p.np; i++)
+        json_array_append_new(list, json_pack("{s:s,s:I}", "partner", partners.id[i], "members",
+                                              (json_int_t)p.at[i]));
+    size_t npairs = 0;
+    pairs = malloc((p.np * p.np / 2 + 1) * sizeof(*pairs));
+    for (size_t a = 0; pairs != NULL && a < p.np; a++)
+        for (size_t b = a + 1; b < p.np; b++) {
+            int64_t both = p.pair[a * p.np + b];
+            double expect = (double)p.at[a] * (double)p.at[b];
+            pairs[npairs++] = (pair_t){expect > 0 ? (double)both * (double)p.active / expect : 0,
+                                       a, b, both};
+        }
+    if (pairs != NULL)
+        qsort(pairs, npairs, sizeof(*pairs), by_lift);
+    json_t *out = json_array();
+    for (size_t k = 0; k < npairs; k++) {
+        const pair_t *q = &pairs[k];
+        json_array_append_new(
+            out, json_pack("{s:s,s:s,s:I,s:f,s:f,s:f}", "a", partners.id[q->a], "b",
+                           partners.id[q->b], "members", (json_int_t)q->both, "lift",
+                           round6(q->lift), "share_of_a",
+                           p.at[q->a] ? round6((double)q->both / (double)p.at[q->a]) : 0.0,
+                           "share_of_b",
+                           p.at[q->b] ? round6((double)q->both / (double)p.at[q->b]) : 0.0));
+    }
+    al_reply_json(x, 200,
+                  json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
+                            (int)window, "members", (json_int_t)p.active, "partners", list,
+                            "pairs", out));
+done:
+    free(pairs);
+    al_partner_list_free(&partners);
+    population_free(&p);
+}

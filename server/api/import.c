@@ -1,0 +1,173 @@
+/*
+ * POST /v1/import/transactions (tenant admin): a program's history, NDJSON,
+ * one {"id","partner","member","occurred_at","amount_minor","points"} a line.
+ * The whole body is checked before anything is booked, so a refused body books
+ * nothing; then lines are booked exactly once per (partner, id). The answer:
+ * {"lines","imported","duplicates","members_created","points","amount_minor"}.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <jansson.h>
+
+#include "api/routes.h"
+#include "http/server.h"
+#include "ledger/import.h"
+
+/* Lines of one request at most; a longer history is sent in several. */
+#define IMPORT_MAX_LINES 10000
+
+typedef struct {
+    char id[AL_ID_MAX + 1];
+    char currency[4];
+} partner_row;
+
+/* The tenant's partners and their currencies; count, or -1 after replying. */
+static long load_partners(al_exchange *x, partner_row **out)
+{
+    MYSQL_RES *res = NULL;
+    al_db_param p[] = {AL_STR(x->tenant)};
+    al_db_status st = al_db_exec(&x->worker->db,
+                                 "SELECT partner_id, currency FROM partners WHERE tenant_id = ? "
+                                 "ORDER BY partner_id",
+                                 p, 1, &res);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return -1;
+    }
+    size_t n = (size_t)mysql_num_rows(res);
+    *out = calloc(n ? n : 1, sizeof(**out));
+    MYSQL_ROW row;
+    for (size_t i = 0; *out != NULL && (row = mysql_fetch_row(res)) != NULL; i++) {
+        snprintf((*out)[i].id, sizeof((*out)[i].id), "%s", row[0]);
+        snprintf((*out)[i].currency, sizeof((*out)[i].currency), "%s", row[1]);
+    }
+    mysql_free_result(res);
+    if (*out == NULL) {
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        return -1;
+    }
+    return (long)n;
+}
+
+static int partner_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const partner_row *)elem)->id);
+}
+
+/* Marks each line whose (partner, id) came earlier in the body (open addressing). */
+static int mark_repeats(al_import_line *lines, size_t n)
+{
+    size_t cap = 1;
+    while (cap < 2 * n)
+        cap *= 2;
+    size_t *slots = malloc(cap * sizeof(*slots));
+    if (slots == NULL)
+        return -1;
+    memset(slots, 0xff, cap * sizeof(*slots));
+    for (size_t i = 0; i < n; i++) {
+        size_t h = (al_id_hash(lines[i].partner) * 31u + al_id_hash(lines[i].id)) & (cap - 1);
+        for (;; h = (h + 1) & (cap - 1)) {
+            if (slots[h] == (size_t)-1) {
+                slots[h] = i;
+                break;
+            }
+            const al_import_line *o = &lines[slots[h]];
+            if (strcmp(o->partner, lines[i].partner) == 0 && strcmp(o->id, lines[i].id) == 0) {
+                lines[i].duplicate = true;
+                break;
+            }
+        }
+    }
+    free(slots);
+    return 0;
+}
+
+/* Parses and checks every line; the count, or -1 after replying. */
+static long parse_body(al_exchange *x, const partner_row *partners, size_t np,
+                       al_import_line **out)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(x->req);
+    size_t len = evbuffer_get_length(in), pos = 0, n;
+    const char *data = len ? (const char *)evbuffer_pullup(in, -1) : "", *text;
+    int line = 0;
+    size_t count = 0, cap = 0;
+    al_import_line *lines = NULL;
+    while (al_ndjson_next(data, len, &pos, &line, &text, &n)) {
+        if (count == IMPORT_MAX_LINES) {
+            al_reply_error(x, 413, "import_too_large", "at most %d lines a request",
+                           IMPORT_MAX_LINES);
+            goto fail;
+        }
+        if (count == cap) {
+            cap = cap ? 2 * cap : 256;
+            al_import_line *more = realloc(lines, cap * sizeof(*lines));
+            if (more == NULL) {
+                al_reply_error(x, 500, "internal_error", "out of memory");
+                goto fail;
+            }
+            lines = more;
+        }
+        al_import_line *l = &lines[count];
+        const char *code;
+        char message[160];
+        if (al_import_parse_line(text, n, l, &code, message, sizeof(message)) != 0) {
+            al_reply_error(x, 400, code, "line %d: %s", line, message);
+            goto fail;
+        }
+        const partner_row *p = bsearch(l->partner, partners, np, sizeof(*partners), partner_cmp);
+        if (p == NULL) {
+            al_reply_error(x, 422, "unknown_partner", "line %d: %s is no partner of this alliance",
+                           line, l->partner);
+            goto fail;
+        }
+        if (l->currency[0] == '\0')
+            memcpy(l->currency, p->currency, sizeof(l->currency));
+        l->line = line;
+        count++;
+    }
+    if (count == 0) {
+        al_reply_error(x, 400, "empty_import", "the body has no lines");
+        goto fail;
+    }
+    if (mark_repeats(lines, count) != 0) {
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        goto fail;
+    }
+    *out = lines;
+    return (long)count;
+fail:
+    free(lines);
+    return -1;
+}
+
+void al_api_import_transactions(al_exchange *x)
+{
+    al_tenant_settings settings;
+    if (al_tenant_settings_load(x, &settings) != 0)
+        return;
+    partner_row *partners = NULL;
+    long np = load_partners(x, &partners);
+    if (np < 0)
+        return;
+    al_import_line *lines = NULL;
+    long n = parse_body(x, partners, (size_t)np, &lines);
+    free(partners);
+    if (n < 0)
+        return;
+    al_import_totals t = {0};
+    al_db_status st = al_import_book(&x->worker->db, x->tenant, lines, (size_t)n,
+                                     settings.expiry_months, &t);
+    free(lines);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return;
+    }
+    al_reply_json(x, 200,
+                  json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "lines", (json_int_t)n, "imported",
+                            (json_int_t)t.imported, "duplicates", (json_int_t)t.duplicates,
+                            "members_created", (json_int_t)t.members_created, "points",
+                            (json_int_t)t.points, "amount_minor", (json_int_t)t.amount_minor));
+}
