@@ -1,5 +1,5 @@
 # The front door. `make run` and `make test` work on a fresh Debian 12 machine.
-.PHONY: run test build lint format fuzz bench bench-settlement install clean
+.PHONY: run test build lint format fuzz bench bench-settlement bench-analytics install clean
 
 PREFIX ?= /usr/local
 
@@ -28,6 +28,9 @@ bench:
 
 bench-settlement:
 	@scripts/bench-settlement.sh
+
+bench-analytics:
+	@scripts/bench-analytics.sh
 
 # The server, the reference plugins, include/alliance/plugin.h and alliance-plugin.pc.
 install:

@@ -9,25 +9,10 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 n=${BOOKINGS:-10000000}
 
-scripts/deps.sh
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALLIANCE_TESTS=OFF >/dev/null
-cmake --build build/release -j"$(nproc)" >/dev/null
-scripts/db.sh start var/db
-mkdir -p var/bench
-echo "DROP DATABASE IF EXISTS alliance_sbench;" | scripts/db.sh sql var/db
-export ALLIANCE_DB; ALLIANCE_DB=$(scripts/db.sh url var/db alliance_sbench)
-export ALLIANCE_OPERATOR_TOKEN; ALLIANCE_OPERATOR_TOKEN=$(openssl rand -hex 16)
-export ALLIANCE_MASTER_KEY; ALLIANCE_MASTER_KEY=$(openssl rand -hex 32)
-export ALLIANCE_LISTEN=127.0.0.1:0 ALLIANCE_SCHEMA_DIR="$root/schema" ALLIANCE_LOG_LEVEL=warn
-export ALLIANCE_PLUGIN_DIR="$root/build/release/plugins"
-rm -f var/bench/sport
-build/release/allianced --port-file var/bench/sport 2>var/bench/sserver.log &
-server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do [ -s var/bench/sport ] && break; sleep 0.1; done
-base="http://127.0.0.1:$(cat var/bench/sport)"
-admin=$(curl -s -X POST "$base/v1/tenants" -H "Authorization: Bearer $ALLIANCE_OPERATOR_TOKEN" \
-  -d '{"id":"sbench","name":"Settlement bench"}' | sed -n 's/.*"admin_key":"\([^"]*\)".*/\1/p')
+. scripts/bench-common.sh
+bench_build
+bench_server alliance_sbench settlement
+bench_tenant sbench "Settlement bench"
 
 echo "== making $n bookings in January 2026"
 start_gen=$(date +%s)

@@ -15,12 +15,9 @@ conns=${BENCH_CONNECTIONS:-64}
 members=${BENCH_MEMBERS:-10000}
 slap_queries=${BENCH_SLAP_QUERIES:-50000}
 
-scripts/deps.sh
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALLIANCE_TESTS=OFF >/dev/null
-cmake --build build/release -j"$(nproc)" >/dev/null
-scripts/db.sh start var/db
+. scripts/bench-common.sh
+bench_build
 sock="$root/var/db/mysqld.sock"
-mkdir -p var/bench
 
 echo "== (a) database ceiling: mariadb-slap, 64 clients, $slap_queries single-row autocommit INSERTs"
 slap=$(mariadb-slap --no-defaults --socket="$sock" -uroot --concurrency=64 --iterations=1 \
@@ -31,21 +28,8 @@ slap_s=$(echo "$slap" | sed -n 's/.*Average number of seconds to run all queries
 a=$(awk -v q="$slap_queries" -v s="$slap_s" 'BEGIN { printf "%.0f", q / s }')
 echo "inserts/s=$a"
 
-echo "DROP DATABASE IF EXISTS alliance_bench;" | scripts/db.sh sql var/db
-export ALLIANCE_DB; ALLIANCE_DB=$(scripts/db.sh url var/db alliance_bench)
-export ALLIANCE_OPERATOR_TOKEN; ALLIANCE_OPERATOR_TOKEN=$(openssl rand -hex 16)
-export ALLIANCE_MASTER_KEY; ALLIANCE_MASTER_KEY=$(openssl rand -hex 32)
-export ALLIANCE_LISTEN=127.0.0.1:0 ALLIANCE_SCHEMA_DIR="$root/schema"
-export ALLIANCE_PLUGIN_DIR="$root/build/release/plugins" ALLIANCE_LOG_LEVEL=warn
-rm -f var/bench/port
-build/release/allianced --port-file var/bench/port 2>var/bench/server.log &
-server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do [ -s var/bench/port ] && break; sleep 0.1; done
-base="http://127.0.0.1:$(cat var/bench/port)"
-
-admin=$(curl -s -X POST "$base/v1/tenants" -H "Authorization: Bearer $ALLIANCE_OPERATOR_TOKEN" \
-  -d '{"id":"bench","name":"Bench"}' | sed -n 's/.*"admin_key":"\([^"]*\)".*/\1/p')
+bench_server alliance_bench server
+bench_tenant bench Bench
 partner=$(curl -s -X POST "$base/v1/partners" -H "Authorization: Bearer $admin" -d '{
   "id":"bank","name":"Bank","plugin":"bank",
   "config":{"currency":"CNY","spend_minor_per_point":100,"mcc_multipliers":{"5411":2}},
@@ -66,7 +50,7 @@ for start in $(seq 0 2000 $((members - 1))); do
   [ "$booked" = $((end - start + 1)) ] || { echo "seeding failed: $(head -c 300 var/bench/seed.out)" >&2; exit 1; }
 done
 
-port=$(cat var/bench/port)
+port=$(cat var/bench/server.port)
 db_pid=$(cat var/db/mysqld.pid)
 status() { echo "SHOW GLOBAL STATUS LIKE '$1'" | scripts/db.sh sql var/db -N | awk '{print $2}'; }
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system, in clock ticks

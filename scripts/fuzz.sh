@@ -19,6 +19,8 @@ build() {
 }
 build fuzz_config server/core/config.c server/core/ids.c server/core/log.c
 build fuzz_text server/db/db_url.c server/core/ids.c server/core/log.c server/http/router.c
+build fuzz_import server/ledger/import_line.c server/analytics/value.c server/analytics/clv.c \
+  server/core/ids.c server/core/log.c -lm
 
 # One driver per reference plugin: its translate (and config_load) on any input.
 for p in bank insurer retailer; do
@@ -28,7 +30,7 @@ for p in bank insurer retailer; do
     "plugins/$p/$p.c" server/plugins/host.c server/core/log.c $libs -o "$out/$build_as"
 done
 
-for d in fuzz_config fuzz_text fuzz_bank fuzz_insurer fuzz_retailer; do
+for d in fuzz_config fuzz_text fuzz_import fuzz_bank fuzz_insurer fuzz_retailer; do
   corpus="var/fuzz/$d"
   mkdir -p "$corpus"
   [ -d "tests/fuzz/corpus/$d" ] && cp -n tests/fuzz/corpus/$d/* "$corpus/" 2>/dev/null || true

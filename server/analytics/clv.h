@@ -3,7 +3,7 @@
  * (Fader, Hardie & Lee 2005, "Counting your customers the easy way") for the
  * number of repeat purchases, and Gamma-Gamma for their value. Pure numerics:
  * log-gamma from the C library, a Nelder-Mead simplex on the parameters' logs.
- * (Analytics over the ledger is issue 7; this is its numeric core.)
+ * docs/analytics.md describes them and their stopping rule.
  */
 #ifndef AL_CLV_H
 #define AL_CLV_H

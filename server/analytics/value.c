@@ -182,10 +182,13 @@ void al_concentration_of(int64_t *v, size_t n, const int *pct, size_t npct, int 
 
 int32_t al_day_parse(const char *s)
 {
-    int y, m, d;
-    char end;
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 || s[4] != '-' ||
-        s[7] != '-' || y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    if (y < 1970 || m < 1 || m > 12 || d < 1)
         return -1;
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);

@@ -30,9 +30,9 @@ typedef struct al_history {
     size_t n;
 } al_history;
 
-#define AL_RECENT_DAYS 90   /* lifecycle: the recent quarter */
-#define AL_PRIOR_DAYS 365   /* lifecycle: the year before it */
-#define AL_LAPSED_DAYS 180  /* lifecycle: no purchase for this long */
+#define AL_RECENT_DAYS 90  /* lifecycle: the recent quarter */
+#define AL_PRIOR_DAYS 365  /* lifecycle: the year before it */
+#define AL_LAPSED_DAYS 180 /* lifecycle: no purchase for this long */
 
 /* What one member's purchases up to and including day as_of say. */
 typedef struct al_facts {

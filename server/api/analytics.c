@@ -187,8 +187,8 @@ static int rate_param(al_exchange *x, const char *name, double def, double min, 
     }
     *out = strtod(text, &end);
     if (end == text || *end != '\0' || !(*out >= min && *out <= max)) {
-        al_reply_error(x, 400, "invalid_parameter", "%s must be a number from %g to %g", name,
-                       min, max);
+        al_reply_error(x, 400, "invalid_parameter", "%s must be a number from %g to %g", name, min,
+                       max);
         return -1;
     }
     return 0;
@@ -285,12 +285,12 @@ void al_api_analytics_rfm(al_exchange *x)
         if (only >= 0 && (int)s != only)
             continue;
         if (matched >= offset && matched < offset + limit)
-            json_array_append_new(
-                items, json_pack("{s:s,s:I,s:I,s:I,s:i,s:i,s:i,s:s}", "member", id_of(&p, i),
-                                 "recency_days", (json_int_t)v[i], "frequency",
-                                 (json_int_t)v[p.n + i], "monetary_minor",
-                                 (json_int_t)v[2 * p.n + i], "r", r, "f", f, "m", m, "segment",
-                                 al_segment_name(s)));
+            json_array_append_new(items,
+                                  json_pack("{s:s,s:I,s:I,s:I,s:i,s:i,s:i,s:s}", "member",
+                                            id_of(&p, i), "recency_days", (json_int_t)v[i],
+                                            "frequency", (json_int_t)v[p.n + i], "monetary_minor",
+                                            (json_int_t)v[2 * p.n + i], "r", r, "f", f, "m", m,
+                                            "segment", al_segment_name(s)));
         matched++;
     }
     json_t *segments = json_array();
@@ -298,9 +298,9 @@ void al_api_analytics_rfm(al_exchange *x)
         json_array_append_new(segments,
                               json_pack("{s:s,s:I}", "segment", al_segment_name((al_segment)s),
                                         "members", (json_int_t)counts[s]));
-    json_t *body = json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
-                             (int)window, "members", (json_int_t)p.n, "segments", segments,
-                             "items", items);
+    json_t *body =
+        json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days", (int)window,
+                  "members", (json_int_t)p.n, "segments", segments, "items", items);
     set_next(body, offset + limit < matched ? offset + limit : matched, matched);
     free(v);
     free(score);
@@ -321,8 +321,8 @@ static json_t *concentration_json(int64_t *v, size_t n)
         json_array_append_new(
             top, json_pack("{s:i,s:f}", "percent", pct[k], "share", round6(c.top_share[k])));
     for (int k = 0; k <= 20; k++)
-        json_array_append_new(lorenz, json_pack("{s:f,s:f}", "population", k / 20.0, "share",
-                                                round6(c.lorenz[k])));
+        json_array_append_new(
+            lorenz, json_pack("{s:f,s:f}", "population", k / 20.0, "share", round6(c.lorenz[k])));
     return json_pack("{s:I,s:o,s:o,s:f}", "total", (json_int_t)c.total, "top", top, "lorenz",
                      lorenz, "gini", round6(c.gini));
 }
@@ -366,9 +366,9 @@ void al_api_analytics_pareto(al_exchange *x)
         goto done;
     /* Every member counts, those who bought nothing with 0. */
     al_db_param prm[] = {AL_STR(x->tenant)};
-    al_db_status st = al_db_stream(&x->worker->db,
-                                   "SELECT available + held FROM members WHERE tenant_id = ?", prm,
-                                   1, held_row, &held);
+    al_db_status st =
+        al_db_stream(&x->worker->db, "SELECT available + held FROM members WHERE tenant_id = ?",
+                     prm, 1, held_row, &held);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         goto done;
@@ -382,10 +382,10 @@ void al_api_analytics_pareto(al_exchange *x)
     }
     for (size_t i = 0; i < p.n; i++)
         spend[i] = p.m[i].f.window_spend > 0 ? p.m[i].f.window_spend : 0;
-    json_t *body = json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
-                             (int)window, "members", (json_int_t)members, "spend",
-                             concentration_json(spend, members), "points_held",
-                             concentration_json(held.v, held.n));
+    json_t *body =
+        json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days", (int)window,
+                  "members", (json_int_t)members, "spend", concentration_json(spend, members),
+                  "points_held", concentration_json(held.v, held.n));
     free(spend);
     al_reply_json(x, 200, body);
 done:
@@ -402,6 +402,7 @@ typedef struct {
     size_t *who; /* d[i] is member who[i] of the population */
     size_t n;
     al_clv_member *score;
+    int64_t fit_ms, score_ms; /* how long the fits and the scoring took */
 } models;
 
 static void models_free(models *m)
@@ -420,8 +421,7 @@ static json_t *models_json(const models *m)
                      m->bg.r, "alpha", m->bg.alpha, "a", m->bg.a, "b", m->bg.b, "log_likelihood",
                      m->bg.ll, "iterations", m->bg.iterations, "gamma_gamma", "p", m->gg.p, "q",
                      m->gg.q, "gamma", m->gg.gamma, "log_likelihood", m->gg.ll, "iterations",
-                     m->gg.iterations, "repeat_buyers", (json_int_t)repeat, "money_unit",
-                     "minor");
+                     m->gg.iterations, "repeat_buyers", (json_int_t)repeat, "money_unit", "minor");
 }
 
 /* Fits both models and scores every member; 0, or -1 after replying. */
@@ -448,18 +448,31 @@ static int fit_and_score(al_exchange *x, const population *p, int horizon, doubl
                        m->n, repeat);
         return -1;
     }
-    if (al_bgnbd_fit(m->d, m->n, &m->bg) != 0 || al_gg_fit(m->d, m->n, &m->gg) != 0 ||
-        m->bg.a <= 1 || m->gg.q <= 1) {
+    int64_t t0 = al_monotonic_ms();
+    /* The expectations divide by a - 1 and q - 1; the population's mean spend needs q > 1. */
+    if (al_bgnbd_fit(m->d, m->n, &m->bg) != 0 || fabs(m->bg.a - 1) < 1e-9) {
         al_reply_error(x, 422, "model_not_fitted",
-                       "the models found no maximum (or a <= 1, q <= 1) for this history");
+                       "BG/NBD: no maximum with a != 1 for this history (a %.4g, b %.4g, %d "
+                       "iterations)",
+                       m->bg.a, m->bg.b, m->bg.iterations);
         return -1;
     }
+    if (al_gg_fit(m->d, m->n, &m->gg) != 0 || m->gg.q <= 1) {
+        al_reply_error(x, 422, "model_not_fitted",
+                       "Gamma-Gamma: no maximum with q > 1 for this history (p %.4g, q %.4g, %d "
+                       "iterations)",
+                       m->gg.p, m->gg.q, m->gg.iterations);
+        return -1;
+    }
+    int64_t t1 = al_monotonic_ms();
     m->score = malloc(m->n * sizeof(*m->score));
     if (m->score == NULL ||
         al_clv_score(&m->bg, &m->gg, m->d, m->n, horizon, discount, m->score) != 0) {
         al_reply_error(x, 500, "internal_error", "out of memory");
         return -1;
     }
+    m->fit_ms = t1 - t0;
+    m->score_ms = al_monotonic_ms() - t1;
     return 0;
 }
 
@@ -493,8 +506,11 @@ void al_api_analytics_clv(al_exchange *x)
         return;
     p.as_of = p.cal_end;
     p.window = 365;
-    if (gather(x, &p, p.cal_end, NULL) != 0 ||
-        fit_and_score(x, &p, (int)horizon, discount, &m) != 0)
+    int64_t started = al_monotonic_ms();
+    if (gather(x, &p, p.cal_end, NULL) != 0)
+        goto done;
+    int64_t read_ms = al_monotonic_ms() - started;
+    if (fit_and_score(x, &p, (int)horizon, discount, &m) != 0)
         goto done;
     r = malloc(m.n * sizeof(*r));
     if (r == NULL) {
@@ -513,19 +529,21 @@ void al_api_analytics_clv(al_exchange *x)
         const al_clv_member *s = &m.score[r[k].i];
         const al_rfm *c = &m.d[r[k].i];
         json_array_append_new(
-            items,
-            json_pack("{s:s,s:f,s:f,s:f,s:f,s:f,s:I,s:I}", "member", r[k].id, "x", c->x, "t_x",
-                      round6(c->tx), "T", round6(c->T), "expected_purchases",
-                      round6(s->expected_purchases), "p_alive", round6(s->p_alive),
-                      "expected_spend_minor", (json_int_t)llround(s->expected_value), "clv_minor",
-                      (json_int_t)llround(s->clv)));
+            items, json_pack("{s:s,s:f,s:f,s:f,s:f,s:f,s:I,s:I}", "member", r[k].id, "x", c->x,
+                             "t_x", round6(c->tx), "T", round6(c->T), "expected_purchases",
+                             round6(s->expected_purchases), "p_alive", round6(s->p_alive),
+                             "expected_spend_minor", (json_int_t)llround(s->expected_value),
+                             "clv_minor", (json_int_t)llround(s->clv)));
     }
-    json_t *body = json_pack(
-        "{s:o,s:i,s:f,s:o,s:I,s:{s:f,s:I},s:o}", "calibration_end", date_json(p.cal_end),
-        "horizon_weeks", (int)horizon, "annual_discount", discount, "model", models_json(&m),
-        "members", (json_int_t)m.n, "totals", "expected_purchases", round6(total_purchases),
-        "clv_minor", (json_int_t)llround(total_clv), "items", items);
+    json_t *body = json_pack("{s:o,s:i,s:f,s:o,s:I,s:{s:f,s:I},s:o}", "calibration_end",
+                             date_json(p.cal_end), "horizon_weeks", (int)horizon, "annual_discount",
+                             discount, "model", models_json(&m), "members", (json_int_t)m.n,
+                             "totals", "expected_purchases", round6(total_purchases), "clv_minor",
+                             (json_int_t)llround(total_clv), "items", items);
     set_next(body, offset + limit < m.n ? offset + limit : m.n, m.n);
+    json_object_set_new(body, "timings_ms",
+                        json_pack("{s:I,s:I,s:I}", "read", (json_int_t)read_ms, "fit",
+                                  (json_int_t)m.fit_ms, "score", (json_int_t)m.score_ms));
     al_reply_json(x, 200, body);
 done:
     free(r);
@@ -563,7 +581,8 @@ void al_api_analytics_churn(al_exchange *x)
         al_reply_error(x, 500, "internal_error", "out of memory");
         goto done;
     }
-    /* At risk: a repeat buyer with P(alive) below the threshold, or gone gap_factor times their usual gap. */
+    /* At risk: a repeat buyer with P(alive) below the threshold, or gone gap_factor times their
+     * usual gap. */
     size_t flagged = 0;
     int64_t at_risk_value = 0;
     for (size_t i = 0; i < m.n; i++) {
@@ -572,7 +591,7 @@ void al_api_analytics_churn(al_exchange *x)
         if (c->x < 1)
             continue;
         double usual = c->tx * 7 / c->x, since = p.as_of - f->last_day;
-        bool low = m.score[i].p_alive < threshold, gone = since > gap_factor * usual;
+        bool low = m.score[i].p_alive<threshold, gone = since> gap_factor * usual;
         if (!low && !gone)
             continue;
         int64_t value = yearly_value(f, p.as_of);
@@ -589,24 +608,23 @@ void al_api_analytics_churn(al_exchange *x)
         int since = p.as_of - f->last_day;
         json_t *reasons = json_array();
         if (m.score[i].p_alive < threshold)
-            json_array_append_new(
-                reasons, json_pack("{s:s,s:f}", "code", "low_p_alive", "p_alive",
-                                   round6(m.score[i].p_alive)));
+            json_array_append_new(reasons, json_pack("{s:s,s:f}", "code", "low_p_alive", "p_alive",
+                                                     round6(m.score[i].p_alive)));
         if (since > gap_factor * usual)
-            json_array_append_new(reasons, json_pack("{s:s,s:i,s:f}", "code", "long_gap",
-                                                     "days_since_last", since, "usual_gap_days",
-                                                     round6(usual)));
+            json_array_append_new(reasons,
+                                  json_pack("{s:s,s:i,s:f}", "code", "long_gap", "days_since_last",
+                                            since, "usual_gap_days", round6(usual)));
         json_array_append_new(items,
                               json_pack("{s:s,s:I,s:f,s:i,s:f,s:o}", "member", r[k].id,
                                         "value_at_risk_minor", (json_int_t)r[k].key, "p_alive",
                                         round6(m.score[i].p_alive), "days_since_last", since,
                                         "usual_gap_days", round6(usual), "reasons", reasons));
     }
-    json_t *body = json_pack("{s:o,s:f,s:f,s:o,s:I,s:I,s:I,s:o}", "as_of", date_json(p.as_of),
-                             "p_alive_below", threshold, "gap_factor", gap_factor, "model",
-                             models_json(&m), "members", (json_int_t)m.n, "at_risk",
-                             (json_int_t)flagged, "value_at_risk_minor",
-                             (json_int_t)at_risk_value, "items", items);
+    json_t *body =
+        json_pack("{s:o,s:f,s:f,s:o,s:I,s:I,s:I,s:o}", "as_of", date_json(p.as_of), "p_alive_below",
+                  threshold, "gap_factor", gap_factor, "model", models_json(&m), "members",
+                  (json_int_t)m.n, "at_risk", (json_int_t)flagged, "value_at_risk_minor",
+                  (json_int_t)at_risk_value, "items", items);
     set_next(body, offset + limit < flagged ? offset + limit : flagged, flagged);
     al_reply_json(x, 200, body);
 done:
@@ -676,7 +694,7 @@ void al_api_analytics_lifecycle(al_exchange *x)
     for (int s = 0; s < AL_STAGE_COUNT; s++)
         json_object_set_new(stages, al_stage_name((al_stage)s), json_integer(counts[s]));
     json_t *body = json_pack("{s:o,s:I,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "members",
-                             (json_int_t)(p.n + (size_t)without), "without_purchases",
+                             (json_int_t)p.n + (json_int_t)without, "without_purchases",
                              (json_int_t)without, "stages", stages, "items", items);
     set_next(body, offset + limit < matched ? offset + limit : matched, matched);
     al_reply_json(x, 200, body);
@@ -745,8 +763,8 @@ void al_api_analytics_affinity(al_exchange *x)
         for (size_t b = a + 1; b < p.np; b++) {
             int64_t both = p.pair[a * p.np + b];
             double expect = (double)p.at[a] * (double)p.at[b];
-            pairs[npairs++] = (pair_t){expect > 0 ? (double)both * (double)p.active / expect : 0,
-                                       a, b, both};
+            pairs[npairs++] =
+                (pair_t){expect > 0 ? (double)both * (double)p.active / expect : 0, a, b, both};
         }
     if (pairs != NULL)
         qsort(pairs, npairs, sizeof(*pairs), by_lift);
@@ -754,17 +772,16 @@ void al_api_analytics_affinity(al_exchange *x)
     for (size_t k = 0; k < npairs; k++) {
         const pair_t *q = &pairs[k];
         json_array_append_new(
-            out, json_pack("{s:s,s:s,s:I,s:f,s:f,s:f}", "a", partners.id[q->a], "b",
-                           partners.id[q->b], "members", (json_int_t)q->both, "lift",
-                           round6(q->lift), "share_of_a",
-                           p.at[q->a] ? round6((double)q->both / (double)p.at[q->a]) : 0.0,
-                           "share_of_b",
-                           p.at[q->b] ? round6((double)q->both / (double)p.at[q->b]) : 0.0));
+            out,
+            json_pack("{s:s,s:s,s:I,s:f,s:f,s:f}", "a", partners.id[q->a], "b", partners.id[q->b],
+                      "members", (json_int_t)q->both, "lift", round6(q->lift), "share_of_a",
+                      p.at[q->a] ? round6((double)q->both / (double)p.at[q->a]) : 0.0, "share_of_b",
+                      p.at[q->b] ? round6((double)q->both / (double)p.at[q->b]) : 0.0));
     }
     al_reply_json(x, 200,
                   json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
-                            (int)window, "members", (json_int_t)p.active, "partners", list,
-                            "pairs", out));
+                            (int)window, "members", (json_int_t)p.active, "partners", list, "pairs",
+                            out));
 done:
     free(pairs);
     al_partner_list_free(&partners);

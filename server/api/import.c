@@ -86,8 +86,7 @@ static int mark_repeats(al_import_line *lines, size_t n)
 }
 
 /* Parses and checks every line; the count, or -1 after replying. */
-static long parse_body(al_exchange *x, const partner_row *partners, size_t np,
-                       al_import_line **out)
+static long parse_body(al_exchange *x, const partner_row *partners, size_t np, al_import_line **out)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(x->req);
     size_t len = evbuffer_get_length(in), pos = 0, n;
@@ -158,8 +157,8 @@ void al_api_import_transactions(al_exchange *x)
     if (n < 0)
         return;
     al_import_totals t = {0};
-    al_db_status st = al_import_book(&x->worker->db, x->tenant, lines, (size_t)n,
-                                     settings.expiry_months, &t);
+    al_db_status st =
+        al_import_book(&x->worker->db, x->tenant, lines, (size_t)n, settings.expiry_months, &t);
     free(lines);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);

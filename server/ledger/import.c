@@ -1,7 +1,6 @@
 /* History import; see import.h and docs/analytics.md. */
 #include "ledger/import.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,99 +14,6 @@
 #define CHUNK 500
 /* Times a chunk runs again after a deadlock or a racing import of the same id. */
 #define TRIES 5
-
-__attribute__((format(printf, 5, 6))) static int bad(const char **code, const char *c, char *msg,
-                                                      size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    *code = c;
-    vsnprintf(msg, size, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-static int id_field(json_t *obj, const char *field, char *out, const char **code, char *msg,
-                    size_t size)
-{
-    json_t *v = json_object_get(obj, field);
-    if (v == NULL)
-        return bad(code, "missing_field", msg, size, "%s is required", field);
-    const char *s = json_string_value(v);
-    if (s == NULL || !al_id_valid(s))
-        return bad(code, "invalid_field", msg, size, "%s must match [A-Za-z0-9._:-]{1,64}", field);
-    snprintf(out, AL_ID_MAX + 1, "%s", s);
-    return 0;
-}
-
-static int amount_field(json_t *obj, const char *field, int64_t *out, const char **code,
-                        char *msg, size_t size)
-{
-    json_t *v = json_object_get(obj, field);
-    if (v == NULL)
-        return bad(code, "missing_field", msg, size, "%s is required", field);
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return bad(code, "invalid_field", msg, size, "%s must be an integer >= 0", field);
-    *out = json_integer_value(v);
-    return 0;
-}
-
-int al_import_parse_line(const char *text, size_t len, al_import_line *out, const char **code,
-                         char *message, size_t message_size)
-{
-    static const char *const fields[] = {"id",           "partner", "member", "occurred_at",
-                                         "amount_minor", "points",  "currency"};
-    memset(out, 0, sizeof(*out));
-    json_error_t err;
-    json_t *obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-    int rc = -1;
-    if (!json_is_object(obj)) {
-        bad(code, "invalid_json", message, message_size, "%s", "the line is no JSON object");
-        goto done;
-    }
-    const char *key;
-    json_t *value;
-    json_object_foreach (obj, key, value) {
-        size_t i = 0;
-        while (i < sizeof(fields) / sizeof(fields[0]) && strcmp(fields[i], key) != 0)
-            i++;
-        if (i == sizeof(fields) / sizeof(fields[0])) {
-            *code = "unknown_field";
-            snprintf(message, message_size, "unknown field: %.64s", key);
-            goto done;
-        }
-    }
-    if (id_field(obj, "id", out->id, code, message, message_size) != 0 ||
-        id_field(obj, "partner", out->partner, code, message, message_size) != 0 ||
-        id_field(obj, "member", out->member, code, message, message_size) != 0 ||
-        amount_field(obj, "amount_minor", &out->amount_minor, code, message, message_size) != 0 ||
-        amount_field(obj, "points", &out->points, code, message, message_size) != 0)
-        goto done;
-    json_t *when = json_object_get(obj, "occurred_at");
-    if (when == NULL) {
-        bad(code, "missing_field", message, message_size, "%s is required", "occurred_at");
-        goto done;
-    }
-    if (!json_is_string(when) || al_rfc3339_to_sql(json_string_value(when), out->occurred_at)) {
-        bad(code, "invalid_field", message, message_size, "%s must be an RFC 3339 UTC time",
-            "occurred_at");
-        goto done;
-    }
-    json_t *cur = json_object_get(obj, "currency");
-    if (cur != NULL) {
-        const char *c = json_string_value(cur);
-        if (c == NULL || strlen(c) != 3 || strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3) {
-            bad(code, "invalid_field", message, message_size, "%s must be an ISO 4217 code",
-                "currency");
-            goto done;
-        }
-        memcpy(out->currency, c, 4);
-    }
-    rc = 0;
-done:
-    json_decref(obj);
-    return rc;
-}
 
 /* A statement of n tuples: head, tuple, ", " tuple ..., tail. */
 static char *tuples(const char *head, const char *tuple, size_t n, const char *tail)
@@ -199,8 +105,9 @@ static al_db_status credit_members(al_db *db, const char *tenant, al_import_line
             prm[k++] = AL_STR(f[i]->member);
             members++;
         }
-    al_db_status st = exec_tuples(db, "INSERT IGNORE INTO members (tenant_id, member_id, profile) "
-                                      "VALUES ",
+    al_db_status st = exec_tuples(db,
+                                  "INSERT IGNORE INTO members (tenant_id, member_id, profile) "
+                                  "VALUES ",
                                   "(?, ?, '{}')", members, "", prm, k, NULL);
     if (st != AL_DB_OK)
         return st;
@@ -268,8 +175,9 @@ static al_db_status move_balances(al_db *db, const char *tenant, al_import_line 
     al_db_status st =
         distinct == 0
             ? AL_DB_OK
-            : exec_tuples(db, "INSERT INTO account_balances (tenant_id, account, shard, balance) "
-                              "VALUES ",
+            : exec_tuples(db,
+                          "INSERT INTO account_balances (tenant_id, account, shard, balance) "
+                          "VALUES ",
                           "(?, ?, ?, ?)", distinct,
                           " ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)", prm, k,
                           NULL);
@@ -283,7 +191,8 @@ static al_db_status move_balances(al_db *db, const char *tenant, al_import_line 
  * before), so row i's id is the first id + i.
  */
 static al_db_status book_rows(al_db *db, const char *tenant, al_import_line **f, size_t n,
-                              int expiry_months, al_db_param *prm, char (*accounts)[2][AL_ID_MAX + 32])
+                              int expiry_months, al_db_param *prm,
+                              char (*accounts)[2][AL_ID_MAX + 32])
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -297,12 +206,12 @@ static al_db_status book_rows(al_db *db, const char *tenant, al_import_line **f,
         prm[k++] = AL_STR(f[i]->partner);
         prm[k++] = AL_STR(f[i]->id);
     }
-    al_db_status st = exec_tuples(db,
-                                  "INSERT INTO bookings (tenant_id, kind, from_account, "
-                                  "to_account, points, member_id, partner_id, ref_id, detail) "
-                                  "VALUES ",
-                                  "(?, 'import', ?, ?, ?, ?, ?, ?, '{\"import\":true}')", n, "",
-                                  prm, k, NULL);
+    al_db_status st =
+        exec_tuples(db,
+                    "INSERT INTO bookings (tenant_id, kind, from_account, "
+                    "to_account, points, member_id, partner_id, ref_id, detail) "
+                    "VALUES ",
+                    "(?, 'import', ?, ?, ?, ?, ?, ?, '{\"import\":true}')", n, "", prm, k, NULL);
     if (st != AL_DB_OK)
         return st;
     uint64_t booking = al_db_insert_id(db), lot = 0;
@@ -379,7 +288,7 @@ static al_db_status book_chunk(al_db *db, const char *tenant, al_import_line **c
         mine.amount_minor += c[i]->amount_minor;
     }
     if (st == AL_DB_OK && nf > 0) {
-        qsort(fresh, nf, sizeof(fresh[0]), by_member);
+        qsort((void *)fresh, nf, sizeof(al_import_line *), by_member);
         st = credit_members(db, tenant, fresh, nf, prm, &mine);
         if (st == AL_DB_OK)
             st = book_rows(db, tenant, fresh, nf, expiry_months, prm, accounts);

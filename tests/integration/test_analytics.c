@@ -1,0 +1,493 @@
+/*
+ * History import and the value analytics over HTTP, on histories whose
+ * answers are worked out by hand in each test, and the CDNOW sample through
+ * the import against Fader, Hardie & Lee's published fits.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+static test_server srv;
+
+static void stop(void)
+{
+    server_finish(&srv);
+}
+
+TestSuite(analytics, .fini = stop, .timeout = 120);
+
+#define RETAILER "{\"currency\":\"CNY\",\"minor_per_point\":100}"
+
+/* A tenant with partners (NULL-ended); its admin key in admin. */
+static void setup(char *tenant, size_t tsize, char *admin, size_t asize,
+                  const char *const *partners)
+{
+    server_start(&srv, NULL, NULL);
+    unique_id(tenant, tsize, "an");
+    make_tenant(&srv, tenant, admin, asize);
+    for (; *partners != NULL; partners++) {
+        partner_key k;
+        make_partner(&srv, admin, *partners, "retailer", RETAILER, &k);
+    }
+}
+
+/* "YYYY-MM-DDT12:00:00Z" of days before today (UTC). */
+static void days_ago(int days, char out[32])
+{
+    time_t t = time(NULL) - (time_t)days * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT12:00:00Z", &tm);
+}
+
+static void today(char out[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* Appends one import line to buf. */
+static void add_line(char *buf, size_t size, const char *id, const char *partner,
+                     const char *member, const char *when, long amount, long points)
+{
+    size_t len = strlen(buf);
+    snprintf(buf + len, size - len,
+             "{\"id\":\"%s\",\"partner\":\"%s\",\"member\":\"%s\",\"occurred_at\":\"%s\","
+             "\"amount_minor\":%ld,\"points\":%ld}\n",
+             id, partner, member, when, amount, points);
+}
+
+static response import(const char *admin, const char *body)
+{
+    return http(&srv, "POST", "/v1/import/transactions", admin, body);
+}
+
+static json_int_t num(json_t *obj, const char *key)
+{
+    return json_integer_value(json_object_get(obj, key));
+}
+
+static double real(json_t *obj, const char *key)
+{
+    return json_number_value(json_object_get(obj, key));
+}
+
+__attribute__((format(printf, 1, 2))) static long scalar(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char q[400], out[32];
+    vsnprintf(q, sizeof(q), fmt, ap);
+    va_end(ap);
+    cr_assert_eq(db_scalar(q, out, sizeof(out)), 0, "%s", q);
+    return atol(out);
+}
+
+static json_t *get(const char *admin, const char *path)
+{
+    response r = http(&srv, "GET", path, admin, NULL);
+    cr_assert_eq(r.status, 200, "GET %s: %d %s", path, r.status, r.body);
+    json_t *j = json_incref(r.json);
+    response_free(&r);
+    return j;
+}
+
+Test(analytics, import_checks_the_whole_body_then_books_each_line_once)
+{
+    char tenant[64], admin[128], body[4096] = "", when[32];
+    setup(tenant, sizeof(tenant), admin, sizeof(admin), (const char *[]){"shop", "bank", NULL});
+    days_ago(400, when);
+
+    /* A bad line anywhere refuses the whole body: nothing is booked. */
+    add_line(body, sizeof(body), "h1", "shop", "ann", when, 5000, 50);
+    add_line(body, sizeof(body), "h2", "shop", "ann", "yesterday", 5000, 50);
+    response r = import(admin, body);
+    expect_error(&r, 400, "invalid_field");
+    cr_expect(strstr(r.body, "line 2") != NULL, "%s", r.body);
+    response_free(&r);
+    body[0] = '\0';
+    add_line(body, sizeof(body), "h1", "shop", "ann", when, 5000, 50);
+    add_line(body, sizeof(body), "h2", "nosuch", "ann", when, 5000, 50);
+    r = import(admin, body);
+    expect_error(&r, 422, "unknown_partner");
+    response_free(&r);
+    r = import(admin, "{\"id\":\"h1\",\"partner\":\"shop\",\"member\":\"ann\",\"occurred_at\":"
+                      "\"2025-01-01T00:00:00Z\",\"amount_minor\":-1,\"points\":1}\n");
+    expect_error(&r, 400, "invalid_field");
+    response_free(&r);
+    r = import(admin, "{\"id\":\"h1\",\"extra\":1}\n");
+    expect_error(&r, 400, "unknown_field");
+    response_free(&r);
+    r = import(admin, "not json\n");
+    expect_error(&r, 400, "invalid_json");
+    response_free(&r);
+    r = import(admin, "\n\n");
+    expect_error(&r, 400, "empty_import");
+    response_free(&r);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM transactions WHERE tenant_id = '%s'", tenant), 0);
+    cr_assert_eq(scalar("SELECT COUNT(*) FROM members WHERE tenant_id = '%s'", tenant), 0);
+
+    /* A real-time earning first: its id is taken for that partner. */
+    partner_key shop;
+    make_partner(&srv, admin, "live", "retailer", RETAILER, &shop);
+    r = partner_call(&srv, &shop, "POST", "/v1/transactions",
+                     "{\"id\":\"h9\",\"member\":\"bob\",\"data\":{\"type\":\"purchase\","
+                     "\"currency\":\"CNY\",\"lines\":[{\"sku\":\"a\",\"category\":\"x\",\"qty\":1,"
+                     "\"unit_minor\":1000}]}}",
+                     0, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    response_free(&r);
+
+    body[0] = '\0';
+    add_line(body, sizeof(body), "h1", "shop", "ann", when, 5000, 50);
+    add_line(body, sizeof(body), "h2", "bank", "ann", when, 7000, 70);
+    add_line(body, sizeof(body), "h1", "shop", "ann", when, 5000, 50); /* again in the body */
+    add_line(body, sizeof(body), "h1", "bank", "cy", when, 100, 0);    /* bank's own h1 */
+    add_line(body, sizeof(body), "h9", "live", "bob", when, 100, 1);   /* booked in real time */
+    r = import(admin, body);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_eq(num(r.json, "lines"), 5);
+    cr_expect_eq(num(r.json, "imported"), 3, "%s", r.body);
+    cr_expect_eq(num(r.json, "duplicates"), 2, "%s", r.body);
+    cr_expect_eq(num(r.json, "members_created"), 2, "%s", r.body);
+    cr_expect_eq(num(r.json, "points"), 120);
+    cr_expect_eq(num(r.json, "amount_minor"), 12100);
+    response_free(&r);
+    r = import(admin, body); /* the same file again books nothing */
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_eq(num(r.json, "imported"), 0, "%s", r.body);
+    cr_expect_eq(num(r.json, "duplicates"), 5, "%s", r.body);
+    response_free(&r);
+
+    /* The ledger holds: balances, lots with the history's dates, trial balance 0. */
+    json_t *ann = get(admin, "/v1/members/ann");
+    json_t *bal = json_object_get(ann, "balance");
+    cr_expect_eq(num(bal, "available"), 120);
+    cr_expect_eq(num(bal, "lifetime_earned"), 120);
+    cr_expect_str_eq(json_string_value(json_object_get(ann, "lifecycle_stage")), "lapsed");
+    json_decref(ann);
+    json_t *tb = get(admin, "/v1/ledger/trial-balance");
+    cr_expect_eq(num(tb, "total"), 0);
+    json_decref(tb);
+    cr_expect_eq(scalar("SELECT COUNT(*) FROM lots WHERE tenant_id = '%s' AND member_id = 'ann' "
+                        "AND earned_at < NOW() - INTERVAL 399 DAY",
+                        tenant),
+                 2);
+    cr_expect_eq(scalar("SELECT SUM(balance) FROM account_balances WHERE tenant_id = '%s' "
+                        "AND account = 'partner:shop:issued'",
+                        tenant),
+                 -50);
+
+    /* Only a tenant admin imports. */
+    r = partner_call(&srv, &shop, "POST", "/v1/import/transactions", body, 0, NULL);
+    cr_expect(r.status == 401 || r.status == 403, "%d %s", r.status, r.body);
+    response_free(&r);
+}
+
+/*
+ * Ten buyers a0..a9 (and one member who never bought): ai buys i + 1 times,
+ * 1000 minor each, the last 10 * (9 - i) days before as_of, weekly before
+ * that. Ranked worst to best, each pair (a0 a1), (a2 a3), ... scores 1, 2, ...
+ * 5 on recency, frequency and monetary value alike, so the segments are lost,
+ * hibernating, need attention, loyal and champions, two members each.
+ * Spend 1000..10000 and a 0: top 1% (1 member) 10/55, 10% (2) 19/55, 20%
+ * (3) 27/55, 50% (6) 45/55; Gini 2 * 440000 / (11 * 55000) - 12/11 = 4/11.
+ */
+Test(analytics, rfm_segments_and_pareto_shares_of_a_known_history)
+{
+    char tenant[64], admin[128], body[8192] = "", id[16], member[16], when[32];
+    setup(tenant, sizeof(tenant), admin, sizeof(admin), (const char *[]){"shop", NULL});
+    int n = 0;
+    for (int i = 0; i < 10; i++)
+        for (int k = 0; k <= i; k++) {
+            snprintf(id, sizeof(id), "t%d", n++);
+            snprintf(member, sizeof(member), "a%d", i);
+            int day = 30 - 10 * (9 - i) - 7 * k; /* as_of is 2026-06-30 */
+            struct tm tm = {.tm_year = 126, .tm_mon = 5, .tm_mday = day, .tm_hour = 9};
+            time_t t = timegm(&tm);
+            gmtime_r(&t, &tm);
+            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+            add_line(body, sizeof(body), id, "shop", member, when, 1000, 10);
+        }
+    response r = import(admin, body);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_eq(num(r.json, "imported"), 55);
+    response_free(&r);
+    r = http(&srv, "POST", "/v1/members", admin, "{\"id\":\"z-never\"}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    response_free(&r);
+
+    json_t *rfm = get(admin, "/v1/analytics/rfm?as_of=2026-06-30&limit=3");
+    cr_expect_eq(num(rfm, "members"), 10);
+    static const char *const expected[][2] = {{"champions", "2"},      {"loyal", "2"},
+                                              {"need_attention", "2"}, {"hibernating", "2"},
+                                              {"lost", "2"},           {"at_risk", "0"}};
+    size_t i;
+    json_t *s;
+    for (size_t e = 0; e < sizeof(expected) / sizeof(expected[0]); e++) {
+        bool found = false;
+        json_array_foreach (json_object_get(rfm, "segments"), i, s)
+            if (strcmp(json_string_value(json_object_get(s, "segment")), expected[e][0]) == 0) {
+                found = true;
+                cr_expect_eq(num(s, "members"), atoi(expected[e][1]), "%s", expected[e][0]);
+            }
+        cr_expect(found, "segment %s missing", expected[e][0]);
+    }
+    json_t *items = json_object_get(rfm, "items");
+    cr_assert_eq(json_array_size(items), 3);
+    json_t *a0 = json_array_get(items, 0);
+    cr_expect_str_eq(json_string_value(json_object_get(a0, "member")), "a0");
+    cr_expect_eq(num(a0, "recency_days"), 90);
+    cr_expect_eq(num(a0, "frequency"), 1);
+    cr_expect_eq(num(a0, "monetary_minor"), 1000);
+    cr_expect_str_eq(json_string_value(json_object_get(a0, "segment")), "lost");
+    cr_expect_str_eq(json_string_value(json_object_get(rfm, "next_cursor")), "3");
+    json_decref(rfm);
+
+    rfm = get(admin, "/v1/analytics/rfm?as_of=2026-06-30&segment=champions");
+    items = json_object_get(rfm, "items");
+    cr_assert_eq(json_array_size(items), 2);
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "member")), "a8");
+    json_t *a9 = json_array_get(items, 1);
+    cr_expect_eq(num(a9, "r"), 5);
+    cr_expect_eq(num(a9, "f"), 5);
+    cr_expect_eq(num(a9, "frequency"), 10);
+    cr_expect(json_is_null(json_object_get(rfm, "next_cursor")));
+    json_decref(rfm);
+    rfm = get(admin, "/v1/analytics/rfm?as_of=2026-06-30&limit=3&cursor=9");
+    cr_expect_eq(json_array_size(json_object_get(rfm, "items")), 1);
+    json_decref(rfm);
+
+    json_t *p = get(admin, "/v1/analytics/pareto?as_of=2026-06-30");
+    cr_expect_eq(num(p, "members"), 11);
+    json_t *spend = json_object_get(p, "spend");
+    cr_expect_eq(num(spend, "total"), 55000);
+    static const double shares[] = {10 / 55.0, 0, 19 / 55.0, 27 / 55.0, 45 / 55.0};
+    json_array_foreach (json_object_get(spend, "top"), i, s)
+        if (i != 1)
+            cr_expect(fabs(real(s, "share") - shares[i]) < 1e-6, "top %d%%: %f",
+                      (int)num(s, "percent"), real(s, "share"));
+    cr_expect(fabs(real(spend, "gini") - 4 / 11.0) < 1e-6, "gini %f", real(spend, "gini"));
+    json_t *lorenz = json_object_get(spend, "lorenz");
+    cr_expect_eq(json_array_size(lorenz), 21);
+    cr_expect(real(json_array_get(lorenz, 20), "share") == 1.0);
+    json_t *held = json_object_get(p, "points_held");
+    cr_expect_eq(num(held, "total"), 550);
+    cr_expect(fabs(real(held, "gini") - 4 / 11.0) < 1e-6, "gini %f", real(held, "gini"));
+    json_decref(p);
+
+    /* The last 30 days (after May 31): a7 twice (June 10, 3), a8 3 times, a9 5 times. */
+    p = get(admin, "/v1/analytics/pareto?as_of=2026-06-30&window_days=30");
+    cr_expect_eq(num(json_object_get(p, "spend"), "total"), 1000 * (2 + 3 + 5));
+    json_decref(p);
+
+    r = http(&srv, "GET", "/v1/analytics/rfm?as_of=2026-13-01", admin, NULL);
+    expect_error(&r, 400, "invalid_parameter");
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/analytics/rfm?limit=0", admin, NULL);
+    expect_error(&r, 400, "invalid_parameter");
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/analytics/rfm?cursor=x", admin, NULL);
+    expect_error(&r, 400, "invalid_cursor");
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/analytics/rfm?segment=vip", admin, NULL);
+    expect_error(&r, 400, "invalid_parameter");
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/analytics/clv?annual_discount=abc", admin, NULL);
+    expect_error(&r, 400, "invalid_parameter");
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/analytics/clv", admin, NULL); /* ten members, one repeat day each */
+    cr_expect(r.status == 200 || r.status == 422, "%d %s", r.status, r.body);
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/analytics/rfm", NULL, NULL);
+    cr_expect_eq(r.status, 401);
+    response_free(&r);
+}
+
+/*
+ * Lifecycle stages by the documented rules, as of today:
+ *   fresh   one purchase 30 days ago                              new
+ *   gone    purchases 400 and 200 days ago                        lapsed
+ *   rising  1000 300 days ago, 5000 20 days ago                   growing
+ *   fading  1000 at 300, 250, 200, 150 and 100 days ago           declining
+ *   steady  1000 every 30 days from 400 to 10 days ago            mature
+ *   idle    enrolled, never bought                                new
+ * And affinity: u1 A B, u2 A B, u3 A, u4 B C, u5 C, u6 A B C: N 6, A 4, B 4,
+ * C 3; AB 3 (lift 3 * 6 / 16 = 1.125), BC 2 (1.0), AC 1 (0.5).
+ */
+Test(analytics, lifecycle_stages_and_cross_partner_affinity)
+{
+    char tenant[64], admin[128], body[8192] = "", when[32], id[16], day[11];
+    setup(tenant, sizeof(tenant), admin, sizeof(admin), (const char *[]){"A", "B", "C", NULL});
+    int n = 0;
+#define BUY(member, ago, amount, partner)                                                          \
+    do {                                                                                           \
+        days_ago(ago, when);                                                                       \
+        snprintf(id, sizeof(id), "l%d", n++);                                                      \
+        add_line(body, sizeof(body), id, partner, member, when, amount, 1);                        \
+    } while (0)
+    BUY("fresh", 30, 1000, "A");
+    BUY("gone", 400, 1000, "A");
+    BUY("gone", 200, 1000, "A");
+    BUY("rising", 300, 1000, "A");
+    BUY("rising", 20, 5000, "A");
+    for (int d = 300; d >= 100; d -= 50)
+        BUY("fading", d, 1000, "A");
+    for (int d = 400; d >= 10; d -= 30)
+        BUY("steady", d, 1000, "A");
+    BUY("u1", 5, 100, "A");
+    BUY("u1", 5, 100, "B");
+    BUY("u2", 6, 100, "A");
+    BUY("u2", 7, 100, "B");
+    BUY("u3", 5, 100, "A");
+    BUY("u4", 5, 100, "B");
+    BUY("u4", 5, 100, "C");
+    BUY("u5", 5, 100, "C");
+    BUY("u6", 5, 100, "A");
+    BUY("u6", 5, 100, "B");
+    BUY("u6", 5, 100, "C");
+    response r = import(admin, body);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    r = http(&srv, "POST", "/v1/members", admin, "{\"id\":\"idle\"}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    response_free(&r);
+
+    static const char *const stages[][2] = {{"fresh", "new"},      {"gone", "lapsed"},
+                                            {"rising", "growing"}, {"fading", "declining"},
+                                            {"steady", "mature"},  {"idle", "new"}};
+    for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/v1/members/%s", stages[i][0]);
+        json_t *m = get(admin, path);
+        cr_expect_str_eq(json_string_value(json_object_get(m, "lifecycle_stage")), stages[i][1],
+                         "%s", stages[i][0]);
+        json_decref(m);
+    }
+    today(day);
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/analytics/lifecycle?as_of=%s", day);
+    json_t *l = get(admin, path);
+    json_t *counts = json_object_get(l, "stages");
+    /* The six u members bought first days ago: new too. */
+    cr_expect_eq(num(counts, "new"), 2 + 6);
+    cr_expect_eq(num(counts, "growing"), 1);
+    cr_expect_eq(num(counts, "mature"), 1);
+    cr_expect_eq(num(counts, "declining"), 1);
+    cr_expect_eq(num(counts, "lapsed"), 1);
+    cr_expect_eq(num(l, "members"), 12);
+    cr_expect_eq(num(l, "without_purchases"), 1);
+    json_decref(l);
+    snprintf(path, sizeof(path), "/v1/analytics/lifecycle?as_of=%s&stage=declining", day);
+    l = get(admin, path);
+    cr_expect_eq(json_array_size(json_object_get(l, "items")), 1);
+    cr_expect_str_eq(json_string_value(
+                         json_object_get(json_array_get(json_object_get(l, "items"), 0), "member")),
+                     "fading");
+    json_decref(l);
+
+    /* Affinity over the last 10 days: only the u members. */
+    snprintf(path, sizeof(path), "/v1/analytics/affinity?as_of=%s&window_days=10", day);
+    json_t *a = get(admin, path);
+    cr_expect_eq(num(a, "members"), 6);
+    json_t *pairs = json_object_get(a, "pairs");
+    cr_assert_eq(json_array_size(pairs), 3);
+    static const char *const order[][2] = {{"A", "B"}, {"B", "C"}, {"A", "C"}};
+    static const double lift[] = {1.125, 1.0, 0.5};
+    static const int both[] = {3, 2, 1};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *p = json_array_get(pairs, i);
+        cr_expect_str_eq(json_string_value(json_object_get(p, "a")), order[i][0]);
+        cr_expect_str_eq(json_string_value(json_object_get(p, "b")), order[i][1]);
+        cr_expect_eq(num(p, "members"), both[i]);
+        cr_expect(fabs(real(p, "lift") - lift[i]) < 1e-9, "lift %f", real(p, "lift"));
+    }
+    json_decref(a);
+}
+
+/* The CDNOW sample as NDJSON import lines: one a purchase, dollars as cents. */
+static char *cdnow_lines(size_t *count)
+{
+    FILE *f = fopen(ALLIANCE_SOURCE_DIR "/tests/unit/analytics/data/CDNOW_sample.txt", "r");
+    cr_assert(f != NULL);
+    size_t cap = 1 << 20, len = 0;
+    char *out = malloc(cap), line[128], id[16], sample[16], date[16], cds[16], dollars[32];
+    *count = 0;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "%15s %15s %15s %15s %31s", id, sample, date, cds, dollars) != 5)
+            continue;
+        char *dot = strchr(dollars, '.');
+        long cents = atol(dollars) * 100;
+        if (dot != NULL)
+            cents += atol(dot + 1) * (strlen(dot + 1) == 1 ? 10 : 1);
+        if (len + 256 > cap)
+            out = realloc(out, cap *= 2);
+        len += (size_t)snprintf(out + len, cap - len,
+                                "{\"id\":\"c%zu\",\"partner\":\"cdnow\",\"member\":\"c%s\","
+                                "\"occurred_at\":\"%.4s-%.2s-%.2sT12:00:00Z\",\"amount_minor\":%ld,"
+                                "\"points\":%ld}\n",
+                                *count, id, date, date + 4, date + 6, cents, cents / 100);
+        (*count)++;
+    }
+    fclose(f);
+    return out;
+}
+
+/* Sends lines [from, to) of text; returns the answer's imported count. */
+static long import_range(const char *admin, const char *text, size_t from, size_t to)
+{
+    const char *start = text;
+    for (size_t i = 0; i < from; i++)
+        start = strchr(start, '\n') + 1;
+    const char *end = start;
+    for (size_t i = from; i < to && *end; i++)
+        end = strchr(end, '\n') + 1;
+    char *part = strndup(start, (size_t)(end - start));
+    response r = import(admin, part);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    long imported = (long)num(r.json, "imported");
+    response_free(&r);
+    free(part);
+    return imported;
+}
+
+Test(analytics, cdnow_through_the_import_agrees_with_fader_hardie_lee)
+{
+    char tenant[64], admin[128];
+    setup(tenant, sizeof(tenant), admin, sizeof(admin), (const char *[]){"cdnow", NULL});
+    size_t n;
+    char *text = cdnow_lines(&n);
+    cr_assert_eq(n, 6919);
+    long imported = 0;
+    for (size_t from = 0; from < n; from += 2000)
+        imported += import_range(admin, text, from, from + 2000 < n ? from + 2000 : n);
+    cr_expect_eq(imported, 6919);
+    cr_expect_eq(import_range(admin, text, 1000, 3000), 0, "a resent part books nothing");
+    free(text);
+
+    json_t *clv = get(admin, "/v1/analytics/clv?calibration_end=1997-09-30&limit=5");
+    json_t *bg = json_object_get(json_object_get(clv, "model"), "bgnbd");
+    json_t *gg = json_object_get(json_object_get(clv, "model"), "gamma_gamma");
+    cr_expect_eq(num(clv, "members"), 2357);
+    cr_expect(fabs(real(bg, "r") - 0.243) < 0.0005, "r %f", real(bg, "r"));
+    cr_expect(fabs(real(bg, "alpha") - 4.414) < 0.0005, "alpha %f", real(bg, "alpha"));
+    cr_expect(fabs(real(bg, "a") - 0.793) < 0.0005, "a %f", real(bg, "a"));
+    cr_expect(fabs(real(bg, "b") - 2.426) < 0.0005, "b %f", real(bg, "b"));
+    cr_expect(fabs(real(bg, "log_likelihood") - -9582.4) < 0.05, "LL %f",
+              real(bg, "log_likelihood"));
+    /* Gamma-Gamma on cents: gamma is 100 times the dollars' 15.44; p and q do not move. */
+    cr_expect(fabs(real(gg, "p") - 6.25) < 0.005, "p %f", real(gg, "p"));
+    cr_expect(fabs(real(gg, "q") - 3.74) < 0.005, "q %f", real(gg, "q"));
+    cr_expect(fabs(real(gg, "gamma") / 100 - 15.44) < 0.005, "gamma %f", real(gg, "gamma"));
+    cr_expect_eq(num(gg, "repeat_buyers"), 946);
+    json_decref(clv);
+}
