@@ -16,8 +16,10 @@
 #include "analytics/clv.h"
 #include "analytics/history.h"
 #include "analytics/value.h"
+#include "api/booking.h"
 #include "api/routes.h"
 #include "http/server.h"
+#include "ledger/reports.h"
 
 #define PAGE_DEFAULT 100
 #define PAGE_MAX 1000
@@ -42,7 +44,7 @@ typedef struct {
     int64_t *at, *pair, active;
     uint8_t *seen;
     uint32_t *list; /* the member's partners so far */
-    bool oom;
+    bool oom, cancelled;
 } population;
 
 static const char *id_of(const population *p, size_t i)
@@ -79,6 +81,10 @@ static void count_pairs(population *p, const al_history *h)
 static int collect(const al_history *h, void *ctx)
 {
     population *p = ctx;
+    if (al_reports_cancelled()) {
+        p->cancelled = true;
+        return 1;
+    }
     if (p->affinity) {
         count_pairs(p, h);
         return 0;
@@ -123,18 +129,43 @@ static void population_free(population *p)
     free(p->list);
 }
 
-/* Streams the tenant's histories into p; 0, or -1 after replying. */
-static int gather(al_exchange *x, population *p, int32_t through, al_partner_list *partners)
+/* What a call asked, parsed on the worker, copied for the report thread. */
+typedef struct {
+    char tenant[AL_ID_MAX + 1];
+    int32_t as_of, cal_end;
+    long window, horizon;
+    double discount, threshold, gap_factor;
+    size_t offset, limit;
+    int only; /* a segment or a stage; -1: all */
+} query;
+
+/* Runs the report fn for q on a report thread (or here); it answers. */
+static void run(al_exchange *x, al_job_fn fn, query *q)
 {
-    al_db_status st =
-        al_history_each(&x->worker->db, x->tenant, NULL, through, collect, p, partners);
+    snprintf(q->tenant, sizeof(q->tenant), "%s", x->tenant);
+    al_run_report(x, fn, q, sizeof(*q), NULL);
+}
+
+/* Streams the tenant's histories into p; false with the refusal in o. */
+static bool gather(al_db *db, const query *q, population *p, int32_t through,
+                   al_partner_list *partners, al_outcome *o)
+{
+    al_db_status st = al_history_each(db, q->tenant, NULL, through, collect, p, partners);
+    if (st == AL_DB_OK && p->cancelled)
+        al_refuse(o, 503, "shutting_down", "the server is stopping; ask again later");
+    return false;
     if (st == AL_DB_OK && p->oom)
-        st = AL_DB_ERROR;
-    if (st != AL_DB_OK) {
-        al_reply_db_failure(x, st);
-        return -1;
-    }
-    return 0;
+        al_refuse(o, 500, "internal_error", "out of memory");
+    return false;
+    return st == AL_DB_OK ? true : al_db_failed(o, st);
+}
+
+/* The answer of a report. */
+static bool answer(al_outcome *o, json_t *body)
+{
+    o->http_status = 200;
+    o->reply = body;
+    return true;
 }
 
 static int32_t today(void)
@@ -239,32 +270,19 @@ static json_t *date_json(int32_t day)
 
 /* ---- RFM ---- */
 
-void al_api_analytics_rfm(al_exchange *x)
+static bool rfm_report(al_db *db, void *ctx, al_outcome *o)
 {
-    population p = {0};
-    long window;
-    size_t offset, limit;
-    char seg_name[32] = "";
-    int only = -1;
-    if (day_param(x, "as_of", &p.as_of) != 0 ||
-        int_param(x, "window_days", 365, 1, 36600, &window) != 0 ||
-        page_params(x, &offset, &limit) != 0)
-        return;
-    if (al_query_has(x, "segment") && (!al_query_param(x, "segment", seg_name, sizeof(seg_name)) ||
-                                       (only = al_segment_by_name(seg_name)) < 0)) {
-        al_reply_error(x, 400, "invalid_parameter", "segment must be one of the segment names");
-        return;
-    }
-    p.window = (int32_t)window;
-    p.cal_end = -1;
-    if (gather(x, &p, p.as_of, NULL) != 0)
+    const query *q = ctx;
+    population p = {.as_of = q->as_of, .window = (int32_t)q->window, .cal_end = -1};
+    bool ok = false;
+    if (!gather(db, q, &p, p.as_of, NULL, o))
         goto done;
     int64_t *v = malloc(3 * (p.n ? p.n : 1) * sizeof(*v));
     uint8_t *score = malloc(3 * (p.n ? p.n : 1));
     if (v == NULL || score == NULL) {
         free(v);
         free(score);
-        al_reply_error(x, 500, "internal_error", "out of memory");
+        al_refuse(o, 500, "internal_error", "out of memory");
         goto done;
     }
     for (size_t i = 0; i < p.n; i++) {
@@ -282,9 +300,9 @@ void al_api_analytics_rfm(al_exchange *x)
         int r = score[i], f = score[p.n + i], m = score[2 * p.n + i];
         al_segment s = al_rfm_segment(r, f, m);
         counts[s]++;
-        if (only >= 0 && (int)s != only)
+        if (q->only >= 0 && (int)s != q->only)
             continue;
-        if (matched >= offset && matched < offset + limit)
+        if (matched >= q->offset && matched < q->offset + q->limit)
             json_array_append_new(items,
                                   json_pack("{s:s,s:I,s:I,s:I,s:i,s:i,s:i,s:s}", "member",
                                             id_of(&p, i), "recency_days", (json_int_t)v[i],
@@ -299,14 +317,31 @@ void al_api_analytics_rfm(al_exchange *x)
                               json_pack("{s:s,s:I}", "segment", al_segment_name((al_segment)s),
                                         "members", (json_int_t)counts[s]));
     json_t *body =
-        json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days", (int)window,
-                  "members", (json_int_t)p.n, "segments", segments, "items", items);
-    set_next(body, offset + limit < matched ? offset + limit : matched, matched);
+        json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
+                  (int)q->window, "members", (json_int_t)p.n, "segments", segments, "items", items);
+    set_next(body, q->offset + q->limit < matched ? q->offset + q->limit : matched, matched);
     free(v);
     free(score);
-    al_reply_json(x, 200, body);
+    ok = answer(o, body);
 done:
     population_free(&p);
+    return ok;
+}
+
+void al_api_analytics_rfm(al_exchange *x)
+{
+    query q = {.only = -1};
+    char seg_name[32] = "";
+    if (day_param(x, "as_of", &q.as_of) != 0 ||
+        int_param(x, "window_days", 365, 1, 36600, &q.window) != 0 ||
+        page_params(x, &q.offset, &q.limit) != 0)
+        return;
+    if (al_query_has(x, "segment") && (!al_query_param(x, "segment", seg_name, sizeof(seg_name)) ||
+                                       (q.only = al_segment_by_name(seg_name)) < 0)) {
+        al_reply_error(x, 400, "invalid_parameter", "segment must be one of the segment names");
+        return;
+    }
+    run(x, rfm_report, &q);
 }
 
 /* ---- 80/20 ---- */
@@ -352,45 +387,51 @@ static int held_row(MYSQL_ROW row, unsigned long *len, void *ctx)
     return 0;
 }
 
-void al_api_analytics_pareto(al_exchange *x)
+static bool pareto_report(al_db *db, void *ctx, al_outcome *o)
 {
-    population p = {0};
-    long window;
+    const query *q = ctx;
+    population p = {.as_of = q->as_of, .cal_end = -1};
+    p.window = q->window > 0 ? (int32_t)q->window : INT32_MAX / 2;
     int_list held = {0};
-    if (day_param(x, "as_of", &p.as_of) != 0 ||
-        int_param(x, "window_days", 0, 0, 36600, &window) != 0)
-        return;
-    p.window = window > 0 ? (int32_t)window : INT32_MAX / 2;
-    p.cal_end = -1;
-    if (gather(x, &p, p.as_of, NULL) != 0)
+    bool ok = false;
+    if (!gather(db, q, &p, p.as_of, NULL, o))
         goto done;
     /* Every member counts, those who bought nothing with 0. */
-    al_db_param prm[] = {AL_STR(x->tenant)};
-    al_db_status st =
-        al_db_stream(&x->worker->db, "SELECT available + held FROM members WHERE tenant_id = ?",
-                     prm, 1, held_row, &held);
+    al_db_param prm[] = {AL_STR(q->tenant)};
+    al_db_status st = al_db_stream(db, "SELECT available + held FROM members WHERE tenant_id = ?",
+                                   prm, 1, held_row, &held);
     if (st != AL_DB_OK) {
-        al_reply_db_failure(x, st);
+        al_db_failed(o, st);
         goto done;
     }
     size_t members = held.n > p.n ? held.n : p.n;
     int64_t *spend = calloc(members ? members : 1, sizeof(*spend));
     if (spend == NULL || held.oom) {
         free(spend);
-        al_reply_error(x, 500, "internal_error", "out of memory");
+        al_refuse(o, 500, "internal_error", "out of memory");
         goto done;
     }
     for (size_t i = 0; i < p.n; i++)
         spend[i] = p.m[i].f.window_spend > 0 ? p.m[i].f.window_spend : 0;
-    json_t *body =
-        json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days", (int)window,
-                  "members", (json_int_t)members, "spend", concentration_json(spend, members),
-                  "points_held", concentration_json(held.v, held.n));
+    json_t *body = json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
+                             (int)q->window, "members", (json_int_t)members, "spend",
+                             concentration_json(spend, members), "points_held",
+                             concentration_json(held.v, held.n));
     free(spend);
-    al_reply_json(x, 200, body);
+    ok = answer(o, body);
 done:
     free(held.v);
     population_free(&p);
+    return ok;
+}
+
+void al_api_analytics_pareto(al_exchange *x)
+{
+    query q = {.only = -1};
+    if (day_param(x, "as_of", &q.as_of) != 0 ||
+        int_param(x, "window_days", 0, 0, 36600, &q.window) != 0)
+        return;
+    run(x, pareto_report, &q);
 }
 
 /* ---- CLV and churn: the models fitted on the population's calibration histories ---- */
@@ -424,15 +465,15 @@ static json_t *models_json(const models *m)
                      m->gg.iterations, "repeat_buyers", (json_int_t)repeat, "money_unit", "minor");
 }
 
-/* Fits both models and scores every member; 0, or -1 after replying. */
-static int fit_and_score(al_exchange *x, const population *p, int horizon, double discount,
-                         models *m)
+/* Fits both models and scores every member; false with the refusal in o. */
+static bool fit_and_score(const population *p, int horizon, double discount, models *m,
+                          al_outcome *o)
 {
     m->d = malloc((p->n ? p->n : 1) * sizeof(*m->d));
     m->who = malloc((p->n ? p->n : 1) * sizeof(*m->who));
     if (m->d == NULL || m->who == NULL) {
-        al_reply_error(x, 500, "internal_error", "out of memory");
-        return -1;
+        al_refuse(o, 500, "internal_error", "out of memory");
+        return false;
     }
     size_t repeat = 0;
     for (size_t i = 0; i < p->n; i++)
@@ -442,38 +483,38 @@ static int fit_and_score(al_exchange *x, const population *p, int horizon, doubl
             repeat += p->m[i].c.x > 0 && p->m[i].c.m > 0;
         }
     if (m->n < 10 || repeat < 3) {
-        al_reply_error(x, 422, "not_enough_history",
-                       "the models need at least 10 members and 3 repeat buyers "
-                       "(found %zu and %zu)",
-                       m->n, repeat);
-        return -1;
+        al_refuse(o, 422, "not_enough_history",
+                  "the models need at least 10 members and 3 repeat buyers "
+                  "(found %zu and %zu)",
+                  m->n, repeat);
+        return false;
     }
     int64_t t0 = al_monotonic_ms();
     /* The expectations divide by a - 1 and q - 1; the population's mean spend needs q > 1. */
     if (al_bgnbd_fit(m->d, m->n, &m->bg) != 0 || fabs(m->bg.a - 1) < 1e-9) {
-        al_reply_error(x, 422, "model_not_fitted",
-                       "BG/NBD: no maximum with a != 1 for this history (a %.4g, b %.4g, %d "
-                       "iterations)",
-                       m->bg.a, m->bg.b, m->bg.iterations);
-        return -1;
+        al_refuse(o, 422, "model_not_fitted",
+                  "BG/NBD: no maximum with a != 1 for this history (a %.4g, b %.4g, %d "
+                  "iterations)",
+                  m->bg.a, m->bg.b, m->bg.iterations);
+        return false;
     }
     if (al_gg_fit(m->d, m->n, &m->gg) != 0 || m->gg.q <= 1) {
-        al_reply_error(x, 422, "model_not_fitted",
-                       "Gamma-Gamma: no maximum with q > 1 for this history (p %.4g, q %.4g, %d "
-                       "iterations)",
-                       m->gg.p, m->gg.q, m->gg.iterations);
-        return -1;
+        al_refuse(o, 422, "model_not_fitted",
+                  "Gamma-Gamma: no maximum with q > 1 for this history (p %.4g, q %.4g, %d "
+                  "iterations)",
+                  m->gg.p, m->gg.q, m->gg.iterations);
+        return false;
     }
     int64_t t1 = al_monotonic_ms();
-    m->score = malloc(m->n * sizeof(*m->score));
+    m->score = malloc((m->n ? m->n : 1) * sizeof(*m->score));
     if (m->score == NULL ||
         al_clv_score(&m->bg, &m->gg, m->d, m->n, horizon, discount, m->score) != 0) {
-        al_reply_error(x, 500, "internal_error", "out of memory");
-        return -1;
+        al_refuse(o, 500, "internal_error", "out of memory");
+        return false;
     }
     m->fit_ms = t1 - t0;
     m->score_ms = al_monotonic_ms() - t1;
-    return 0;
+    return true;
 }
 
 typedef struct {
@@ -491,30 +532,22 @@ static int by_key_desc(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
-void al_api_analytics_clv(al_exchange *x)
+static bool clv_report(al_db *db, void *ctx, al_outcome *o)
 {
-    population p = {0};
+    const query *q = ctx;
+    population p = {.as_of = q->cal_end, .cal_end = q->cal_end, .window = 365};
     models m = {0};
     ranked *r = NULL;
-    long horizon;
-    double discount;
-    size_t offset, limit;
-    if (day_param(x, "calibration_end", &p.cal_end) != 0 ||
-        int_param(x, "horizon_weeks", 52, 1, 520, &horizon) != 0 ||
-        rate_param(x, "annual_discount", 0.10, 0, 1, &discount) != 0 ||
-        page_params(x, &offset, &limit) != 0)
-        return;
-    p.as_of = p.cal_end;
-    p.window = 365;
+    bool ok = false;
     int64_t started = al_monotonic_ms();
-    if (gather(x, &p, p.cal_end, NULL) != 0)
+    if (!gather(db, q, &p, p.cal_end, NULL, o))
         goto done;
     int64_t read_ms = al_monotonic_ms() - started;
-    if (fit_and_score(x, &p, (int)horizon, discount, &m) != 0)
+    if (!fit_and_score(&p, (int)q->horizon, q->discount, &m, o))
         goto done;
-    r = malloc(m.n * sizeof(*r));
+    r = malloc((m.n ? m.n : 1) * sizeof(*r));
     if (r == NULL) {
-        al_reply_error(x, 500, "internal_error", "out of memory");
+        al_refuse(o, 500, "internal_error", "out of memory");
         goto done;
     }
     double total_clv = 0, total_purchases = 0;
@@ -525,7 +558,7 @@ void al_api_analytics_clv(al_exchange *x)
     }
     qsort(r, m.n, sizeof(*r), by_key_desc);
     json_t *items = json_array();
-    for (size_t k = offset; k < m.n && k < offset + limit; k++) {
+    for (size_t k = q->offset; k < m.n && k < q->offset + q->limit; k++) {
         const al_clv_member *s = &m.score[r[k].i];
         const al_rfm *c = &m.d[r[k].i];
         json_array_append_new(
@@ -535,20 +568,32 @@ void al_api_analytics_clv(al_exchange *x)
                              "expected_spend_minor", (json_int_t)llround(s->expected_value),
                              "clv_minor", (json_int_t)llround(s->clv)));
     }
-    json_t *body = json_pack("{s:o,s:i,s:f,s:o,s:I,s:{s:f,s:I},s:o}", "calibration_end",
-                             date_json(p.cal_end), "horizon_weeks", (int)horizon, "annual_discount",
-                             discount, "model", models_json(&m), "members", (json_int_t)m.n,
-                             "totals", "expected_purchases", round6(total_purchases), "clv_minor",
-                             (json_int_t)llround(total_clv), "items", items);
-    set_next(body, offset + limit < m.n ? offset + limit : m.n, m.n);
+    json_t *body = json_pack(
+        "{s:o,s:i,s:f,s:o,s:I,s:{s:f,s:I},s:o}", "calibration_end", date_json(p.cal_end),
+        "horizon_weeks", (int)q->horizon, "annual_discount", q->discount, "model", models_json(&m),
+        "members", (json_int_t)m.n, "totals", "expected_purchases", round6(total_purchases),
+        "clv_minor", (json_int_t)llround(total_clv), "items", items);
+    set_next(body, q->offset + q->limit < m.n ? q->offset + q->limit : m.n, m.n);
     json_object_set_new(body, "timings_ms",
                         json_pack("{s:I,s:I,s:I}", "read", (json_int_t)read_ms, "fit",
                                   (json_int_t)m.fit_ms, "score", (json_int_t)m.score_ms));
-    al_reply_json(x, 200, body);
+    ok = answer(o, body);
 done:
     free(r);
     models_free(&m);
     population_free(&p);
+    return ok;
+}
+
+void al_api_analytics_clv(al_exchange *x)
+{
+    query q = {.only = -1};
+    if (day_param(x, "calibration_end", &q.cal_end) != 0 ||
+        int_param(x, "horizon_weeks", 52, 1, 520, &q.horizon) != 0 ||
+        rate_param(x, "annual_discount", 0.10, 0, 1, &q.discount) != 0 ||
+        page_params(x, &q.offset, &q.limit) != 0)
+        return;
+    run(x, clv_report, &q);
 }
 
 /* What a member brings in a year: spend over their time with the alliance, per 365 days. */
@@ -560,29 +605,33 @@ static int64_t yearly_value(const al_facts *f, int32_t as_of)
     return (int64_t)((__int128)f->spend * 365 / days);
 }
 
-void al_api_analytics_churn(al_exchange *x)
+/*
+ * Whether the days since a repeat buyer's last purchase pass factor times
+ * their usual gap, (last - first) / x days; compared multiplied out, in
+ * whole days, so that a gap of exactly factor times is not long.
+ */
+static bool long_gap(const al_facts *f, double x, int32_t as_of, double factor)
 {
-    population p = {0};
+    return (double)(as_of - f->last_day) * x > factor * (double)(f->last_day - f->first_day);
+}
+
+static bool churn_report(al_db *db, void *ctx, al_outcome *o)
+{
+    const query *q = ctx;
+    population p = {.as_of = q->as_of, .cal_end = q->as_of, .window = 365};
     models m = {0};
     ranked *r = NULL;
-    double threshold, gap_factor;
-    size_t offset, limit;
-    if (day_param(x, "as_of", &p.as_of) != 0 ||
-        rate_param(x, "p_alive_below", 0.5, 0, 1, &threshold) != 0 ||
-        rate_param(x, "gap_factor", 2, 1, 100, &gap_factor) != 0 ||
-        page_params(x, &offset, &limit) != 0)
-        return;
-    p.cal_end = p.as_of;
-    p.window = 365;
-    if (gather(x, &p, p.as_of, NULL) != 0 || fit_and_score(x, &p, 52, 0.1, &m) != 0)
+    bool ok = false;
+    double threshold = q->threshold, gap_factor = q->gap_factor;
+    if (!gather(db, q, &p, p.as_of, NULL, o) || !fit_and_score(&p, 52, 0.1, &m, o))
         goto done;
-    r = malloc(m.n * sizeof(*r));
+    r = malloc((m.n ? m.n : 1) * sizeof(*r));
     if (r == NULL) {
-        al_reply_error(x, 500, "internal_error", "out of memory");
+        al_refuse(o, 500, "internal_error", "out of memory");
         goto done;
     }
-    /* At risk: a repeat buyer with P(alive) below the threshold, or gone gap_factor times their
-     * usual gap. */
+    /* At risk: a repeat buyer with P(alive) below the threshold, or gone long past their usual gap.
+     */
     size_t flagged = 0;
     int64_t at_risk_value = 0;
     for (size_t i = 0; i < m.n; i++) {
@@ -590,9 +639,7 @@ void al_api_analytics_churn(al_exchange *x)
         const al_rfm *c = &m.d[i];
         if (c->x < 1)
             continue;
-        double usual = c->tx * 7 / c->x, since = p.as_of - f->last_day;
-        bool low = m.score[i].p_alive<threshold, gone = since> gap_factor * usual;
-        if (!low && !gone)
+        if (m.score[i].p_alive >= threshold && !long_gap(f, c->x, p.as_of, gap_factor))
             continue;
         int64_t value = yearly_value(f, p.as_of);
         at_risk_value += value;
@@ -600,17 +647,17 @@ void al_api_analytics_churn(al_exchange *x)
     }
     qsort(r, flagged, sizeof(*r), by_key_desc);
     json_t *items = json_array();
-    for (size_t k = offset; k < flagged && k < offset + limit; k++) {
+    for (size_t k = q->offset; k < flagged && k < q->offset + q->limit; k++) {
         size_t i = r[k].i;
         const al_facts *f = &p.m[m.who[i]].f;
         const al_rfm *c = &m.d[i];
-        double usual = c->tx * 7 / c->x;
+        double usual = (double)(f->last_day - f->first_day) / c->x;
         int since = p.as_of - f->last_day;
         json_t *reasons = json_array();
         if (m.score[i].p_alive < threshold)
             json_array_append_new(reasons, json_pack("{s:s,s:f}", "code", "low_p_alive", "p_alive",
                                                      round6(m.score[i].p_alive)));
-        if (since > gap_factor * usual)
+        if (long_gap(f, c->x, p.as_of, gap_factor))
             json_array_append_new(reasons,
                                   json_pack("{s:s,s:i,s:f}", "code", "long_gap", "days_since_last",
                                             since, "usual_gap_days", round6(usual)));
@@ -625,46 +672,42 @@ void al_api_analytics_churn(al_exchange *x)
                   threshold, "gap_factor", gap_factor, "model", models_json(&m), "members",
                   (json_int_t)m.n, "at_risk", (json_int_t)flagged, "value_at_risk_minor",
                   (json_int_t)at_risk_value, "items", items);
-    set_next(body, offset + limit < flagged ? offset + limit : flagged, flagged);
-    al_reply_json(x, 200, body);
+    set_next(body, q->offset + q->limit < flagged ? q->offset + q->limit : flagged, flagged);
+    ok = answer(o, body);
 done:
     free(r);
     models_free(&m);
     population_free(&p);
+    return ok;
+}
+
+void al_api_analytics_churn(al_exchange *x)
+{
+    query q = {.only = -1};
+    if (day_param(x, "as_of", &q.as_of) != 0 ||
+        rate_param(x, "p_alive_below", 0.5, 0, 1, &q.threshold) != 0 ||
+        rate_param(x, "gap_factor", 2, 1, 100, &q.gap_factor) != 0 ||
+        page_params(x, &q.offset, &q.limit) != 0)
+        return;
+    run(x, churn_report, &q);
 }
 
 /* ---- lifecycle stages ---- */
 
-void al_api_analytics_lifecycle(al_exchange *x)
+static bool lifecycle_report(al_db *db, void *ctx, al_outcome *o)
 {
-    population p = {0};
-    size_t offset, limit;
-    char stage_name[16] = "";
-    int only = -1;
-    if (day_param(x, "as_of", &p.as_of) != 0 || page_params(x, &offset, &limit) != 0)
-        return;
-    if (al_query_has(x, "stage") && !al_query_param(x, "stage", stage_name, sizeof(stage_name)))
-        snprintf(stage_name, sizeof(stage_name), "?");
-    if (stage_name[0] != '\0')
-        for (int s = 0; s < AL_STAGE_COUNT; s++)
-            if (strcmp(al_stage_name((al_stage)s), stage_name) == 0)
-                only = s;
-    if (stage_name[0] != '\0' && only < 0) {
-        al_reply_error(x, 400, "invalid_parameter",
-                       "stage must be new, growing, mature, declining or lapsed");
-        return;
-    }
-    p.window = AL_PRIOR_DAYS;
-    p.cal_end = -1;
-    if (gather(x, &p, p.as_of, NULL) != 0)
+    const query *q = ctx;
+    population p = {.as_of = q->as_of, .window = AL_PRIOR_DAYS, .cal_end = -1};
+    bool ok = false;
+    if (!gather(db, q, &p, p.as_of, NULL, o))
         goto done;
     int64_t enrolled = 0;
     bool found = false;
-    al_db_param prm[] = {AL_STR(x->tenant)};
-    al_db_status st = al_db_int(&x->worker->db, "SELECT COUNT(*) FROM members WHERE tenant_id = ?",
-                                prm, 1, &enrolled, &found);
+    al_db_param prm[] = {AL_STR(q->tenant)};
+    al_db_status st = al_db_int(db, "SELECT COUNT(*) FROM members WHERE tenant_id = ?", prm, 1,
+                                &enrolled, &found);
     if (st != AL_DB_OK) {
-        al_reply_db_failure(x, st);
+        al_db_failed(o, st);
         goto done;
     }
     int64_t counts[AL_STAGE_COUNT] = {0};
@@ -673,9 +716,9 @@ void al_api_analytics_lifecycle(al_exchange *x)
     for (size_t i = 0; i < p.n; i++) {
         al_stage s = al_lifecycle_stage(&p.m[i].f, p.as_of);
         counts[s]++;
-        if (only >= 0 && (int)s != only)
+        if (q->only >= 0 && (int)s != q->only)
             continue;
-        if (matched >= offset && matched < offset + limit) {
+        if (matched >= q->offset && matched < q->offset + q->limit) {
             char first[11], last[11];
             al_day_format(p.m[i].f.first_day, first);
             al_day_format(p.m[i].f.last_day, last);
@@ -696,10 +739,31 @@ void al_api_analytics_lifecycle(al_exchange *x)
     json_t *body = json_pack("{s:o,s:I,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "members",
                              (json_int_t)p.n + (json_int_t)without, "without_purchases",
                              (json_int_t)without, "stages", stages, "items", items);
-    set_next(body, offset + limit < matched ? offset + limit : matched, matched);
-    al_reply_json(x, 200, body);
+    set_next(body, q->offset + q->limit < matched ? q->offset + q->limit : matched, matched);
+    ok = answer(o, body);
 done:
     population_free(&p);
+    return ok;
+}
+
+void al_api_analytics_lifecycle(al_exchange *x)
+{
+    query q = {.only = -1};
+    char stage_name[16] = "";
+    if (day_param(x, "as_of", &q.as_of) != 0 || page_params(x, &q.offset, &q.limit) != 0)
+        return;
+    if (al_query_has(x, "stage") && !al_query_param(x, "stage", stage_name, sizeof(stage_name)))
+        snprintf(stage_name, sizeof(stage_name), "?");
+    if (stage_name[0] != '\0')
+        for (int s = 0; s < AL_STAGE_COUNT; s++)
+            if (strcmp(al_stage_name((al_stage)s), stage_name) == 0)
+                q.only = s;
+    if (stage_name[0] != '\0' && q.only < 0) {
+        al_reply_error(x, 400, "invalid_parameter",
+                       "stage must be new, growing, mature, declining or lapsed");
+        return;
+    }
+    run(x, lifecycle_report, &q);
 }
 
 /* ---- cross-partner affinity ---- */
@@ -720,36 +784,32 @@ static int by_lift(const void *x, const void *y)
     return a->a != b->a ? (a->a > b->a) - (a->a < b->a) : (a->b > b->b) - (a->b < b->b);
 }
 
-void al_api_analytics_affinity(al_exchange *x)
+static bool affinity_report(al_db *db, void *ctx, al_outcome *o)
 {
-    population p = {.affinity = true, .cal_end = -1};
+    const query *q = ctx;
+    population p = {
+        .affinity = true, .as_of = q->as_of, .window = (int32_t)q->window, .cal_end = -1};
     al_partner_list partners = {0};
-    long window;
     pair_t *pairs = NULL;
-    if (day_param(x, "as_of", &p.as_of) != 0 ||
-        int_param(x, "window_days", 365, 1, 36600, &window) != 0)
-        return;
-    p.window = (int32_t)window;
+    bool ok = false;
     /* The partner count is known only once the stream has started: read it first. */
-    al_db_param prm[] = {AL_STR(x->tenant)};
+    al_db_param prm[] = {AL_STR(q->tenant)};
     int64_t np = 0;
     bool found;
-    al_db_status st = al_db_int(&x->worker->db, "SELECT COUNT(*) FROM partners WHERE tenant_id = ?",
-                                prm, 1, &np, &found);
-    if (st != AL_DB_OK) {
-        al_reply_db_failure(x, st);
-        return;
-    }
+    al_db_status st =
+        al_db_int(db, "SELECT COUNT(*) FROM partners WHERE tenant_id = ?", prm, 1, &np, &found);
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
     p.np = (size_t)np;
     p.at = calloc(p.np + 1, sizeof(*p.at));
     p.pair = calloc(p.np * p.np + 1, sizeof(*p.pair));
     p.seen = calloc(p.np + 1, 1);
     p.list = calloc(p.np + 1, sizeof(*p.list));
     if (p.at == NULL || p.pair == NULL || p.seen == NULL || p.list == NULL) {
-        al_reply_error(x, 500, "internal_error", "out of memory");
+        al_refuse(o, 500, "internal_error", "out of memory");
         goto done;
     }
-    if (gather(x, &p, p.as_of, &partners) != 0)
+    if (!gather(db, q, &p, p.as_of, &partners, o))
         goto done;
     if (partners.n < p.np)
         p.np = partners.n; /* a partner removed meanwhile */
@@ -770,20 +830,29 @@ void al_api_analytics_affinity(al_exchange *x)
         qsort(pairs, npairs, sizeof(*pairs), by_lift);
     json_t *out = json_array();
     for (size_t k = 0; k < npairs; k++) {
-        const pair_t *q = &pairs[k];
+        const pair_t *c = &pairs[k];
         json_array_append_new(
             out,
-            json_pack("{s:s,s:s,s:I,s:f,s:f,s:f}", "a", partners.id[q->a], "b", partners.id[q->b],
-                      "members", (json_int_t)q->both, "lift", round6(q->lift), "share_of_a",
-                      p.at[q->a] ? round6((double)q->both / (double)p.at[q->a]) : 0.0, "share_of_b",
-                      p.at[q->b] ? round6((double)q->both / (double)p.at[q->b]) : 0.0));
+            json_pack("{s:s,s:s,s:I,s:f,s:f,s:f}", "a", partners.id[c->a], "b", partners.id[c->b],
+                      "members", (json_int_t)c->both, "lift", round6(c->lift), "share_of_a",
+                      p.at[c->a] ? round6((double)c->both / (double)p.at[c->a]) : 0.0, "share_of_b",
+                      p.at[c->b] ? round6((double)c->both / (double)p.at[c->b]) : 0.0));
     }
-    al_reply_json(x, 200,
-                  json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
-                            (int)window, "members", (json_int_t)p.active, "partners", list, "pairs",
-                            out));
+    ok = answer(o, json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
+                             (int)q->window, "members", (json_int_t)p.active, "partners", list,
+                             "pairs", out));
 done:
     free(pairs);
     al_partner_list_free(&partners);
     population_free(&p);
+    return ok;
+}
+
+void al_api_analytics_affinity(al_exchange *x)
+{
+    query q = {.only = -1};
+    if (day_param(x, "as_of", &q.as_of) != 0 ||
+        int_param(x, "window_days", 365, 1, 36600, &q.window) != 0)
+        return;
+    run(x, affinity_report, &q);
 }

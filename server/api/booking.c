@@ -7,6 +7,7 @@
 
 #include "core/ids.h"
 #include "http/server.h"
+#include "ledger/reports.h"
 
 /* A job with what the request must keep alive until its answer. */
 typedef struct {
@@ -45,6 +46,32 @@ void al_booking_answer(al_job *job)
         b->ctx_free(b->ctx);
     json_decref(b->body);
     free(b);
+}
+
+void al_run_report(al_exchange *x, al_job_fn fn, const void *ctx, size_t ctx_size,
+                   void (*ctx_free)(void *ctx))
+{
+    booking *b = calloc(1, sizeof(*b) + ctx_size);
+    if (b == NULL) {
+        if (ctx_free != NULL)
+            ctx_free((void *)ctx);
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        return;
+    }
+    memcpy(b->ctx, ctx, ctx_size);
+    b->ctx_free = ctx_free;
+    al_job *job = &b->job;
+    job->fn = fn;
+    job->ctx = b->ctx;
+    job->owner = x;
+    if (al_reports_running() && !x->sub) {
+        job->done = al_worker_job_done; /* answered on x's worker */
+        al_report_submit(job);
+        return;
+    }
+    bool failed;
+    al_job_run(&x->worker->db, job, &failed);
+    al_booking_answer(job);
 }
 
 void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *body,

@@ -27,6 +27,14 @@ void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *bo
                     uint32_t affinity, al_job_fn fn, const void *ctx, size_t ctx_size,
                     void (*ctx_free)(void *ctx));
 
+/*
+ * Runs a long read fn (analytics, statements) with a copy of ctx on a report
+ * thread (server/ledger/reports.c), or on the worker when none run: no
+ * transaction, no idempotency record; the answer is sent from x's worker.
+ */
+void al_run_report(al_exchange *x, al_job_fn fn, const void *ctx, size_t ctx_size,
+                   void (*ctx_free)(void *ctx));
+
 /* Worker side of group commit: answers the jobs a committer finished. */
 void al_booking_answer(al_job *job);
 

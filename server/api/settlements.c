@@ -20,6 +20,7 @@
 #include <event2/buffer.h>
 #include <jansson.h>
 
+#include "api/booking.h"
 #include "api/routes.h"
 #include "auth/secrets.h"
 #include "db/db.h"
@@ -375,19 +376,21 @@ static int leaves_gap(al_exchange *x, const char *start)
     return gap ? -1 : 0;
 }
 
-void al_api_settlement_create(al_exchange *x)
+typedef struct {
+    char tenant[AL_ID_MAX + 1];
+    char start[27], end[27];
+} draft_query;
+
+/* Computes a draft statement and keeps it (a report: it may read millions of bookings). */
+static bool draft_report(al_db *db, void *ctx, al_outcome *o)
 {
-    json_t *body = NULL, *doc = NULL;
-    char start[27], end[27], *csv = NULL, *text = NULL;
+    const draft_query *q = ctx;
+    json_t *doc = NULL;
+    char *csv = NULL, *text = NULL;
     bool balanced = false;
-    al_db *db = &x->worker->db;
-    if (al_body_object(x, &body) != 0)
-        return;
-    if (period_of(x, body, start, end) != 0 || overlaps_closed(x, start, end, 0) != 0)
-        goto done;
-    al_db_status st = compute(db, x->tenant, start, end, &doc, &csv, &balanced);
+    al_db_status st = compute(db, q->tenant, q->start, q->end, &doc, &csv, &balanced);
     /* One draft a period: computing it again replaces it. */
-    al_db_param d[] = {AL_STR(x->tenant), AL_STR(start), AL_STR(end)};
+    al_db_param d[] = {AL_STR(q->tenant), AL_STR(q->start), AL_STR(q->end)};
     if (st == AL_DB_OK)
         st = al_db_exec(db, "START TRANSACTION", NULL, 0, NULL);
     if (st == AL_DB_OK)
@@ -395,7 +398,7 @@ void al_api_settlement_create(al_exchange *x)
                         "DELETE FROM settlements WHERE tenant_id = ? AND status = 'draft' "
                         "AND period_start = ? AND period_end = ?",
                         d, 3, NULL);
-    al_db_param i[] = {AL_STR(x->tenant), AL_STR(start), AL_STR(end), AL_STR(csv ? csv : "")};
+    al_db_param i[] = {AL_STR(q->tenant), AL_STR(q->start), AL_STR(q->end), AL_STR(csv ? csv : "")};
     if (st == AL_DB_OK)
         st = al_db_exec(db,
                         "INSERT INTO settlements (tenant_id, period_start, period_end, status, "
@@ -409,16 +412,28 @@ void al_api_settlement_create(al_exchange *x)
                         NULL);
     if (st == AL_DB_OK)
         st = al_db_exec(db, "COMMIT", NULL, 0, NULL);
-    if (st != AL_DB_OK) {
-        al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
-        al_reply_db_failure(x, st);
-    } else {
-        al_reply_raw(x, 201, text);
-    }
-done:
-    free(text);
     free(csv);
     json_decref(doc);
+    if (st != AL_DB_OK) {
+        free(text);
+        al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
+        return al_db_failed(o, st);
+    }
+    o->http_status = 201;
+    o->reply_text = text;
+    return true;
+}
+
+void al_api_settlement_create(al_exchange *x)
+{
+    json_t *body = NULL;
+    draft_query q;
+    if (al_body_object(x, &body) != 0)
+        return;
+    if (period_of(x, body, q.start, q.end) == 0 && overlaps_closed(x, q.start, q.end, 0) == 0) {
+        snprintf(q.tenant, sizeof(q.tenant), "%s", x->tenant);
+        al_run_report(x, draft_report, &q, sizeof(q), NULL);
+    }
     json_decref(body);
 }
 

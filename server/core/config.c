@@ -61,6 +61,9 @@ static const key_spec keys[] = {
             "group commit threads, each with a connection (0: book on the workers)"),
     INT_KEY("ledger_batch_max", ledger_batch_max, "128", 1, 10000,
             "most operations one group commit transaction takes"),
+    INT_KEY("report_threads", report_threads, "1", 0, 16,
+            "threads for long reads (analytics, statements), each with a connection "
+            "(0: on the workers)"),
     INT_KEY("expiry_sweep_s", expiry_sweep_s, "60", 0, 86400,
             "seconds between sweeps that lapse holds and expire points (0: off)"),
     INT_KEY("shutdown_grace_s", shutdown_grace_s, "10", 0, 600,

@@ -32,6 +32,7 @@
 #include "http/router.h"
 #include "http/tls.h"
 #include "ledger/committer.h"
+#include "ledger/reports.h"
 
 /* Bodies larger than this many times the limit are cut off by libevent itself
  * (a bare 413) before they are read into memory; smaller ones get the envelope. */
@@ -412,6 +413,10 @@ int al_server_run(const al_config *cfg, const char *port_file)
                             (int)cfg->ledger_batch_max) != 0)
         goto done;
 
+    if (cfg->report_threads > 0 &&
+        al_reports_start(&url, (unsigned)cfg->db_connect_timeout_s, (int)cfg->report_threads) != 0)
+        goto done;
+
     /* Workers must not see the signals; the main thread's loop takes them. */
     sigset_t block, old;
     sigemptyset(&block);
@@ -449,12 +454,14 @@ int al_server_run(const al_config *cfg, const char *port_file)
         ;
     rc = 0;
 stop:
+    al_reports_cancel(); /* a long report gives up, so the workers' drain can end */
     for (int i = 0; i < started; i++) {
         event_active(workers[i].stop_event, EV_READ, 0);
         pthread_join(workers[i].thread, NULL);
     }
 done:
     al_committers_stop(); /* after the workers: they wait for their jobs' answers */
+    al_reports_stop();
     for (int i = 0; i < nthreads; i++)
         worker_free(&workers[i]);
     free(workers);

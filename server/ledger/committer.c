@@ -73,6 +73,7 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
     al_outcome o = {0};
     if (!job->fn(db, job->ctx, &o)) {
         json_decref(o.reply);
+        free(o.reply_text);
         if (o.db != AL_DB_OK) {
             job->db = o.db;
             *db_failed = true;
@@ -81,7 +82,10 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
         set_error(job, o.http_status, o.code, o.message);
         return o.keep;
     }
-    job->reply = json_dumps(o.reply, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    job->reply =
+        o.reply_text
+            ? o.reply_text
+            : json_dumps(o.reply, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     json_decref(o.reply);
     job->status = o.http_status;
     al_db_status st = job->reply ? AL_DB_OK : AL_DB_ERROR;

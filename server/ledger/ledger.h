@@ -31,6 +31,7 @@ typedef struct al_outcome {
     char code[64];     /* when refused */
     char message[256]; /* when refused */
     json_t *reply;     /* when done: the answer (owned by the outcome) */
+    char *reply_text;  /* or the answer's text as it is (malloc'd, owned), instead of reply */
     bool keep;         /* refused, but what the system did on its own stays (a lapse) */
 } al_outcome;
 

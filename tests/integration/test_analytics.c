@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +26,23 @@ TestSuite(analytics, .fini = stop, .timeout = 120);
 
 #define RETAILER "{\"currency\":\"CNY\",\"minor_per_point\":100}"
 
-/* A tenant with partners (NULL-ended); its admin key in admin. */
-static void setup(char *tenant, size_t tsize, char *admin, size_t asize,
-                  const char *const *partners)
+/* A tenant with partners (NULL-ended); its admin key in admin; env as server_start's. */
+static void setup_env(char *tenant, size_t tsize, char *admin, size_t asize,
+                      const char *const *partners, const char *const *env)
 {
-    server_start(&srv, NULL, NULL);
+    server_start(&srv, env, NULL);
     unique_id(tenant, tsize, "an");
     make_tenant(&srv, tenant, admin, asize);
     for (; *partners != NULL; partners++) {
         partner_key k;
         make_partner(&srv, admin, *partners, "retailer", RETAILER, &k);
     }
+}
+
+static void setup(char *tenant, size_t tsize, char *admin, size_t asize,
+                  const char *const *partners)
+{
+    setup_env(tenant, tsize, admin, asize, partners, NULL);
 }
 
 /* "YYYY-MM-DDT12:00:00Z" of days before today (UTC). */
@@ -327,7 +334,9 @@ Test(analytics, rfm_segments_and_pareto_shares_of_a_known_history)
 Test(analytics, lifecycle_stages_and_cross_partner_affinity)
 {
     char tenant[64], admin[128], body[8192] = "", when[32], id[16], day[11];
-    setup(tenant, sizeof(tenant), admin, sizeof(admin), (const char *[]){"A", "B", "C", NULL});
+    /* Without report threads: the reports run on the worker that takes the request. */
+    setup_env(tenant, sizeof(tenant), admin, sizeof(admin), (const char *[]){"A", "B", "C", NULL},
+              (const char *[]){"ALLIANCE_REPORT_THREADS=0", NULL});
     int n = 0;
 #define BUY(member, ago, amount, partner)                                                          \
     do {                                                                                           \
@@ -460,6 +469,116 @@ static long import_range(const char *admin, const char *text, size_t from, size_
     return imported;
 }
 
+/* Every item of a paged list: follows next_cursor; the first page's body in *first. */
+static json_t *all_items(const char *admin, const char *path, json_t **first)
+{
+    json_t *items = json_array();
+    char cursor[32] = "", url[300];
+    *first = NULL;
+    for (int page = 0; page < 100; page++) {
+        snprintf(url, sizeof(url), "%s&limit=1000%s%s", path, cursor[0] ? "&cursor=" : "", cursor);
+        json_t *body = get(admin, url);
+        json_array_extend(items, json_object_get(body, "items"));
+        const char *next = json_string_value(json_object_get(body, "next_cursor"));
+        snprintf(cursor, sizeof(cursor), "%s", next ? next : "");
+        if (*first == NULL)
+            *first = body;
+        else
+            json_decref(body);
+        if (next == NULL)
+            break;
+    }
+    return items;
+}
+
+/* FHL eq. 11, from the fitted parameters. */
+static double p_alive(json_t *bg, double x, double tx, double T)
+{
+    if (x == 0)
+        return 1;
+    double r = real(bg, "r"), alpha = real(bg, "alpha"), a = real(bg, "a"), b = real(bg, "b");
+    return 1 / (1 + a / (b + x - 1) * pow((alpha + T) / (alpha + tx), r + x));
+}
+
+/*
+ * Per member, through the same call: P(alive) as FHL's eq. 11 gives it from
+ * the fitted parameters; FHL's worked example (their customer with x = 2,
+ * t_x = 30.43, T = 38.86 is CDNOW's 00004): 1.226 purchases expected in the
+ * next 39 weeks; undiscounted, CLV = expected purchases x expected spend; and
+ * the list ranked by CLV.
+ */
+static void check_members(const char *admin)
+{
+    json_t *body;
+    json_t *items = all_items(admin,
+                              "/v1/analytics/clv?calibration_end=1997-09-30&horizon_weeks=39"
+                              "&annual_discount=0",
+                              &body);
+    cr_assert_eq(json_array_size(items), 2357);
+    json_t *bg = json_object_get(json_object_get(body, "model"), "bgnbd");
+    size_t i;
+    json_t *it;
+    double previous = INFINITY;
+    bool found = false;
+    json_array_foreach (items, i, it) {
+        double x = real(it, "x"), tx = real(it, "t_x"), T = real(it, "T");
+        double p = real(it, "p_alive"), e = real(it, "expected_purchases");
+        double clv = (double)num(it, "clv_minor"), spend = (double)num(it, "expected_spend_minor");
+        cr_expect(fabs(p - p_alive(bg, x, tx, T)) < 1e-5, "%s: p_alive %f",
+                  json_string_value(json_object_get(it, "member")), p);
+        cr_expect(fabs(clv - e * spend) <= 0.5 * e + 1, "%s: clv %f, %f x %f",
+                  json_string_value(json_object_get(it, "member")), clv, e, spend);
+        cr_expect(clv <= previous, "ranked by CLV");
+        previous = clv;
+        if (strcmp(json_string_value(json_object_get(it, "member")), "c00004") == 0) {
+            found = true;
+            cr_expect(x == 2 && fabs(tx - 30.43) < 0.005 && fabs(T - 38.86) < 0.005);
+            cr_expect(fabs(e - 1.226) < 0.0015, "E[Y(39)] %f", e);
+        }
+    }
+    cr_expect(found);
+
+    /* Churn at the calibration's end: the documented rule, member by member. */
+    json_t *churn_body;
+    json_t *churn = all_items(admin, "/v1/analytics/churn?as_of=1997-09-30", &churn_body);
+    size_t expected = 0;
+    json_array_foreach (items, i, it) {
+        double x = real(it, "x"), tx = real(it, "t_x"), T = real(it, "T");
+        double since = round((T - tx) * 7), gap = round(tx * 7); /* whole days */
+        expected += x >= 1 && (real(it, "p_alive") < 0.5 || since * x > 2 * gap);
+    }
+    cr_expect_eq(json_array_size(churn), expected);
+    cr_expect_eq(num(churn_body, "at_risk"), (json_int_t)expected);
+    cr_expect_gt(expected, 100);
+    json_int_t before = INT64_MAX, total = 0;
+    json_array_foreach (churn, i, it) {
+        json_int_t value = num(it, "value_at_risk_minor");
+        total += value;
+        cr_expect(value <= before, "ranked by value at risk");
+        before = value;
+        json_t *reasons = json_object_get(it, "reasons");
+        cr_expect_gt(json_array_size(reasons), 0);
+        size_t k;
+        json_t *why;
+        json_array_foreach (reasons, k, why) {
+            const char *code = json_string_value(json_object_get(why, "code"));
+            if (strcmp(code, "low_p_alive") == 0)
+                cr_expect_lt(real(why, "p_alive"), 0.5);
+            else
+                cr_expect(strcmp(code, "long_gap") == 0 &&
+                              (double)num(why, "days_since_last") >
+                                  2 * real(why, "usual_gap_days") - 1e-5,
+                          "%s %lld %f", code, (long long)num(why, "days_since_last"),
+                          real(why, "usual_gap_days"));
+        }
+    }
+    cr_expect_eq(num(churn_body, "value_at_risk_minor"), total);
+    json_decref(churn);
+    json_decref(churn_body);
+    json_decref(items);
+    json_decref(body);
+}
+
 Test(analytics, cdnow_through_the_import_agrees_with_fader_hardie_lee)
 {
     char tenant[64], admin[128];
@@ -490,4 +609,5 @@ Test(analytics, cdnow_through_the_import_agrees_with_fader_hardie_lee)
     cr_expect(fabs(real(gg, "gamma") / 100 - 15.44) < 0.005, "gamma %f", real(gg, "gamma"));
     cr_expect_eq(num(gg, "repeat_buyers"), 946);
     json_decref(clv);
+    check_members(admin);
 }

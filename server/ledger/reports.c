@@ -1,0 +1,105 @@
+/* Report threads; see reports.h. */
+#include "ledger/reports.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+#define MAX_REPORT_THREADS 16
+
+static pthread_t threads[MAX_REPORT_THREADS];
+static al_db dbs[MAX_REPORT_THREADS];
+static int nthreads;
+static al_job *head, *tail; /* the queue, under lock */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static bool stopping;
+static atomic_bool cancelled;
+
+bool al_reports_running(void)
+{
+    return nthreads > 0;
+}
+
+bool al_reports_cancelled(void)
+{
+    return atomic_load_explicit(&cancelled, memory_order_relaxed);
+}
+
+void al_reports_cancel(void)
+{
+    atomic_store(&cancelled, true);
+}
+
+static void *report_main(void *arg)
+{
+    al_db *db = arg;
+    mysql_thread_init();
+    for (;;) {
+        pthread_mutex_lock(&lock);
+        while (head == NULL && !stopping)
+            pthread_cond_wait(&wake, &lock);
+        al_job *job = head;
+        if (job != NULL) {
+            head = job->next;
+            if (head == NULL)
+                tail = NULL;
+            job->next = NULL;
+        }
+        pthread_mutex_unlock(&lock);
+        if (job == NULL)
+            break; /* stopping, and nothing left */
+        bool failed;
+        al_job_run(db, job, &failed);
+        job->done(job);
+    }
+    al_db_close(db);
+    mysql_thread_end();
+    return NULL;
+}
+
+int al_reports_start(const al_db_url *url, unsigned timeout_s, int n)
+{
+    if (n > MAX_REPORT_THREADS)
+        n = MAX_REPORT_THREADS;
+    stopping = false;
+    atomic_store(&cancelled, false);
+    for (int i = 0; i < n; i++) {
+        al_db_init(&dbs[i], url, timeout_s);
+        if (pthread_create(&threads[i], NULL, report_main, &dbs[i]) != 0) {
+            al_log(AL_LOG_ERROR, "cannot start report thread %d", i);
+            al_reports_stop();
+            return -1;
+        }
+        nthreads = i + 1;
+    }
+    al_log(AL_LOG_INFO, "reports: %d threads", n);
+    return 0;
+}
+
+void al_reports_stop(void)
+{
+    pthread_mutex_lock(&lock);
+    stopping = true;
+    pthread_cond_broadcast(&wake);
+    pthread_mutex_unlock(&lock);
+    for (int i = 0; i < nthreads; i++)
+        pthread_join(threads[i], NULL);
+    nthreads = 0;
+}
+
+void al_report_submit(al_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&lock);
+    if (tail != NULL)
+        tail->next = job;
+    else
+        head = job;
+    tail = job;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&lock);
+}
