@@ -151,13 +151,17 @@ static bool gather(al_db *db, const query *q, population *p, int32_t through,
                    al_partner_list *partners, al_outcome *o)
 {
     al_db_status st = al_history_each(db, q->tenant, NULL, through, collect, p, partners);
-    if (st == AL_DB_OK && p->cancelled)
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    if (p->cancelled) {
         al_refuse(o, 503, "shutting_down", "the server is stopping; ask again later");
-    return false;
-    if (st == AL_DB_OK && p->oom)
+        return false;
+    }
+    if (p->oom) {
         al_refuse(o, 500, "internal_error", "out of memory");
-    return false;
-    return st == AL_DB_OK ? true : al_db_failed(o, st);
+        return false;
+    }
+    return true;
 }
 
 /* The answer of a report. */

@@ -39,6 +39,8 @@ void al_booking_answer(al_job *job)
         al_reply_raw(x, job->status, job->reply);
     else if (job->db != AL_DB_OK && job->db != AL_DB_RETRY)
         al_reply_db_failure(x, job->db);
+    else if (job->status < 400 || job->code[0] == '\0') /* an operation that said nothing */
+        al_reply_error(x, 500, "internal_error", "the operation gave no answer");
     else
         al_reply_error(x, job->status, job->code, "%s", job->message);
     free(job->reply);
