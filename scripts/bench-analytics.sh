@@ -60,6 +60,21 @@ timed "churn?as_of=2025-12-31&limit=1"
 timed "lifecycle?as_of=2025-12-31&limit=1"
 timed "pareto?as_of=2025-12-31" 200
 timed "affinity?as_of=2025-12-31" 200
+echo "== the workers while a CLV report runs (a member's 360 view every 0.2 s)"
+curl -s --max-time 600 "$base/v1/analytics/clv?calibration_end=2025-12-31&limit=1" \
+  -H "Authorization: Bearer $admin" >/dev/null &
+report=$!
+sleep 1
+worst=0 calls=0
+while kill -0 "$report" 2>/dev/null && [ "$calls" -lt 600 ]; do
+  took=$(curl -s -o /dev/null -w '%{time_total}' "$base/v1/members/m0000001" \
+    -H "Authorization: Bearer $admin")
+  worst=$(awk -v a="$worst" -v b="$took" 'BEGIN { print (b > a ? b : a) }')
+  calls=$((calls + 1))
+  sleep 0.2
+done
+wait "$report" || true
+echo "$calls member views during the report, the slowest in ${worst} s"
 echo "allianced peak memory: $(grep VmHWM /proc/$server/status | tr -s ' ')" \
   "(the ledger read holds one member's rows at a time)"
 
