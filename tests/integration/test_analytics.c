@@ -4,6 +4,7 @@
  * the import against Fader, Hardie & Lee's published fits.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -198,6 +199,69 @@ Test(analytics, import_checks_the_whole_body_then_books_each_line_once)
     r = partner_call(&srv, &shop, "POST", "/v1/import/transactions", body, 0, NULL);
     cr_expect(r.status == 401 || r.status == 403, "%d %s", r.status, r.body);
     response_free(&r);
+}
+
+typedef struct {
+    const char *admin, *body;
+    int status;
+    long imported, duplicates;
+} import_race;
+
+static void *race_import(void *arg)
+{
+    import_race *r = arg;
+    response res = import(r->admin, r->body);
+    r->status = res.status;
+    r->imported = res.json ? (long)num(res.json, "imported") : -1;
+    r->duplicates = res.json ? (long)num(res.json, "duplicates") : -1;
+    response_free(&res);
+    return NULL;
+}
+
+/* Four copies of one file sent at once: each line booked once, the ledger whole. */
+Test(analytics, racing_imports_of_one_file_book_each_line_once)
+{
+    char tenant[64], admin[128], when[32], id[16], member[16];
+    setup(tenant, sizeof(tenant), admin, sizeof(admin), (const char *[]){"shop", "bank", NULL});
+    size_t size = 2000 * 200;
+    char *body = calloc(1, size);
+    for (int i = 0; i < 2000; i++) {
+        snprintf(id, sizeof(id), "r%d", i);
+        snprintf(member, sizeof(member), "m%d", (i * 7) % 200);
+        days_ago(1 + i % 300, when);
+        add_line(body, size, id, i % 3 ? "shop" : "bank", member, when, 100 + i, 1 + i % 10);
+    }
+    pthread_t t[4];
+    import_race r[4];
+    for (int i = 0; i < 4; i++) {
+        r[i] = (import_race){.admin = admin, .body = body};
+        pthread_create(&t[i], NULL, race_import, &r[i]);
+    }
+    long imported = 0, duplicates = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        cr_expect_eq(r[i].status, 200);
+        imported += r[i].imported;
+        duplicates += r[i].duplicates;
+    }
+    free(body);
+    cr_expect_eq(imported, 2000);
+    cr_expect_eq(duplicates, 3 * 2000);
+    cr_expect_eq(scalar("SELECT COUNT(*) FROM transactions WHERE tenant_id = '%s'", tenant), 2000);
+    /* 1 + i % 10 over 2000 lines: 200 times 1..10. */
+    cr_expect_eq(scalar("SELECT SUM(available) FROM members WHERE tenant_id = '%s'", tenant),
+                 200 * 55);
+    cr_expect_eq(scalar("SELECT COUNT(*) FROM members m WHERE tenant_id = '%s' AND available <> "
+                        "(SELECT SUM(remaining) FROM lots l WHERE l.tenant_id = m.tenant_id "
+                        "AND l.member_id = m.member_id)",
+                        tenant),
+                 0);
+    cr_expect_eq(scalar("SELECT SUM(balance) FROM account_balances WHERE tenant_id = '%s'", tenant),
+                 0);
+    cr_expect_eq(scalar("SELECT SUM(balance) FROM account_balances WHERE tenant_id = '%s' "
+                        "AND account LIKE 'member:%%'",
+                        tenant),
+                 200 * 55);
 }
 
 /*
