@@ -441,13 +441,20 @@ void al_api_analytics_pareto(al_exchange *x)
 /* ---- CLV and churn: the models fitted on the population's calibration histories ---- */
 
 typedef struct {
+    double key;
+    const char *id;
+    size_t i;
+} ranked;
+
+typedef struct {
     al_bgnbd bg;
     al_gg gg;
     al_rfm *d;
     size_t *who; /* d[i] is member who[i] of the population */
     size_t n;
     al_clv_member *score;
-    int64_t fit_ms, score_ms; /* how long the fits and the scoring took */
+    ranked *rank;                      /* room for a ranking of the members */
+    int64_t read_ms, fit_ms, score_ms; /* how long each step took */
 } models;
 
 static void models_free(models *m)
@@ -455,6 +462,7 @@ static void models_free(models *m)
     free(m->d);
     free(m->who);
     free(m->score);
+    free(m->rank);
 }
 
 static json_t *models_json(const models *m)
@@ -518,14 +526,24 @@ static bool fit_and_score(const population *p, int horizon, double discount, mod
     }
     m->fit_ms = t1 - t0;
     m->score_ms = al_monotonic_ms() - t1;
+    m->rank = malloc((m->n ? m->n : 1) * sizeof(*m->rank));
+    if (m->rank == NULL) {
+        al_refuse(o, 500, "internal_error", "out of memory");
+        return false;
+    }
     return true;
 }
 
-typedef struct {
-    double key;
-    const char *id;
-    size_t i;
-} ranked;
+/* Reads the tenant's histories up to the end of day through, fits and scores; false, refused. */
+static bool fitted(al_db *db, const query *q, population *p, int32_t through, int horizon,
+                   double discount, models *m, al_outcome *o)
+{
+    int64_t started = al_monotonic_ms();
+    if (!gather(db, q, p, through, NULL, o))
+        return false;
+    m->read_ms = al_monotonic_ms() - started;
+    return fit_and_score(p, horizon, discount, m, o);
+}
 
 /* Highest key first; equal keys by member id. */
 static int by_key_desc(const void *a, const void *b)
@@ -541,19 +559,10 @@ static bool clv_report(al_db *db, void *ctx, al_outcome *o)
     const query *q = ctx;
     population p = {.as_of = q->cal_end, .cal_end = q->cal_end, .window = 365};
     models m = {0};
-    ranked *r = NULL;
     bool ok = false;
-    int64_t started = al_monotonic_ms();
-    if (!gather(db, q, &p, p.cal_end, NULL, o))
+    if (!fitted(db, q, &p, p.cal_end, (int)q->horizon, q->discount, &m, o))
         goto done;
-    int64_t read_ms = al_monotonic_ms() - started;
-    if (!fit_and_score(&p, (int)q->horizon, q->discount, &m, o))
-        goto done;
-    r = malloc((m.n ? m.n : 1) * sizeof(*r));
-    if (r == NULL) {
-        al_refuse(o, 500, "internal_error", "out of memory");
-        goto done;
-    }
+    ranked *r = m.rank;
     double total_clv = 0, total_purchases = 0;
     for (size_t i = 0; i < m.n; i++) {
         r[i] = (ranked){m.score[i].clv, id_of(&p, m.who[i]), i};
@@ -579,11 +588,10 @@ static bool clv_report(al_db *db, void *ctx, al_outcome *o)
         "clv_minor", (json_int_t)llround(total_clv), "items", items);
     set_next(body, q->offset + q->limit < m.n ? q->offset + q->limit : m.n, m.n);
     json_object_set_new(body, "timings_ms",
-                        json_pack("{s:I,s:I,s:I}", "read", (json_int_t)read_ms, "fit",
+                        json_pack("{s:I,s:I,s:I}", "read", (json_int_t)m.read_ms, "fit",
                                   (json_int_t)m.fit_ms, "score", (json_int_t)m.score_ms));
     ok = answer(o, body);
 done:
-    free(r);
     models_free(&m);
     population_free(&p);
     return ok;
@@ -624,16 +632,11 @@ static bool churn_report(al_db *db, void *ctx, al_outcome *o)
     const query *q = ctx;
     population p = {.as_of = q->as_of, .cal_end = q->as_of, .window = 365};
     models m = {0};
-    ranked *r = NULL;
     bool ok = false;
     double threshold = q->threshold, gap_factor = q->gap_factor;
-    if (!gather(db, q, &p, p.as_of, NULL, o) || !fit_and_score(&p, 52, 0.1, &m, o))
+    if (!fitted(db, q, &p, p.as_of, 52, 0.1, &m, o))
         goto done;
-    r = malloc((m.n ? m.n : 1) * sizeof(*r));
-    if (r == NULL) {
-        al_refuse(o, 500, "internal_error", "out of memory");
-        goto done;
-    }
+    ranked *r = m.rank;
     /* At risk: a repeat buyer with P(alive) below the threshold, or gone long past their usual gap.
      */
     size_t flagged = 0;
@@ -679,7 +682,6 @@ static bool churn_report(al_db *db, void *ctx, al_outcome *o)
     set_next(body, q->offset + q->limit < flagged ? q->offset + q->limit : flagged, flagged);
     ok = answer(o, body);
 done:
-    free(r);
     models_free(&m);
     population_free(&p);
     return ok;

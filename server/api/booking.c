@@ -50,22 +50,32 @@ void al_booking_answer(al_job *job)
     free(b);
 }
 
-void al_run_report(al_exchange *x, al_job_fn fn, const void *ctx, size_t ctx_size,
-                   void (*ctx_free)(void *ctx))
+/* A job of fn over a copy of ctx, owned by x; NULL after replying 500. */
+static booking *new_job(al_exchange *x, al_job_fn fn, const void *ctx, size_t ctx_size,
+                        void (*ctx_free)(void *ctx))
 {
     booking *b = calloc(1, sizeof(*b) + ctx_size);
     if (b == NULL) {
         if (ctx_free != NULL)
             ctx_free((void *)ctx);
         al_reply_error(x, 500, "internal_error", "out of memory");
-        return;
+        return NULL;
     }
     memcpy(b->ctx, ctx, ctx_size);
     b->ctx_free = ctx_free;
+    b->job.fn = fn;
+    b->job.ctx = b->ctx;
+    b->job.owner = x;
+    return b;
+}
+
+void al_run_report(al_exchange *x, al_job_fn fn, const void *ctx, size_t ctx_size,
+                   void (*ctx_free)(void *ctx))
+{
+    booking *b = new_job(x, fn, ctx, ctx_size, ctx_free);
+    if (b == NULL)
+        return;
     al_job *job = &b->job;
-    job->fn = fn;
-    job->ctx = b->ctx;
-    job->owner = x;
     if (al_reports_running() && !x->sub) {
         job->done = al_worker_job_done; /* answered on x's worker */
         al_report_submit(job);
@@ -80,20 +90,11 @@ void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *bo
                     uint32_t affinity, al_job_fn fn, const void *ctx, size_t ctx_size,
                     void (*ctx_free)(void *ctx))
 {
-    booking *b = calloc(1, sizeof(*b) + ctx_size);
-    if (b == NULL) {
-        if (ctx_free != NULL)
-            ctx_free((void *)ctx);
-        al_reply_error(x, 500, "internal_error", "out of memory");
+    booking *b = new_job(x, fn, ctx, ctx_size, ctx_free);
+    if (b == NULL)
         return;
-    }
-    memcpy(b->ctx, ctx, ctx_size);
-    b->ctx_free = ctx_free;
     b->body = json_incref(body);
     al_job *job = &b->job;
-    job->fn = fn;
-    job->ctx = b->ctx;
-    job->owner = x;
     job->affinity = affinity;
     job->idempotent = kind != NULL;
     job->key = (al_idem_key){.tenant = x->tenant, .partner = x->partner, .kind = kind, .id = id};
