@@ -195,6 +195,24 @@ Test(analytics, import_checks_the_whole_body_then_books_each_line_once)
                         tenant),
                  -50);
 
+    /* A statement over the import: its points are issued (and reconcile) but billed to no one. */
+    char period[160], from[32], to[32];
+    days_ago(1, from);
+    days_ago(-1, to);
+    snprintf(period, sizeof(period), "{\"period_start\":\"%s\",\"period_end\":\"%s\"}", from, to);
+    r = http(&srv, "POST", "/v1/settlements", admin, period);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    json_t *totals = json_object_get(r.json, "totals");
+    cr_expect_eq(num(totals, "points_issued"), 120 + 10, "the import's 120 and h9's 10");
+    cr_expect(json_is_true(json_object_get(json_object_get(r.json, "reconciliation"), "balanced")),
+              "%s", r.body);
+    size_t i;
+    json_t *line;
+    cr_expect_eq(json_array_size(json_object_get(r.json, "partners")), 1, "%s", r.body);
+    json_array_foreach (json_object_get(r.json, "partners"), i, line)
+        cr_expect_str_eq(json_string_value(json_object_get(line, "partner")), "live", "%s", r.body);
+    response_free(&r);
+
     /* Only a tenant admin imports. */
     r = partner_call(&srv, &shop, "POST", "/v1/import/transactions", body, 0, NULL);
     cr_expect(r.status == 401 || r.status == 403, "%d %s", r.status, r.body);
