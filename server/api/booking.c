@@ -35,6 +35,9 @@ void al_booking_answer(al_job *job)
 {
     booking *b = (booking *)job;
     al_exchange *x = job->owner;
+    if (job->reply != NULL && job->header_name[0] != '\0')
+        evhttp_add_header(evhttp_request_get_output_headers(x->req), job->header_name,
+                          job->header_value);
     if (job->reply != NULL)
         al_reply_raw(x, job->status, job->reply);
     else if (job->db != AL_DB_OK && job->db != AL_DB_RETRY)

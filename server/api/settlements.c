@@ -19,6 +19,7 @@
 
 #include <event2/buffer.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "api/booking.h"
 #include "api/routes.h"
@@ -331,49 +332,50 @@ static int period_of(al_exchange *x, json_t *body, char start[27], char end[27])
     return 0;
 }
 
-/* 409 when [start, end) overlaps a closed statement (other than except). */
-static int overlaps_closed(al_exchange *x, const char *start, const char *end, long long except)
+/* Refuses (409) a period [start, end) that overlaps a closed statement (other than except). */
+static bool overlaps_closed(al_db *db, const char *tenant, const char *start, const char *end,
+                            long long except, al_outcome *o)
 {
     int64_t n = 0;
     bool found;
-    al_db_param p[] = {AL_STR(x->tenant), AL_STR(end), AL_STR(start), AL_INT(except)};
-    al_db_status st = al_db_int(&x->worker->db,
+    al_db_param p[] = {AL_STR(tenant), AL_STR(end), AL_STR(start), AL_INT(except)};
+    al_db_status st = al_db_int(db,
                                 "SELECT COUNT(*) FROM settlements WHERE tenant_id = ? AND "
                                 "status = 'closed' AND period_start < ? AND period_end > ? "
                                 "AND settlement_id <> ?",
                                 p, 4, &n, &found);
     if (st != AL_DB_OK) {
-        al_reply_db_failure(x, st);
-        return -1;
+        al_db_failed(o, st);
+        return true;
     }
     if (n > 0) {
-        al_reply_error(x, 409, "period_overlaps_closed",
-                       "the period overlaps a closed statement; nothing is billed twice");
-        return -1;
+        al_refuse(o, 409, "period_overlaps_closed",
+                  "the period overlaps a closed statement; nothing is billed twice");
+        return true;
     }
-    return 0;
+    return false;
 }
 
-/* 409 when closing a period that starts after the last closed one ends: no gaps. */
-static int leaves_gap(al_exchange *x, const char *start)
+/* Refuses (409) closing a period that starts after the last closed one ends: no gaps. */
+static bool leaves_gap(al_db *db, const char *tenant, const char *start, al_outcome *o)
 {
-    al_db_param p[] = {AL_STR(x->tenant)};
+    al_db_param p[] = {AL_STR(tenant)};
     MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(&x->worker->db,
+    al_db_status st = al_db_exec(db,
                                  "SELECT DATE_FORMAT(MAX(period_end), '%Y-%m-%d %H:%i:%s.%f') "
                                  "FROM settlements WHERE tenant_id = ? AND status = 'closed'",
                                  p, 1, &res);
     if (st != AL_DB_OK) {
-        al_reply_db_failure(x, st);
-        return -1;
+        al_db_failed(o, st);
+        return true;
     }
     MYSQL_ROW row = mysql_fetch_row(res);
-    int gap = row != NULL && row[0] != NULL && strcmp(row[0], start) < 0;
+    bool gap = row != NULL && row[0] != NULL && strcmp(row[0], start) < 0;
     if (gap)
-        al_reply_error(x, 409, "period_gap",
-                       "the last closed period ends at %s; the next one must start there", row[0]);
+        al_refuse(o, 409, "period_gap",
+                  "the last closed period ends at %s; the next one must start there", row[0]);
     mysql_free_result(res);
-    return gap ? -1 : 0;
+    return gap;
 }
 
 typedef struct {
@@ -388,6 +390,8 @@ static bool draft_report(al_db *db, void *ctx, al_outcome *o)
     json_t *doc = NULL;
     char *csv = NULL, *text = NULL;
     bool balanced = false;
+    if (overlaps_closed(db, q->tenant, q->start, q->end, 0, o))
+        return false;
     al_db_status st = compute(db, q->tenant, q->start, q->end, &doc, &csv, &balanced);
     /* One draft a period: computing it again replaces it. */
     al_db_param d[] = {AL_STR(q->tenant), AL_STR(q->start), AL_STR(q->end)};
@@ -430,7 +434,7 @@ void al_api_settlement_create(al_exchange *x)
     draft_query q;
     if (al_body_object(x, &body) != 0)
         return;
-    if (period_of(x, body, q.start, q.end) == 0 && overlaps_closed(x, q.start, q.end, 0) == 0) {
+    if (period_of(x, body, q.start, q.end) == 0) {
         snprintf(q.tenant, sizeof(q.tenant), "%s", x->tenant);
         al_run_report(x, draft_report, &q, sizeof(q), NULL);
     }
@@ -506,6 +510,86 @@ void al_api_settlement_public_key(al_exchange *x)
     al_reply_json(x, 200, json_pack("{s:s,s:s}", "algorithm", "Ed25519", "public_key", pub));
 }
 
+typedef struct {
+    char tenant[AL_ID_MAX + 1];
+    long long id;
+    char start[27], end[27];
+    uint8_t key[32];
+} close_query;
+
+/* Closes a statement: computed again, reconciled, numbered, signed and kept (a report). */
+static bool close_report(al_db *db, void *ctx, al_outcome *o)
+{
+    const close_query *q = ctx;
+    json_t *doc = NULL;
+    char *csv = NULL, *text = NULL, *signed_text = NULL, sig[129];
+    bool balanced = false, ok = false;
+    int64_t number = 0;
+    bool found;
+    al_db_param t[] = {AL_STR(q->tenant)};
+    /* The tenant row serialises closes: one numbering, no overlaps. */
+    al_db_status st = al_db_exec(db, "START TRANSACTION", NULL, 0, NULL);
+    if (st == AL_DB_OK)
+        st = al_db_int(db, "SELECT 1 FROM tenants WHERE tenant_id = ? FOR UPDATE", t, 1, &number,
+                       &found);
+    if (st == AL_DB_OK && (overlaps_closed(db, q->tenant, q->start, q->end, q->id, o) ||
+                           leaves_gap(db, q->tenant, q->start, o))) {
+        al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
+        return false;
+    }
+    if (st == AL_DB_OK)
+        st = compute(db, q->tenant, q->start, q->end, &doc, &csv, &balanced);
+    if (st == AL_DB_OK && !balanced) {
+        al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
+        char *why = json_dumps(json_object_get(doc, "reconciliation"), JSON_COMPACT);
+        al_refuse(o, 422, "reconciliation_failed",
+                  "the statement does not reconcile with the ledger: %.180s", why ? why : "");
+        free(why);
+        goto done;
+    }
+    if (st == AL_DB_OK)
+        st = al_db_int(db, "SELECT IFNULL(MAX(number), 0) + 1 FROM settlements WHERE tenant_id = ?",
+                       t, 1, &number, &found);
+    if (st == AL_DB_OK) {
+        text = statement_text(q->id, "closed", (int)number, doc);
+        if (text == NULL || asprintf(&signed_text, "%s\n%s", text, csv) < 0 ||
+            al_ed25519_sign_hex(q->key, signed_text, strlen(signed_text), sig) != 0)
+            st = AL_DB_ERROR;
+    }
+    al_db_param u[] = {AL_INT(number), AL_STR(text ? text : ""), AL_STR(csv ? csv : ""),
+                       AL_STR(st == AL_DB_OK ? sig : ""), AL_INT(q->id)};
+    if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "UPDATE settlements SET status = 'closed', number = ?, document = ?, "
+                        "csv = ?, signature = ?, closed_at = NOW(6) WHERE settlement_id = ?",
+                        u, 5, NULL);
+    if (st == AL_DB_OK)
+        st = al_db_exec(db, "COMMIT", NULL, 0, NULL);
+    if (st != AL_DB_OK) {
+        al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
+        al_db_failed(o, st);
+        goto done;
+    }
+    o->http_status = 200;
+    o->reply_text = text;
+    text = NULL;
+    snprintf(o->header_name, sizeof(o->header_name), "X-Alliance-Signature");
+    snprintf(o->header_value, sizeof(o->header_value), "%s", sig);
+    ok = true;
+done:
+    free(signed_text);
+    free(text);
+    free(csv);
+    json_decref(doc);
+    return ok;
+}
+
+/* The copy of the signing key a close carried is wiped after the answer. */
+static void forget_key(void *ctx)
+{
+    OPENSSL_cleanse(((close_query *)ctx)->key, sizeof(((close_query *)ctx)->key));
+}
+
 void al_api_settlement_close(al_exchange *x)
 {
     if (!x->worker->has_settlement_key) {
@@ -517,14 +601,14 @@ void al_api_settlement_close(al_exchange *x)
     MYSQL_RES *res = load(x, &row);
     if (res == NULL)
         return;
-    long long id = strtoll(row[0], NULL, 10);
-    char status[16], start[27], end[27];
-    snprintf(status, sizeof(status), "%s", row[1]);
-    snprintf(start, sizeof(start), "%s", row[5]);
-    snprintf(end, sizeof(end), "%s", row[6]);
-    bool over = strcmp(row[7], "1") == 0;
+    close_query q;
+    snprintf(q.tenant, sizeof(q.tenant), "%s", x->tenant);
+    q.id = strtoll(row[0], NULL, 10);
+    bool closed = strcmp(row[1], "closed") == 0, over = strcmp(row[7], "1") == 0;
+    snprintf(q.start, sizeof(q.start), "%s", row[5]);
+    snprintf(q.end, sizeof(q.end), "%s", row[6]);
     mysql_free_result(res);
-    if (strcmp(status, "closed") == 0) {
+    if (closed) {
         reply_stored(x, false); /* closing again answers the closed statement */
         return;
     }
@@ -535,61 +619,7 @@ void al_api_settlement_close(al_exchange *x)
                        CLOSE_MARGIN_S);
         return;
     }
-    al_db *db = &x->worker->db;
-    json_t *doc = NULL;
-    char *csv = NULL, *text = NULL, *signed_text = NULL, sig[129];
-    bool balanced = false;
-    int64_t number = 0;
-    bool found;
-    al_db_param t[] = {AL_STR(x->tenant)};
-    /* The tenant row serialises closes: one numbering, no overlaps. */
-    al_db_status st = al_db_exec(db, "START TRANSACTION", NULL, 0, NULL);
-    if (st == AL_DB_OK)
-        st = al_db_int(db, "SELECT 1 FROM tenants WHERE tenant_id = ? FOR UPDATE", t, 1, &number,
-                       &found);
-    if (st == AL_DB_OK && (overlaps_closed(x, start, end, id) != 0 || leaves_gap(x, start) != 0)) {
-        al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
-        return;
-    }
-    if (st == AL_DB_OK)
-        st = compute(db, x->tenant, start, end, &doc, &csv, &balanced);
-    if (st == AL_DB_OK && !balanced) {
-        al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
-        char *why = json_dumps(json_object_get(doc, "reconciliation"), JSON_COMPACT);
-        al_reply_error(x, 422, "reconciliation_failed",
-                       "the statement does not reconcile with the ledger: %s", why ? why : "");
-        free(why);
-        goto done;
-    }
-    if (st == AL_DB_OK)
-        st = al_db_int(db, "SELECT IFNULL(MAX(number), 0) + 1 FROM settlements WHERE tenant_id = ?",
-                       t, 1, &number, &found);
-    if (st == AL_DB_OK) {
-        text = statement_text(id, "closed", (int)number, doc);
-        if (text == NULL || asprintf(&signed_text, "%s\n%s", text, csv) < 0 ||
-            al_ed25519_sign_hex(x->worker->settlement_key, signed_text, strlen(signed_text), sig) !=
-                0)
-            st = AL_DB_ERROR;
-    }
-    al_db_param u[] = {AL_INT(number), AL_STR(text ? text : ""), AL_STR(csv ? csv : ""),
-                       AL_STR(st == AL_DB_OK ? sig : ""), AL_INT(id)};
-    if (st == AL_DB_OK)
-        st = al_db_exec(db,
-                        "UPDATE settlements SET status = 'closed', number = ?, document = ?, "
-                        "csv = ?, signature = ?, closed_at = NOW(6) WHERE settlement_id = ?",
-                        u, 5, NULL);
-    if (st == AL_DB_OK)
-        st = al_db_exec(db, "COMMIT", NULL, 0, NULL);
-    if (st != AL_DB_OK) {
-        al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
-        al_reply_db_failure(x, st);
-        goto done;
-    }
-    evhttp_add_header(evhttp_request_get_output_headers(x->req), "X-Alliance-Signature", sig);
-    al_reply_raw(x, 200, text);
-done:
-    free(signed_text);
-    free(text);
-    free(csv);
-    json_decref(doc);
+    memcpy(q.key, x->worker->settlement_key, sizeof(q.key));
+    al_run_report(x, close_report, &q, sizeof(q), forget_key);
+    OPENSSL_cleanse(q.key, sizeof(q.key));
 }

@@ -88,6 +88,8 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
             : json_dumps(o.reply, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     json_decref(o.reply);
     job->status = o.http_status;
+    memcpy(job->header_name, o.header_name, sizeof(job->header_name));
+    memcpy(job->header_value, o.header_value, sizeof(job->header_value));
     al_db_status st = job->reply ? AL_DB_OK : AL_DB_ERROR;
     if (st == AL_DB_OK && job->idempotent)
         st = al_idem_store(db, &job->key, job->status, job->reply);

@@ -47,6 +47,7 @@ struct al_job {
     char code[64];     /* an error's code when reply is NULL */
     char message[256]; /* an error's message */
     al_db_status db;   /* not AL_DB_OK: the database failed */
+    char header_name[32], header_value[160]; /* a header of a done answer (name "" for none) */
 };
 
 /* Starts n committers, each with its own connection; 0 or -1. */

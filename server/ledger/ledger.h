@@ -32,7 +32,8 @@ typedef struct al_outcome {
     char message[256]; /* when refused */
     json_t *reply;     /* when done: the answer (owned by the outcome) */
     char *reply_text;  /* or the answer's text as it is (malloc'd, owned), instead of reply */
-    bool keep;         /* refused, but what the system did on its own stays (a lapse) */
+    char header_name[32], header_value[160]; /* a header of the answer (name "" for none) */
+    bool keep; /* refused, but what the system did on its own stays (a lapse) */
 } al_outcome;
 
 /* Refuses with status and code; returns false for use in `return al_refuse(...)`. */
