@@ -38,7 +38,7 @@ static int on_row(MYSQL_ROW row, unsigned long *len, void *ctx)
     if (len[0] > AL_ID_MAX)
         return 0;
     if (s->n > 0 && strcmp(row[0], s->member) != 0 && flush(s) != 0)
-        return 1;
+        return s->stop;
     if (s->n == 0)
         memcpy(s->member, row[0], len[0] + 1);
     if (s->n == s->cap) {

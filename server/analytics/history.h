@@ -19,7 +19,8 @@ typedef struct al_partner_list {
 /*
  * Calls each(history, ctx) for every member of tenant with purchases up to the
  * end of day through (only member's when member is not NULL), the purchases in
- * time order; each returns non-zero to stop. partners (may be NULL) receives
+ * time order; each returns non-zero to stop (AL_DB_STREAM_ABANDON: without reading
+ * the rest, see al_db_stream). partners (may be NULL) receives
  * the partner list; free it with al_partner_list_free.
  */
 al_db_status al_history_each(al_db *db, const char *tenant, const char *member, int32_t through,

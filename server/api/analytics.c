@@ -83,7 +83,7 @@ static int collect(const al_history *h, void *ctx)
     population *p = ctx;
     if (al_reports_cancelled()) {
         p->cancelled = true;
-        return 1;
+        return AL_DB_STREAM_ABANDON; /* the rest of the scan is not worth reading */
     }
     if (p->affinity) {
         count_pairs(p, h);

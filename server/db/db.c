@@ -264,6 +264,13 @@ al_db_status al_db_stream(al_db *db, const char *sql, const al_db_param *params,
         mysql_free_result(r);
         return fail(db);
     }
+    if (stop == AL_DB_STREAM_ABANDON) {
+        mariadb_cancel(db->conn); /* so freeing the result reads no more rows */
+        mysql_free_result(r);
+        mysql_close(db->conn);
+        db->conn = NULL;
+        return AL_DB_OK;
+    }
     mysql_free_result(r); /* reads and drops what a stop left unread */
     return AL_DB_OK;
 }

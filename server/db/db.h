@@ -63,8 +63,13 @@ al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, s
 /*
  * Runs a query whose rows are read as they arrive (mysql_use_result), not
  * held: each(row, lengths, ctx) sees every row until it returns non-zero.
- * The connection serves nothing else meanwhile.
+ * The connection serves nothing else meanwhile. AL_DB_STREAM_STOP reads out
+ * the rest and keeps the connection; AL_DB_STREAM_ABANDON drops the
+ * connection at once (mariadb_cancel) without reading the rest: the next
+ * call connects again.
  */
+#define AL_DB_STREAM_STOP 1
+#define AL_DB_STREAM_ABANDON 2
 al_db_status al_db_stream(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
                           int (*each)(MYSQL_ROW row, unsigned long *lengths, void *ctx), void *ctx);
 
