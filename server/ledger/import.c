@@ -56,7 +56,7 @@ static int by_member(const void *a, const void *b)
 }
 
 typedef struct {
-    char account[AL_ID_MAX + 32];
+    char account[AL_ACCOUNT_MAX];
     int64_t shard, delta;
 } balance_row;
 
@@ -151,10 +151,10 @@ static al_db_status move_balances(al_db *db, const char *tenant, al_import_line 
     for (size_t i = 0; i < n; i++) {
         if (f[i]->points == 0)
             continue;
-        snprintf(rows[m].account, sizeof(rows[m].account), "member:%s", f[i]->member);
+        al_member_account(rows[m].account, f[i]->member);
         rows[m++].delta = f[i]->points;
-        snprintf(rows[m].account, sizeof(rows[m].account), "partner:%s:issued", f[i]->partner);
-        rows[m].shard = al_id_hash(f[i]->member) % AL_BALANCE_SHARDS;
+        al_partner_account(rows[m].account, f[i]->partner, "issued");
+        rows[m].shard = al_shard_of(rows[m].account, f[i]->member);
         rows[m++].delta = -f[i]->points;
     }
     qsort(rows, m, sizeof(*rows), by_account);
@@ -192,12 +192,12 @@ static al_db_status move_balances(al_db *db, const char *tenant, al_import_line 
  */
 static al_db_status book_rows(al_db *db, const char *tenant, al_import_line **f, size_t n,
                               int expiry_months, al_db_param *prm,
-                              char (*accounts)[2][AL_ID_MAX + 32])
+                              char (*accounts)[2][AL_ACCOUNT_MAX])
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        snprintf(accounts[i][0], sizeof(accounts[i][0]), "partner:%s:issued", f[i]->partner);
-        snprintf(accounts[i][1], sizeof(accounts[i][1]), "member:%s", f[i]->member);
+        al_partner_account(accounts[i][0], f[i]->partner, "issued");
+        al_member_account(accounts[i][1], f[i]->member);
         prm[k++] = AL_STR(tenant);
         prm[k++] = AL_STR(accounts[i][0]);
         prm[k++] = AL_STR(accounts[i][1]);
@@ -236,9 +236,8 @@ static al_db_status book_rows(al_db *db, const char *tenant, al_import_line **f,
         st = exec_tuples(db,
                          "INSERT INTO lots (tenant_id, member_id, partner_id, booking_id, points, "
                          "remaining, earned_at, expires_at) VALUES ",
-                         "(?, ?, ?, ?, ?, ?, ?, DATE_ADD(LAST_DAY(DATE_ADD(?, INTERVAL ? MONTH)), "
-                         "INTERVAL 1 DAY))",
-                         lots, "", prm, k, NULL);
+                         "(?, ?, ?, ?, ?, ?, ?, " AL_SQL_EXPIRES_AT("?") ")", lots, "", prm, k,
+                         NULL);
         if (st != AL_DB_OK)
             return st;
         lot = al_db_insert_id(db);
@@ -272,7 +271,7 @@ static al_db_status book_chunk(al_db *db, const char *tenant, al_import_line **c
     al_import_totals mine = {0};
     al_import_line *fresh[CHUNK];
     static _Thread_local al_db_param prm[CHUNK * 11 + 1]; /* the most a statement binds */
-    static _Thread_local char accounts[CHUNK][2][AL_ID_MAX + 32];
+    static _Thread_local char accounts[CHUNK][2][AL_ACCOUNT_MAX];
     al_db_status st = al_ledger_begin(db);
     if (st == AL_DB_OK)
         st = mark_booked(db, tenant, c, n, prm);

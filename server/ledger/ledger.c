@@ -10,8 +10,6 @@
 #include "core/ids.h"
 #include "ledger/committer.h"
 
-#define ACCOUNT_MAX 160
-
 bool al_refuse(al_outcome *o, int status, const char *code, const char *fmt, ...)
 {
     va_list ap;
@@ -51,21 +49,17 @@ int64_t al_pro_rata(int64_t points, int64_t num, int64_t den)
     return (int64_t)((2 * p + den) / (2 * (__int128)den));
 }
 
-static void member_account(char out[ACCOUNT_MAX], const char *member)
+void al_member_account(char out[AL_ACCOUNT_MAX], const char *member)
 {
-    snprintf(out, ACCOUNT_MAX, "member:%s", member);
+    snprintf(out, AL_ACCOUNT_MAX, "member:%s", member);
 }
 
-static void partner_account(char out[ACCOUNT_MAX], const char *partner, const char *side)
+void al_partner_account(char out[AL_ACCOUNT_MAX], const char *partner, const char *side)
 {
-    snprintf(out, ACCOUNT_MAX, "partner:%s:%s", partner, side);
+    snprintf(out, AL_ACCOUNT_MAX, "partner:%s:%s", partner, side);
 }
 
-/*
- * The balance row a booking uses for account: shard 0 for a member; for the
- * others a committer's own shard, or elsewhere one chosen by the member.
- */
-static int64_t shard_of(const char *account, const char *member)
+int64_t al_shard_of(const char *account, const char *member)
 {
     if (strncmp(account, "member:", 7) == 0)
         return 0;
@@ -82,11 +76,11 @@ static al_db_status move_balances(al_db *db, const char *tenant, const char *fro
     const char *first = from_first ? from : to, *second = from_first ? to : from;
     al_db_param a[] = {AL_STR(tenant),
                        AL_STR(first),
-                       AL_INT(shard_of(first, member)),
+                       AL_INT(al_shard_of(first, member)),
                        AL_INT(from_first ? -points : points),
                        AL_STR(tenant),
                        AL_STR(second),
-                       AL_INT(shard_of(second, member)),
+                       AL_INT(al_shard_of(second, member)),
                        AL_INT(from_first ? points : -points)};
     return al_db_exec(db,
                       "INSERT INTO account_balances (tenant_id, account, shard, balance) "
@@ -280,8 +274,8 @@ static al_db_status credit_member(al_db *db, const char *tenant, const char *mem
                            AL_INT(expiry_months)};
         st = al_db_exec(db,
                         "INSERT INTO lots (tenant_id, member_id, partner_id, booking_id, points, "
-                        "remaining, earned_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, NOW(6), "
-                        "DATE_ADD(LAST_DAY(DATE_ADD(NOW(6), INTERVAL ? MONTH)), INTERVAL 1 DAY))",
+                        "remaining, earned_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, "
+                        "NOW(6), " AL_SQL_EXPIRES_AT("NOW(6)") ")",
                         p, 7, NULL);
         *lot = al_db_insert_id(db);
     }
@@ -483,9 +477,9 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
         return al_db_failed(o, AL_DB_ERROR);
     }
 
-    char from[ACCOUNT_MAX], to[ACCOUNT_MAX];
-    partner_account(from, e->partner, "issued");
-    member_account(to, e->member);
+    char from[AL_ACCOUNT_MAX], to[AL_ACCOUNT_MAX];
+    al_partner_account(from, e->partner, "issued");
+    al_member_account(to, e->member);
     uint64_t booking = 0, lot = 0;
     st = book(db, e->tenant, "earn", from, to, points, e->member, e->partner, e->transaction_id,
               detail_text, &booking);
@@ -574,9 +568,9 @@ bool al_ledger_reverse(al_db *db, const char *tenant, const char *partner,
     member_row m;
     if ((st = member_lock(db, tenant, member, &m)) != AL_DB_OK)
         return al_db_failed(o, st);
-    char from[ACCOUNT_MAX], to[ACCOUNT_MAX], detail[128];
-    member_account(from, member);
-    partner_account(to, partner, "issued");
+    char from[AL_ACCOUNT_MAX], to[AL_ACCOUNT_MAX], detail[128];
+    al_member_account(from, member);
+    al_partner_account(to, partner, "issued");
     snprintf(detail, sizeof(detail), "{\"transaction\":\"%s\",\"amount_minor\":%lld}",
              transaction_id, (long long)amount_minor);
     uint64_t booking = 0;
@@ -615,9 +609,9 @@ static al_db_status book_redemption(al_db *db, const char *tenant, const char *p
                                     const char *member, const char *id, int64_t points,
                                     uint64_t *booking)
 {
-    char from[ACCOUNT_MAX], to[ACCOUNT_MAX];
-    member_account(from, member);
-    partner_account(to, partner, "redeemed");
+    char from[AL_ACCOUNT_MAX], to[AL_ACCOUNT_MAX];
+    al_member_account(from, member);
+    al_partner_account(to, partner, "redeemed");
     int64_t uncovered = 0;
     al_db_status st =
         book(db, tenant, "redeem", from, to, points, member, partner, id, NULL, booking);
@@ -936,8 +930,8 @@ static al_db_status expire_member(al_db *db, const char *tenant, const char *mem
     mysql_free_result(res);
 
     uint64_t booking = 0;
-    char from[ACCOUNT_MAX];
-    member_account(from, member);
+    char from[AL_ACCOUNT_MAX];
+    al_member_account(from, member);
     if (*expired > 0)
         st = book(db, tenant, "expire", from, "alliance:breakage", *expired, member, NULL, NULL,
                   NULL, &booking);
@@ -1021,13 +1015,13 @@ bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
         return al_refuse(o, 422, "balance_overflow", "the balance would pass 2^63-1 points");
 
     /* A partner's event is its points; the alliance's own is on its rewards account. */
-    char from[ACCOUNT_MAX], to[ACCOUNT_MAX], detail[256];
+    char from[AL_ACCOUNT_MAX], to[AL_ACCOUNT_MAX], detail[256];
     const char *issuer = ev->partner ? ev->partner : "alliance";
     if (ev->partner)
-        partner_account(from, ev->partner, "issued");
+        al_partner_account(from, ev->partner, "issued");
     else
         snprintf(from, sizeof(from), "alliance:rewards");
-    member_account(to, ev->member);
+    al_member_account(to, ev->member);
     snprintf(detail, sizeof(detail),
              "{\"event\":\"%s\",\"points\":%lld,\"rules_version\":%d,\"lines\":[{\"category\":"
              "\"event:%s\",\"points\":%lld,\"qualifying\":false}]}",

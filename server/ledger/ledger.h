@@ -24,6 +24,25 @@
 /* Balance rows a partner's or the alliance's account is spread over (schema/004). */
 #define AL_BALANCE_SHARDS 32
 
+/* Account names: member:<id>, partner:<id>:issued|redeemed. */
+#define AL_ACCOUNT_MAX 160
+void al_member_account(char out[AL_ACCOUNT_MAX], const char *member);
+void al_partner_account(char out[AL_ACCOUNT_MAX], const char *partner, const char *side);
+
+/*
+ * The balance row (shard) a booking of member's uses for account: 0 for a
+ * member's account; for the others a committer's own shard, or elsewhere one
+ * chosen by the member.
+ */
+int64_t al_shard_of(const char *account, const char *member);
+
+/*
+ * The expiry of points earned at the SQL time `at`: the end of the month
+ * that is (bound '?') expiry_months after it. The one rule of lots' expiry.
+ */
+#define AL_SQL_EXPIRES_AT(at)                                                                      \
+    "DATE_ADD(LAST_DAY(DATE_ADD(" at ", INTERVAL ? MONTH)), INTERVAL 1 DAY)"
+
 /* The outcome of an operation: done, refused by the rules, or the database failed. */
 typedef struct al_outcome {
     int http_status;   /* 200/201 when done; 4xx when refused */
