@@ -26,11 +26,6 @@ static int flush(stream *s)
     return s->stop;
 }
 
-static int partner_cmp(const void *key, const void *elem)
-{
-    return strcmp(key, (const char *)elem);
-}
-
 /* Row: member_id, day, spend, points, partner_id. */
 static int on_row(MYSQL_ROW row, unsigned long *len, void *ctx)
 {
@@ -51,50 +46,60 @@ static int on_row(MYSQL_ROW row, unsigned long *len, void *ctx)
         s->p = p;
         s->cap = cap;
     }
-    const char(*found)[AL_ID_MAX + 1] =
-        bsearch(row[4], s->partners->id, s->partners->n, sizeof(*s->partners->id), partner_cmp);
+    long partner = s->partners ? al_partner_list_find(s->partners, row[4]) : 0;
     s->p[s->n++] = (al_purchase){.day = (int32_t)strtol(row[1], NULL, 10),
-                                 .partner = found ? (uint32_t)(found - s->partners->id) : 0,
+                                 .partner = partner >= 0 ? (uint32_t)partner : UINT32_MAX,
                                  .spend = strtoll(row[2], NULL, 10),
                                  .points = strtoll(row[3], NULL, 10)};
     return 0;
 }
 
-static al_db_status load_partners(al_db *db, const char *tenant, al_partner_list *out)
+al_db_status al_partner_list_load(al_db *db, const char *tenant, al_partner_list *out)
 {
     MYSQL_RES *res = NULL;
     al_db_param p[] = {AL_STR(tenant)};
+    out->p = NULL;
+    out->n = 0;
     al_db_status st = al_db_exec(
-        db, "SELECT partner_id FROM partners WHERE tenant_id = ? ORDER BY partner_id", p, 1, &res);
+        db, "SELECT partner_id, currency FROM partners WHERE tenant_id = ? ORDER BY partner_id", p,
+        1, &res);
     if (st != AL_DB_OK)
         return st;
-    out->n = (size_t)mysql_num_rows(res);
-    out->id = calloc(out->n ? out->n : 1, sizeof(*out->id));
+    size_t n = (size_t)mysql_num_rows(res);
+    out->p = calloc(n ? n : 1, sizeof(*out->p));
     MYSQL_ROW row;
-    for (size_t i = 0; out->id != NULL && (row = mysql_fetch_row(res)) != NULL; i++)
-        snprintf(out->id[i], sizeof(out->id[i]), "%s", row[0]);
+    for (; out->p != NULL && (row = mysql_fetch_row(res)) != NULL; out->n++) {
+        snprintf(out->p[out->n].id, sizeof(out->p[out->n].id), "%s", row[0]);
+        snprintf(out->p[out->n].currency, sizeof(out->p[out->n].currency), "%s", row[1]);
+    }
     mysql_free_result(res);
-    return out->id ? AL_DB_OK : AL_DB_ERROR;
+    return out->p ? AL_DB_OK : AL_DB_ERROR;
 }
 
-void al_partner_list_free(al_partner_list *p)
+static int partner_cmp(const void *key, const void *elem)
 {
-    free(p->id);
-    p->id = NULL;
-    p->n = 0;
+    return strcmp(key, ((const al_partner *)elem)->id);
+}
+
+long al_partner_list_find(const al_partner_list *list, const char *id)
+{
+    const al_partner *found = bsearch(id, list->p, list->n, sizeof(*list->p), partner_cmp);
+    return found ? (long)(found - list->p) : -1;
+}
+
+void al_partner_list_free(al_partner_list *list)
+{
+    free(list->p);
+    list->p = NULL;
+    list->n = 0;
 }
 
 al_db_status al_history_each(al_db *db, const char *tenant, const char *member, int32_t through,
                              int (*each)(const al_history *h, void *ctx), void *ctx,
-                             al_partner_list *partners)
+                             const al_partner_list *partners)
 {
-    al_partner_list own = {0};
-    al_db_status st = load_partners(db, tenant, &own);
-    if (st != AL_DB_OK) {
-        al_partner_list_free(&own);
-        return st;
-    }
-    stream s = {.each = each, .ctx = ctx, .partners = &own};
+    al_db_status st;
+    stream s = {.each = each, .ctx = ctx, .partners = partners};
     char end[11];
     al_day_format(through + 1, end);
     /* Days since 1970-01-01: TO_DAYS counts from year 0. */
@@ -118,10 +123,6 @@ al_db_status al_history_each(al_db *db, const char *tenant, const char *member, 
     free(s.p);
     if (st == AL_DB_OK && s.failed)
         st = AL_DB_ERROR;
-    if (partners != NULL)
-        *partners = own;
-    else
-        al_partner_list_free(&own);
     return st;
 }
 

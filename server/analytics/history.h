@@ -10,24 +10,33 @@
 #include "core/ids.h"
 #include "db/db.h"
 
-/* The tenant's partners, by index (al_purchase.partner), sorted by id. */
+/* A tenant's partners sorted by id: al_purchase.partner is an index into it. */
+typedef struct al_partner {
+    char id[AL_ID_MAX + 1];
+    char currency[4]; /* of its contract */
+} al_partner;
+
 typedef struct al_partner_list {
-    char (*id)[AL_ID_MAX + 1];
+    al_partner *p;
     size_t n;
 } al_partner_list;
+
+al_db_status al_partner_list_load(al_db *db, const char *tenant, al_partner_list *out);
+/* The index of partner id in the list, or -1. */
+long al_partner_list_find(const al_partner_list *list, const char *id);
+void al_partner_list_free(al_partner_list *list);
 
 /*
  * Calls each(history, ctx) for every member of tenant with purchases up to the
  * end of day through (only member's when member is not NULL), the purchases in
  * time order; each returns non-zero to stop (AL_DB_STREAM_ABANDON: without reading
- * the rest, see al_db_stream). partners (may be NULL) receives
- * the partner list; free it with al_partner_list_free.
+ * the rest, see al_db_stream). With partners (the tenant's, loaded by the
+ * caller) each purchase names its partner by index; without (NULL), every
+ * purchase says partner 0.
  */
 al_db_status al_history_each(al_db *db, const char *tenant, const char *member, int32_t through,
                              int (*each)(const al_history *h, void *ctx), void *ctx,
-                             al_partner_list *partners);
-
-void al_partner_list_free(al_partner_list *p);
+                             const al_partner_list *partners);
 
 /* One member's lifecycle stage at the end of day as_of (no purchase: new). */
 al_db_status al_member_stage(al_db *db, const char *tenant, const char *member, int32_t as_of,

@@ -18,8 +18,8 @@
 /* One earning transaction of a member: its day, net spend, points and partner (an index). */
 typedef struct al_purchase {
     int32_t day;
-    uint32_t partner;
-    int64_t spend; /* base amount less what was refunded */
+    uint32_t partner; /* UINT32_MAX: not among the partners read */
+    int64_t spend;    /* base amount less what was refunded */
     int64_t points;
 } al_purchase;
 

@@ -3,7 +3,8 @@
  * from the ledger on each call. One pass streams the tenant's purchase
  * histories (analytics/history.c) into a compact row per member; the
  * endpoints then score those rows (analytics/value.c, analytics/clv.c). The
- * rules are in docs/analytics.md. A call runs on the worker that receives it.
+ * rules are in docs/analytics.md. The worker parses a call's parameters;
+ * the report itself runs on a report thread (al_run_report).
  */
 #include <math.h>
 #include <stdio.h>
@@ -146,11 +147,11 @@ static void run(al_exchange *x, al_job_fn fn, query *q)
     al_run_report(x, fn, q, sizeof(*q), NULL);
 }
 
-/* Streams the tenant's histories into p; false with the refusal in o. */
-static bool gather(al_db *db, const query *q, population *p, int32_t through,
-                   al_partner_list *partners, al_outcome *o)
+/* Streams the tenant's histories up to p->as_of into p; false with the refusal in o. */
+static bool gather(al_db *db, const query *q, population *p, const al_partner_list *partners,
+                   al_outcome *o)
 {
-    al_db_status st = al_history_each(db, q->tenant, NULL, through, collect, p, partners);
+    al_db_status st = al_history_each(db, q->tenant, NULL, p->as_of, collect, p, partners);
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     if (p->cancelled) {
@@ -279,7 +280,7 @@ static bool rfm_report(al_db *db, void *ctx, al_outcome *o)
     const query *q = ctx;
     population p = {.as_of = q->as_of, .window = (int32_t)q->window, .cal_end = -1};
     bool ok = false;
-    if (!gather(db, q, &p, p.as_of, NULL, o))
+    if (!gather(db, q, &p, NULL, o))
         goto done;
     int64_t *v = malloc(3 * (p.n ? p.n : 1) * sizeof(*v));
     uint8_t *score = malloc(3 * (p.n ? p.n : 1));
@@ -398,7 +399,7 @@ static bool pareto_report(al_db *db, void *ctx, al_outcome *o)
     p.window = q->window > 0 ? (int32_t)q->window : INT32_MAX / 2;
     int_list held = {0};
     bool ok = false;
-    if (!gather(db, q, &p, p.as_of, NULL, o))
+    if (!gather(db, q, &p, NULL, o))
         goto done;
     /* Every member counts, those who bought nothing with 0. */
     al_db_param prm[] = {AL_STR(q->tenant)};
@@ -534,12 +535,12 @@ static bool fit_and_score(const population *p, int horizon, double discount, mod
     return true;
 }
 
-/* Reads the tenant's histories up to the end of day through, fits and scores; false, refused. */
-static bool fitted(al_db *db, const query *q, population *p, int32_t through, int horizon,
-                   double discount, models *m, al_outcome *o)
+/* Reads the tenant's histories up to p->as_of, fits and scores; false, refused. */
+static bool fitted(al_db *db, const query *q, population *p, int horizon, double discount,
+                   models *m, al_outcome *o)
 {
     int64_t started = al_monotonic_ms();
-    if (!gather(db, q, p, through, NULL, o))
+    if (!gather(db, q, p, NULL, o))
         return false;
     m->read_ms = al_monotonic_ms() - started;
     return fit_and_score(p, horizon, discount, m, o);
@@ -560,7 +561,7 @@ static bool clv_report(al_db *db, void *ctx, al_outcome *o)
     population p = {.as_of = q->cal_end, .cal_end = q->cal_end, .window = 365};
     models m = {0};
     bool ok = false;
-    if (!fitted(db, q, &p, p.cal_end, (int)q->horizon, q->discount, &m, o))
+    if (!fitted(db, q, &p, (int)q->horizon, q->discount, &m, o))
         goto done;
     ranked *r = m.rank;
     double total_clv = 0, total_purchases = 0;
@@ -634,7 +635,7 @@ static bool churn_report(al_db *db, void *ctx, al_outcome *o)
     models m = {0};
     bool ok = false;
     double threshold = q->threshold, gap_factor = q->gap_factor;
-    if (!fitted(db, q, &p, p.as_of, 52, 0.1, &m, o))
+    if (!fitted(db, q, &p, 52, 0.1, &m, o))
         goto done;
     ranked *r = m.rank;
     /* At risk: a repeat buyer with P(alive) below the threshold, or gone long past their usual gap.
@@ -705,7 +706,7 @@ static bool lifecycle_report(al_db *db, void *ctx, al_outcome *o)
     const query *q = ctx;
     population p = {.as_of = q->as_of, .window = AL_PRIOR_DAYS, .cal_end = -1};
     bool ok = false;
-    if (!gather(db, q, &p, p.as_of, NULL, o))
+    if (!gather(db, q, &p, NULL, o))
         goto done;
     int64_t enrolled = 0;
     bool found = false;
@@ -798,15 +799,12 @@ static bool affinity_report(al_db *db, void *ctx, al_outcome *o)
     al_partner_list partners = {0};
     pair_t *pairs = NULL;
     bool ok = false;
-    /* The partner count is known only once the stream has started: read it first. */
-    al_db_param prm[] = {AL_STR(q->tenant)};
-    int64_t np = 0;
-    bool found;
-    al_db_status st =
-        al_db_int(db, "SELECT COUNT(*) FROM partners WHERE tenant_id = ?", prm, 1, &np, &found);
-    if (st != AL_DB_OK)
+    al_db_status st = al_partner_list_load(db, q->tenant, &partners);
+    if (st != AL_DB_OK) {
+        al_partner_list_free(&partners);
         return al_db_failed(o, st);
-    p.np = (size_t)np;
+    }
+    p.np = partners.n;
     p.at = calloc(p.np + 1, sizeof(*p.at));
     p.pair = calloc(p.np * p.np + 1, sizeof(*p.pair));
     p.seen = calloc(p.np + 1, 1);
@@ -815,13 +813,11 @@ static bool affinity_report(al_db *db, void *ctx, al_outcome *o)
         al_refuse(o, 500, "internal_error", "out of memory");
         goto done;
     }
-    if (!gather(db, q, &p, p.as_of, &partners, o))
+    if (!gather(db, q, &p, &partners, o))
         goto done;
-    if (partners.n < p.np)
-        p.np = partners.n; /* a partner removed meanwhile */
     json_t *list = json_array();
     for (size_t i = 0; i < p.np; i++)
-        json_array_append_new(list, json_pack("{s:s,s:I}", "partner", partners.id[i], "members",
+        json_array_append_new(list, json_pack("{s:s,s:I}", "partner", partners.p[i].id, "members",
                                               (json_int_t)p.at[i]));
     size_t npairs = 0;
     pairs = malloc((p.np * p.np / 2 + 1) * sizeof(*pairs));
@@ -839,9 +835,10 @@ static bool affinity_report(al_db *db, void *ctx, al_outcome *o)
         const pair_t *c = &pairs[k];
         json_array_append_new(
             out,
-            json_pack("{s:s,s:s,s:I,s:f,s:f,s:f}", "a", partners.id[c->a], "b", partners.id[c->b],
-                      "members", (json_int_t)c->both, "lift", round6(c->lift), "share_of_a",
-                      p.at[c->a] ? round6((double)c->both / (double)p.at[c->a]) : 0.0, "share_of_b",
+            json_pack("{s:s,s:s,s:I,s:f,s:f,s:f}", "a", partners.p[c->a].id, "b",
+                      partners.p[c->b].id, "members", (json_int_t)c->both, "lift", round6(c->lift),
+                      "share_of_a", p.at[c->a] ? round6((double)c->both / (double)p.at[c->a]) : 0.0,
+                      "share_of_b",
                       p.at[c->b] ? round6((double)c->both / (double)p.at[c->b]) : 0.0));
     }
     ok = answer(o, json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",

@@ -12,50 +12,13 @@
 #include <event2/buffer.h>
 #include <jansson.h>
 
+#include "analytics/history.h"
 #include "api/routes.h"
 #include "http/server.h"
 #include "ledger/import.h"
 
 /* Lines of one request at most; a longer history is sent in several. */
 #define IMPORT_MAX_LINES 10000
-
-typedef struct {
-    char id[AL_ID_MAX + 1];
-    char currency[4];
-} partner_row;
-
-/* The tenant's partners and their currencies; count, or -1 after replying. */
-static long load_partners(al_exchange *x, partner_row **out)
-{
-    MYSQL_RES *res = NULL;
-    al_db_param p[] = {AL_STR(x->tenant)};
-    al_db_status st = al_db_exec(&x->worker->db,
-                                 "SELECT partner_id, currency FROM partners WHERE tenant_id = ? "
-                                 "ORDER BY partner_id",
-                                 p, 1, &res);
-    if (st != AL_DB_OK) {
-        al_reply_db_failure(x, st);
-        return -1;
-    }
-    size_t n = (size_t)mysql_num_rows(res);
-    *out = calloc(n ? n : 1, sizeof(**out));
-    MYSQL_ROW row;
-    for (size_t i = 0; *out != NULL && (row = mysql_fetch_row(res)) != NULL; i++) {
-        snprintf((*out)[i].id, sizeof((*out)[i].id), "%s", row[0]);
-        snprintf((*out)[i].currency, sizeof((*out)[i].currency), "%s", row[1]);
-    }
-    mysql_free_result(res);
-    if (*out == NULL) {
-        al_reply_error(x, 500, "internal_error", "out of memory");
-        return -1;
-    }
-    return (long)n;
-}
-
-static int partner_cmp(const void *key, const void *elem)
-{
-    return strcmp(key, ((const partner_row *)elem)->id);
-}
 
 /* Marks each line whose (partner, id) came earlier in the body (open addressing). */
 static int mark_repeats(al_import_line *lines, size_t n)
@@ -86,7 +49,7 @@ static int mark_repeats(al_import_line *lines, size_t n)
 }
 
 /* Parses and checks every line; the count, or -1 after replying. */
-static long parse_body(al_exchange *x, const partner_row *partners, size_t np, al_import_line **out)
+static long parse_body(al_exchange *x, const al_partner_list *partners, al_import_line **out)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(x->req);
     size_t len = evbuffer_get_length(in), pos = 0, n;
@@ -116,14 +79,14 @@ static long parse_body(al_exchange *x, const partner_row *partners, size_t np, a
             al_reply_error(x, 400, code, "line %d: %s", line, message);
             goto fail;
         }
-        const partner_row *p = bsearch(l->partner, partners, np, sizeof(*partners), partner_cmp);
-        if (p == NULL) {
+        long p = al_partner_list_find(partners, l->partner);
+        if (p < 0) {
             al_reply_error(x, 422, "unknown_partner", "line %d: %s is no partner of this alliance",
                            line, l->partner);
             goto fail;
         }
         if (l->currency[0] == '\0')
-            memcpy(l->currency, p->currency, sizeof(l->currency));
+            memcpy(l->currency, partners->p[p].currency, sizeof(l->currency));
         l->line = line;
         count++;
     }
@@ -147,18 +110,17 @@ void al_api_import_transactions(al_exchange *x)
     al_tenant_settings settings;
     if (al_tenant_settings_load(x, &settings) != 0)
         return;
-    partner_row *partners = NULL;
-    long np = load_partners(x, &partners);
-    if (np < 0)
-        return;
+    al_partner_list partners;
+    al_db_status st = al_partner_list_load(&x->worker->db, x->tenant, &partners);
     al_import_line *lines = NULL;
-    long n = parse_body(x, partners, (size_t)np, &lines);
-    free(partners);
+    long n = st == AL_DB_OK ? parse_body(x, &partners, &lines) : -1;
+    al_partner_list_free(&partners);
+    if (st != AL_DB_OK)
+        al_reply_db_failure(x, st);
     if (n < 0)
         return;
     al_import_totals t = {0};
-    al_db_status st =
-        al_import_book(&x->worker->db, x->tenant, lines, (size_t)n, settings.expiry_months, &t);
+    st = al_import_book(&x->worker->db, x->tenant, lines, (size_t)n, settings.expiry_months, &t);
     free(lines);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
