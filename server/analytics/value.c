@@ -52,10 +52,19 @@ al_stage al_lifecycle_stage(const al_facts *f, int32_t as_of)
     return AL_STAGE_MATURE;
 }
 
+static const char *const stage_names[] = {"new", "growing", "mature", "declining", "lapsed"};
+
 const char *al_stage_name(al_stage s)
 {
-    static const char *const names[] = {"new", "growing", "mature", "declining", "lapsed"};
-    return s < AL_STAGE_COUNT ? names[s] : "";
+    return s < AL_STAGE_COUNT ? stage_names[s] : "";
+}
+
+int al_stage_by_name(const char *name)
+{
+    for (int s = 0; s < AL_STAGE_COUNT; s++)
+        if (strcmp(stage_names[s], name) == 0)
+            return s;
+    return -1;
 }
 
 bool al_calibration_of(const al_history *h, int32_t cal_end, al_rfm *out)
@@ -196,6 +205,11 @@ int32_t al_day_parse(const char *s)
         return -1;
     struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
     return (int32_t)(timegm(&tm) / 86400);
+}
+
+int32_t al_day_today(void)
+{
+    return (int32_t)(time(NULL) / 86400);
 }
 
 void al_day_format(int32_t day, char out[11])

@@ -59,6 +59,8 @@ typedef enum {
 /* The lifecycle stage the facts put a member in at as_of (docs/analytics.md). */
 al_stage al_lifecycle_stage(const al_facts *f, int32_t as_of);
 const char *al_stage_name(al_stage s);
+/* The stage named name, or -1. */
+int al_stage_by_name(const char *name);
 
 /*
  * The BG/NBD history of a member as of the end of day cal_end, in weeks,
@@ -112,6 +114,8 @@ void al_concentration_of(int64_t *v, size_t n, const int *pct, size_t npct, int 
 
 /* Days since 1970-01-01 of "YYYY-MM-DD"; -1 when it is not such a date. */
 int32_t al_day_parse(const char *s);
+/* Today's day number (UTC). */
+int32_t al_day_today(void);
 /* "YYYY-MM-DD" of a day number. */
 void al_day_format(int32_t day, char out[11]);
 

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -173,19 +172,12 @@ static bool answer(al_outcome *o, json_t *body)
     return true;
 }
 
-static int32_t today(void)
-{
-    return (int32_t)(time(NULL) / 86400);
-}
-
 /* A date parameter (default: today, UTC); 0, or -1 after replying. */
 static int day_param(al_exchange *x, const char *name, int32_t *out)
 {
     char text[16];
-    *out = today();
-    if (!al_query_param(x, name, text, sizeof(text)) && !al_query_has(x, name))
-        return 0;
-    if (al_query_param(x, name, text, sizeof(text)) && (*out = al_day_parse(text)) >= 0)
+    *out = al_day_today();
+    if (!al_query_value(x, name, text, sizeof(text)) || (*out = al_day_parse(text)) >= 0)
         return 0;
     al_reply_error(x, 400, "invalid_parameter", "%s must be a date YYYY-MM-DD", name);
     return -1;
@@ -194,13 +186,10 @@ static int day_param(al_exchange *x, const char *name, int32_t *out)
 /* A whole-number parameter in [min, max] (default def); 0, or -1 after replying. */
 static int int_param(al_exchange *x, const char *name, long def, long min, long max, long *out)
 {
-    char text[24], *end = text;
+    char text[24], *end;
     *out = def;
-    if (!al_query_param(x, name, text, sizeof(text))) {
-        if (!al_query_has(x, name))
-            return 0;
-        text[0] = '\0';
-    }
+    if (!al_query_value(x, name, text, sizeof(text)))
+        return 0;
     *out = strtol(text, &end, 10);
     if (end == text || *end != '\0' || *out < min || *out > max) {
         al_reply_error(x, 400, "invalid_parameter", "%s must be a whole number from %ld to %ld",
@@ -214,13 +203,10 @@ static int int_param(al_exchange *x, const char *name, long def, long min, long 
 static int rate_param(al_exchange *x, const char *name, double def, double min, double max,
                       double *out)
 {
-    char text[24], *end = text;
+    char text[24], *end;
     *out = def;
-    if (!al_query_param(x, name, text, sizeof(text))) {
-        if (!al_query_has(x, name))
-            return 0;
-        text[0] = '\0';
-    }
+    if (!al_query_value(x, name, text, sizeof(text)))
+        return 0;
     *out = strtod(text, &end);
     if (end == text || *end != '\0' || !(*out >= min && *out <= max)) {
         al_reply_error(x, 400, "invalid_parameter", "%s must be a number from %g to %g", name, min,
@@ -233,20 +219,14 @@ static int rate_param(al_exchange *x, const char *name, double def, double min, 
 /* limit and cursor (an offset into the list, as next_cursor gave it); 0, or -1 after replying. */
 static int page_params(al_exchange *x, size_t *offset, size_t *limit)
 {
-    long l, c;
+    long l, c = 0;
+    char text[24], *end;
     if (int_param(x, "limit", PAGE_DEFAULT, 1, PAGE_MAX, &l) != 0)
         return -1;
-    char text[24];
-    c = 0;
-    if (al_query_has(x, "cursor")) {
-        char *end = text;
-        if (!al_query_param(x, "cursor", text, sizeof(text)))
-            text[0] = '\0';
-        c = strtol(text, &end, 10);
-        if (end == text || *end != '\0' || c < 0) {
-            al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");
-            return -1;
-        }
+    if (al_query_value(x, "cursor", text, sizeof(text)) &&
+        ((c = strtol(text, &end, 10)) < 0 || end == text || *end != '\0')) {
+        al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");
+        return -1;
     }
     *offset = (size_t)c;
     *limit = (size_t)l;
@@ -336,13 +316,13 @@ done:
 void al_api_analytics_rfm(al_exchange *x)
 {
     query q = {.only = -1};
-    char seg_name[32] = "";
+    char seg_name[32];
     if (day_param(x, "as_of", &q.as_of) != 0 ||
         int_param(x, "window_days", 365, 1, 36600, &q.window) != 0 ||
         page_params(x, &q.offset, &q.limit) != 0)
         return;
-    if (al_query_has(x, "segment") && (!al_query_param(x, "segment", seg_name, sizeof(seg_name)) ||
-                                       (q.only = al_segment_by_name(seg_name)) < 0)) {
+    if (al_query_value(x, "segment", seg_name, sizeof(seg_name)) &&
+        (q.only = al_segment_by_name(seg_name)) < 0) {
         al_reply_error(x, 400, "invalid_parameter", "segment must be one of the segment names");
         return;
     }
@@ -451,8 +431,8 @@ typedef struct {
     al_bgnbd bg;
     al_gg gg;
     al_rfm *d;
-    size_t *who; /* d[i] is member who[i] of the population */
-    size_t n;
+    size_t *who;      /* d[i] is member who[i] of the population */
+    size_t n, repeat; /* members with a calibration history, and repeat buyers among them */
     al_clv_member *score;
     ranked *rank;                      /* room for a ranking of the members */
     int64_t read_ms, fit_ms, score_ms; /* how long each step took */
@@ -468,14 +448,12 @@ static void models_free(models *m)
 
 static json_t *models_json(const models *m)
 {
-    size_t repeat = 0;
-    for (size_t i = 0; i < m->n; i++)
-        repeat += m->d[i].x > 0 && m->d[i].m > 0;
     return json_pack("{s:{s:f,s:f,s:f,s:f,s:f,s:i},s:{s:f,s:f,s:f,s:f,s:i,s:I,s:s}}", "bgnbd", "r",
                      m->bg.r, "alpha", m->bg.alpha, "a", m->bg.a, "b", m->bg.b, "log_likelihood",
                      m->bg.ll, "iterations", m->bg.iterations, "gamma_gamma", "p", m->gg.p, "q",
                      m->gg.q, "gamma", m->gg.gamma, "log_likelihood", m->gg.ll, "iterations",
-                     m->gg.iterations, "repeat_buyers", (json_int_t)repeat, "money_unit", "minor");
+                     m->gg.iterations, "repeat_buyers", (json_int_t)m->repeat, "money_unit",
+                     "minor");
 }
 
 /* Fits both models and scores every member; false with the refusal in o. */
@@ -488,18 +466,17 @@ static bool fit_and_score(const population *p, int horizon, double discount, mod
         al_refuse(o, 500, "internal_error", "out of memory");
         return false;
     }
-    size_t repeat = 0;
     for (size_t i = 0; i < p->n; i++)
         if (p->m[i].has_c) {
             m->d[m->n] = p->m[i].c;
             m->who[m->n++] = i;
-            repeat += p->m[i].c.x > 0 && p->m[i].c.m > 0;
+            m->repeat += p->m[i].c.x > 0 && p->m[i].c.m > 0;
         }
-    if (m->n < 10 || repeat < 3) {
+    if (m->n < 10 || m->repeat < 3) {
         al_refuse(o, 422, "not_enough_history",
                   "the models need at least 10 members and 3 repeat buyers "
                   "(found %zu and %zu)",
-                  m->n, repeat);
+                  m->n, m->repeat);
         return false;
     }
     int64_t t0 = al_monotonic_ms();
@@ -756,16 +733,11 @@ done:
 void al_api_analytics_lifecycle(al_exchange *x)
 {
     query q = {.only = -1};
-    char stage_name[16] = "";
+    char stage_name[16];
     if (day_param(x, "as_of", &q.as_of) != 0 || page_params(x, &q.offset, &q.limit) != 0)
         return;
-    if (al_query_has(x, "stage") && !al_query_param(x, "stage", stage_name, sizeof(stage_name)))
-        snprintf(stage_name, sizeof(stage_name), "?");
-    if (stage_name[0] != '\0')
-        for (int s = 0; s < AL_STAGE_COUNT; s++)
-            if (strcmp(al_stage_name((al_stage)s), stage_name) == 0)
-                q.only = s;
-    if (stage_name[0] != '\0' && q.only < 0) {
+    if (al_query_value(x, "stage", stage_name, sizeof(stage_name)) &&
+        (q.only = al_stage_by_name(stage_name)) < 0) {
         al_reply_error(x, 400, "invalid_parameter",
                        "stage must be new, growing, mature, declining or lapsed");
         return;

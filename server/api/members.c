@@ -4,7 +4,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -179,8 +178,7 @@ void al_api_member_get(al_exchange *x)
                              (json_int_t)atoll(row[6]), "tier", row[9], "lifecycle_stage");
     mysql_free_result(res);
     al_stage stage;
-    al_db_status st =
-        al_member_stage(&x->worker->db, x->tenant, id, (int32_t)(time(NULL) / 86400), &stage);
+    al_db_status st = al_member_stage(&x->worker->db, x->tenant, id, al_day_today(), &stage);
     if (st == AL_DB_OK) {
         json_object_set_new(view, "lifecycle_stage", json_string(al_stage_name(stage)));
         st = add_activity(x, id, view);

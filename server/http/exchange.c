@@ -178,15 +178,17 @@ const char *al_header(const al_exchange *x, const char *name)
     return evhttp_find_header(evhttp_request_get_input_headers(x->req), name);
 }
 
-bool al_query_has(const al_exchange *x, const char *name)
+bool al_query_value(const al_exchange *x, const char *name, char *out, size_t size)
 {
     const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(x->req));
     struct evkeyvalq params;
     if (query == NULL || evhttp_parse_query_str(query, &params) != 0)
         return false;
-    bool has = evhttp_find_header(&params, name) != NULL;
+    const char *v = evhttp_find_header(&params, name);
+    if (v != NULL)
+        snprintf(out, size, "%s", strlen(v) < size ? v : "");
     evhttp_clear_headers(&params);
-    return has;
+    return v != NULL;
 }
 
 bool al_query_param(const al_exchange *x, const char *name, char *out, size_t size)

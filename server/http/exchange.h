@@ -88,8 +88,11 @@ int al_body_id(al_exchange *x, json_t *obj, const char *field, const char **out)
 int al_body_string(al_exchange *x, json_t *obj, const char *field, size_t max_len,
                    const char **out);
 
-/* Whether the query has the parameter, whatever its length. */
-bool al_query_has(const al_exchange *x, const char *name);
+/*
+ * Whether the query has the parameter; when it does, its value is copied into
+ * out (size bytes), or "" when it does not fit (so it reads as invalid).
+ */
+bool al_query_value(const al_exchange *x, const char *name, char *out, size_t size);
 
 /* A query parameter copied into out (size bytes); false when absent or too long. */
 bool al_query_param(const al_exchange *x, const char *name, char *out, size_t size);
