@@ -7,38 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-double al_bgnbd_ll(const al_rfm *d, size_t n, double r, double alpha, double a, double b)
-{
-    double ll = 0;
-    double base = -lgamma(r) + r * log(alpha) + lgamma(a + b) - lgamma(b);
-    for (size_t i = 0; i < n; i++) {
-        double x = d[i].x;
-        double a1 = lgamma(r + x) + base + lgamma(b + x) - lgamma(a + b + x);
-        double a3 = -(r + x) * log(alpha + d[i].T);
-        if (x > 0) {
-            double a4 = log(a) - log(b + x - 1) - (r + x) * log(alpha + d[i].tx);
-            double hi = a3 > a4 ? a3 : a4;
-            ll += a1 + hi + log(exp(a3 - hi) + exp(a4 - hi));
-        } else {
-            ll += a1 + a3;
-        }
-    }
-    return ll;
-}
-
-double al_gg_ll(const al_rfm *d, size_t n, double p, double q, double gamma)
-{
-    double ll = 0;
-    for (size_t i = 0; i < n; i++) {
-        double x = d[i].x, m = d[i].m;
-        if (x <= 0 || m <= 0)
-            continue;
-        ll += lgamma(p * x + q) - lgamma(p * x) - lgamma(q) + q * log(gamma) +
-              (p * x - 1) * log(m) + p * x * log(x) - (p * x + q) * log(gamma + m * x);
-    }
-    return ll;
-}
-
 int al_nelder_mead(double (*f)(const double *v, void *ctx), void *ctx, double *v, int k, double tol,
                    int max_iter)
 {
@@ -392,16 +360,30 @@ double al_gg_expected_value(const al_gg *m, const al_rfm *c)
     return m->p * (m->gamma + c->x * c->m) / (px + m->q - 1);
 }
 
+/*
+ * The purchases expected in each of the next horizon_weeks weeks
+ * (E[Y(w)] - E[Y(w-1)]), discounted weekly at annual_discount; *total gets
+ * E[Y(horizon_weeks)], undiscounted.
+ */
+static double discounted_purchases(const al_bgnbd *m, const al_rfm *c, int horizon_weeks,
+                                   double annual_discount, double *total)
+{
+    double sum = 0, before = 0;
+    for (int w = 1; w <= horizon_weeks; w++) {
+        double upto = al_bgnbd_expected(m, c, w);
+        sum += (upto - before) / pow(1 + annual_discount, w / 52.0);
+        before = upto;
+    }
+    *total = before;
+    return sum;
+}
+
 double al_clv(const al_bgnbd *m, const al_gg *g, const al_rfm *c, int horizon_weeks,
               double annual_discount)
 {
-    double value = al_gg_expected_value(g, c), clv = 0, before = 0;
-    for (int w = 1; w <= horizon_weeks; w++) {
-        double upto = al_bgnbd_expected(m, c, w);
-        clv += (upto - before) * value / pow(1 + annual_discount, w / 52.0);
-        before = upto;
-    }
-    return clv;
+    double total;
+    return discounted_purchases(m, c, horizon_weeks, annual_discount, &total) *
+           al_gg_expected_value(g, c);
 }
 
 /* Orders member indexes by their (x, tx, T). */
@@ -429,14 +411,9 @@ int al_clv_score(const al_bgnbd *m, const al_gg *g, const al_rfm *d, size_t n, i
                       c->T == d[order[k - 1]].T;
         if (!repeat) {
             same.p_alive = al_bgnbd_p_alive(m, c);
-            same.expected_purchases = al_bgnbd_expected(m, c, horizon_weeks);
-            double before = 0, factor = 0;
-            for (int w = 1; w <= horizon_weeks; w++) {
-                double upto = al_bgnbd_expected(m, c, w);
-                factor += (upto - before) / pow(1 + annual_discount, w / 52.0);
-                before = upto;
-            }
-            same.clv = factor; /* discounted purchases; times the value below */
+            /* Discounted purchases; times each member's value below. */
+            same.clv = discounted_purchases(m, c, horizon_weeks, annual_discount,
+                                            &same.expected_purchases);
         }
         al_clv_member *o = &out[order[k]];
         *o = same;

@@ -30,14 +30,8 @@ typedef struct al_gg {
     int iterations;
 } al_gg;
 
-/* The BG/NBD log-likelihood of the data at (r, alpha, a, b). */
-double al_bgnbd_ll(const al_rfm *d, size_t n, double r, double alpha, double a, double b);
-
 /* Fits BG/NBD by maximum likelihood; 0, or -1 when it did not converge. */
 int al_bgnbd_fit(const al_rfm *d, size_t n, al_bgnbd *out);
-
-/* The Gamma-Gamma log-likelihood of the repeat buyers' mean values. */
-double al_gg_ll(const al_rfm *d, size_t n, double p, double q, double gamma);
 
 /* Fits Gamma-Gamma on the customers with x > 0; 0, or -1. */
 int al_gg_fit(const al_rfm *d, size_t n, al_gg *out);
