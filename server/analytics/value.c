@@ -52,6 +52,15 @@ al_stage al_lifecycle_stage(const al_facts *f, int32_t as_of)
     return AL_STAGE_MATURE;
 }
 
+/* The index of name among n names, or -1. */
+static int name_index(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
 static const char *const stage_names[] = {"new", "growing", "mature", "declining", "lapsed"};
 
 const char *al_stage_name(al_stage s)
@@ -61,10 +70,7 @@ const char *al_stage_name(al_stage s)
 
 int al_stage_by_name(const char *name)
 {
-    for (int s = 0; s < AL_STAGE_COUNT; s++)
-        if (strcmp(stage_names[s], name) == 0)
-            return s;
-    return -1;
+    return name_index(stage_names, AL_STAGE_COUNT, name);
 }
 
 bool al_calibration_of(const al_history *h, int32_t cal_end, al_rfm *out)
@@ -142,10 +148,7 @@ const char *al_segment_name(al_segment s)
 
 int al_segment_by_name(const char *name)
 {
-    for (int s = 0; s < AL_SEG_COUNT; s++)
-        if (strcmp(segment_names[s], name) == 0)
-            return s;
-    return -1;
+    return name_index(segment_names, AL_SEG_COUNT, name);
 }
 
 static int by_int64(const void *a, const void *b)

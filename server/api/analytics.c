@@ -233,10 +233,11 @@ static int page_params(al_exchange *x, size_t *offset, size_t *limit)
     return 0;
 }
 
-/* Sets "next_cursor" of a page that ended at end of total. */
-static void set_next(json_t *body, size_t end, size_t total)
+/* Sets "next_cursor": where the page after q's starts, or null when q's is the last of total. */
+static void set_next(json_t *body, const query *q, size_t total)
 {
     char text[24];
+    size_t end = q->offset + q->limit;
     snprintf(text, sizeof(text), "%zu", end);
     json_object_set_new(body, "next_cursor", end < total ? json_string(text) : json_null());
 }
@@ -304,7 +305,7 @@ static bool rfm_report(al_db *db, void *ctx, al_outcome *o)
     json_t *body =
         json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
                   (int)q->window, "members", (json_int_t)p.n, "segments", segments, "items", items);
-    set_next(body, q->offset + q->limit < matched ? q->offset + q->limit : matched, matched);
+    set_next(body, q, matched);
     free(v);
     free(score);
     ok = answer(o, body);
@@ -564,7 +565,7 @@ static bool clv_report(al_db *db, void *ctx, al_outcome *o)
         "horizon_weeks", (int)q->horizon, "annual_discount", q->discount, "model", models_json(&m),
         "members", (json_int_t)m.n, "totals", "expected_purchases", round6(total_purchases),
         "clv_minor", (json_int_t)llround(total_clv), "items", items);
-    set_next(body, q->offset + q->limit < m.n ? q->offset + q->limit : m.n, m.n);
+    set_next(body, q, m.n);
     json_object_set_new(body, "timings_ms",
                         json_pack("{s:I,s:I,s:I}", "read", (json_int_t)m.read_ms, "fit",
                                   (json_int_t)m.fit_ms, "score", (json_int_t)m.score_ms));
@@ -657,7 +658,7 @@ static bool churn_report(al_db *db, void *ctx, al_outcome *o)
                   threshold, "gap_factor", gap_factor, "model", models_json(&m), "members",
                   (json_int_t)m.n, "at_risk", (json_int_t)flagged, "value_at_risk_minor",
                   (json_int_t)at_risk_value, "items", items);
-    set_next(body, q->offset + q->limit < flagged ? q->offset + q->limit : flagged, flagged);
+    set_next(body, q, flagged);
     ok = answer(o, body);
 done:
     models_free(&m);
@@ -723,7 +724,7 @@ static bool lifecycle_report(al_db *db, void *ctx, al_outcome *o)
     json_t *body = json_pack("{s:o,s:I,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "members",
                              (json_int_t)p.n + (json_int_t)without, "without_purchases",
                              (json_int_t)without, "stages", stages, "items", items);
-    set_next(body, q->offset + q->limit < matched ? q->offset + q->limit : matched, matched);
+    set_next(body, q, matched);
     ok = answer(o, body);
 done:
     population_free(&p);

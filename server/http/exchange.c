@@ -178,31 +178,29 @@ const char *al_header(const al_exchange *x, const char *name)
     return evhttp_find_header(evhttp_request_get_input_headers(x->req), name);
 }
 
-bool al_query_value(const al_exchange *x, const char *name, char *out, size_t size)
+/* A query parameter into out: -1 absent, 0 copied, 1 longer than out ("" copied). */
+static int query_lookup(const al_exchange *x, const char *name, char *out, size_t size)
 {
     const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(x->req));
     struct evkeyvalq params;
     if (query == NULL || evhttp_parse_query_str(query, &params) != 0)
-        return false;
+        return -1;
     const char *v = evhttp_find_header(&params, name);
-    if (v != NULL)
-        snprintf(out, size, "%s", strlen(v) < size ? v : "");
+    int rc = v == NULL ? -1 : strlen(v) < size ? 0 : 1;
+    if (rc >= 0)
+        snprintf(out, size, "%s", rc == 0 ? v : "");
     evhttp_clear_headers(&params);
-    return v != NULL;
+    return rc;
+}
+
+bool al_query_value(const al_exchange *x, const char *name, char *out, size_t size)
+{
+    return query_lookup(x, name, out, size) >= 0;
 }
 
 bool al_query_param(const al_exchange *x, const char *name, char *out, size_t size)
 {
-    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(x->req));
-    struct evkeyvalq params;
-    if (query == NULL || evhttp_parse_query_str(query, &params) != 0)
-        return false;
-    const char *v = evhttp_find_header(&params, name);
-    bool ok = v != NULL && strlen(v) < size;
-    if (ok)
-        memcpy(out, v, strlen(v) + 1);
-    evhttp_clear_headers(&params);
-    return ok;
+    return query_lookup(x, name, out, size) == 0;
 }
 
 bool al_ndjson_next(const char *data, size_t len, size_t *pos, int *line, const char **text,
