@@ -19,7 +19,7 @@ export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 rm -rf var/tmp && mkdir -p var/tmp
 
 failed=0 passed_total=0 failed_total=0
-for suite in unit_tests integration_tests serial_tests; do
+for suite in unit_base unit_domain unit_transport integration_tests serial_tests; do
   echo "== $suite"
   log="var/tmp/$suite.out"
   # pipefail: the pipeline fails when the suite does.

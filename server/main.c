@@ -10,11 +10,11 @@
 
 #include <mysql.h>
 
+#include "app/app.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "db/db.h"
 #include "db/migrate.h"
-#include "http/server.h"
 #include "plugins/registry.h"
 
 static void usage(FILE *out)
@@ -88,9 +88,9 @@ int main(int argc, char **argv)
     al_log(AL_LOG_INFO, "allianced %s starting: database %s, schema from %s", ALLIANCE_VERSION,
            url.database, cfg.schema_dir);
     al_db db;
-    al_db_init(&db, &url, (unsigned)cfg.db_connect_timeout_s);
+    al_db_init(&db, &url, (unsigned)cfg.db_connect_timeout_s, (unsigned)cfg.report_db_timeout_s);
     int migrated = al_migrate(&db, cfg.schema_dir, dberr);
-    al_db_close(&db);
+    al_db_free(&db);
     if (migrated != 0) {
         al_log(AL_LOG_ERROR, "cannot migrate the schema: %s", dberr);
         goto done;
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
     if (migrate_only) {
         rc = 0;
     } else if (al_plugins_init(cfg.plugin_dir) == 0) {
-        rc = al_server_run(&cfg, port_file) == 0 ? 0 : 1;
+        rc = al_app_run(&cfg, port_file) == 0 ? 0 : 1;
         al_plugins_shutdown();
     }
 done:

@@ -17,8 +17,9 @@
 #include "analytics/history.h"
 #include "analytics/value.h"
 #include "api/booking.h"
+#include "api/context.h"
+#include "api/outcome.h"
 #include "api/routes.h"
-#include "http/server.h"
 #include "ledger/reports.h"
 
 #define PAGE_DEFAULT 100
@@ -154,11 +155,11 @@ static bool gather(al_db *db, const query *q, population *p, const al_partner_li
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     if (p->cancelled) {
-        al_refuse(o, 503, "shutting_down", "the server is stopping; ask again later");
+        al_refuse(o, AL_STOPPING, "shutting_down", "the server is stopping; ask again later");
         return false;
     }
     if (p->oom) {
-        al_refuse(o, 500, "internal_error", "out of memory");
+        al_refuse(o, AL_FAILED, "internal_error", "out of memory");
         return false;
     }
     return true;
@@ -167,7 +168,7 @@ static bool gather(al_db *db, const query *q, population *p, const al_partner_li
 /* The answer of a report. */
 static bool answer(al_outcome *o, json_t *body)
 {
-    o->http_status = 200;
+    o->result = AL_DONE;
     o->reply = body;
     return true;
 }
@@ -268,7 +269,7 @@ static bool rfm_report(al_db *db, void *ctx, al_outcome *o)
     if (v == NULL || score == NULL) {
         free(v);
         free(score);
-        al_refuse(o, 500, "internal_error", "out of memory");
+        al_refuse(o, AL_FAILED, "internal_error", "out of memory");
         goto done;
     }
     for (size_t i = 0; i < p.n; i++) {
@@ -394,7 +395,7 @@ static bool pareto_report(al_db *db, void *ctx, al_outcome *o)
     int64_t *spend = calloc(members ? members : 1, sizeof(*spend));
     if (spend == NULL || held.oom) {
         free(spend);
-        al_refuse(o, 500, "internal_error", "out of memory");
+        al_refuse(o, AL_FAILED, "internal_error", "out of memory");
         goto done;
     }
     for (size_t i = 0; i < p.n; i++)
@@ -464,7 +465,7 @@ static bool fit_and_score(const population *p, int horizon, double discount, mod
     m->d = malloc((p->n ? p->n : 1) * sizeof(*m->d));
     m->who = malloc((p->n ? p->n : 1) * sizeof(*m->who));
     if (m->d == NULL || m->who == NULL) {
-        al_refuse(o, 500, "internal_error", "out of memory");
+        al_refuse(o, AL_FAILED, "internal_error", "out of memory");
         return false;
     }
     for (size_t i = 0; i < p->n; i++)
@@ -474,7 +475,7 @@ static bool fit_and_score(const population *p, int horizon, double discount, mod
             m->repeat += p->m[i].c.x > 0 && p->m[i].c.m > 0;
         }
     if (m->n < 10 || m->repeat < 3) {
-        al_refuse(o, 422, "not_enough_history",
+        al_refuse(o, AL_REFUSED, "not_enough_history",
                   "the models need at least 10 members and 3 repeat buyers "
                   "(found %zu and %zu)",
                   m->n, m->repeat);
@@ -483,14 +484,14 @@ static bool fit_and_score(const population *p, int horizon, double discount, mod
     int64_t t0 = al_monotonic_ms();
     /* The expectations divide by a - 1 and q - 1; the population's mean spend needs q > 1. */
     if (al_bgnbd_fit(m->d, m->n, &m->bg) != 0 || fabs(m->bg.a - 1) < 1e-9) {
-        al_refuse(o, 422, "model_not_fitted",
+        al_refuse(o, AL_REFUSED, "model_not_fitted",
                   "BG/NBD: no maximum with a != 1 for this history (a %.4g, b %.4g, %d "
                   "iterations)",
                   m->bg.a, m->bg.b, m->bg.iterations);
         return false;
     }
     if (al_gg_fit(m->d, m->n, &m->gg) != 0 || m->gg.q <= 1) {
-        al_refuse(o, 422, "model_not_fitted",
+        al_refuse(o, AL_REFUSED, "model_not_fitted",
                   "Gamma-Gamma: no maximum with q > 1 for this history (p %.4g, q %.4g, %d "
                   "iterations)",
                   m->gg.p, m->gg.q, m->gg.iterations);
@@ -500,14 +501,14 @@ static bool fit_and_score(const population *p, int horizon, double discount, mod
     m->score = malloc((m->n ? m->n : 1) * sizeof(*m->score));
     if (m->score == NULL ||
         al_clv_score(&m->bg, &m->gg, m->d, m->n, horizon, discount, m->score) != 0) {
-        al_refuse(o, 500, "internal_error", "out of memory");
+        al_refuse(o, AL_FAILED, "internal_error", "out of memory");
         return false;
     }
     m->fit_ms = t1 - t0;
     m->score_ms = al_monotonic_ms() - t1;
     m->rank = malloc((m->n ? m->n : 1) * sizeof(*m->rank));
     if (m->rank == NULL) {
-        al_refuse(o, 500, "internal_error", "out of memory");
+        al_refuse(o, AL_FAILED, "internal_error", "out of memory");
         return false;
     }
     return true;
@@ -783,7 +784,7 @@ static bool affinity_report(al_db *db, void *ctx, al_outcome *o)
     p.seen = calloc(p.np + 1, 1);
     p.list = calloc(p.np + 1, sizeof(*p.list));
     if (p.at == NULL || p.pair == NULL || p.seen == NULL || p.list == NULL) {
-        al_refuse(o, 500, "internal_error", "out of memory");
+        al_refuse(o, AL_FAILED, "internal_error", "out of memory");
         goto done;
     }
     if (!gather(db, q, &p, &partners, o))

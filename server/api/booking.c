@@ -1,21 +1,26 @@
-/* Running a ledger operation for a request; see booking.h. */
+/* Running a domain operation for a request; see booking.h. */
 #include "api/booking.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/outcome.h"
 #include "core/ids.h"
 #include "http/server.h"
 #include "ledger/reports.h"
 
 /* A job with what the request must keep alive until its answer. */
 typedef struct {
+    al_task task; /* the answer, run on the request's worker */
     al_job job;
+    al_exchange *x;
     json_t *body;
     void (*ctx_free)(void *ctx);
     max_align_t ctx[]; /* the caller's context, copied */
 } booking;
+
+#define BOOKING_OF(p, member) ((booking *)((char *)(p)-offsetof(booking, member)))
 
 /* The canonical body (spacing and key order aside) and the path, hashed. */
 static int request_hash(al_exchange *x, json_t *body, char out[65])
@@ -31,26 +36,25 @@ static int request_hash(al_exchange *x, json_t *body, char out[65])
     return 0;
 }
 
-void al_booking_answer(al_job *job)
+/* On the request's worker: the reply, then the job is freed. */
+static void answer(al_task *task)
 {
-    booking *b = (booking *)job;
-    al_exchange *x = job->owner;
-    if (job->reply != NULL && job->header_name[0] != '\0')
-        evhttp_add_header(evhttp_request_get_output_headers(x->req), job->header_name,
-                          job->header_value);
-    if (job->reply != NULL)
-        al_reply_raw(x, job->status, job->reply);
-    else if (job->db != AL_DB_OK && job->db != AL_DB_RETRY)
-        al_reply_db_failure(x, job->db);
-    else if (job->status < 400 || job->code[0] == '\0') /* an operation that said nothing */
-        al_reply_error(x, 500, "internal_error", "the operation gave no answer");
-    else
-        al_reply_error(x, job->status, job->code, "%s", job->message);
+    booking *b = BOOKING_OF(task, task);
+    al_job *job = &b->job;
+    al_reply_outcome(b->x, job->replay ? AL_DONE : job->result, job->reply, job->code, job->message,
+                     job->db, job->signature);
     free(job->reply);
     if (b->ctx_free != NULL)
         b->ctx_free(b->ctx);
     json_decref(b->body);
     free(b);
+}
+
+/* On the committer or report thread, once the answer is final. */
+static void job_done(al_job *job)
+{
+    booking *b = BOOKING_OF(job, job);
+    al_http_post(al_http_worker_of(b->x), &b->task);
 }
 
 /* A job of fn over a copy of ctx, owned by x; NULL after replying 500. */
@@ -66,9 +70,11 @@ static booking *new_job(al_exchange *x, al_job_fn fn, const void *ctx, size_t ct
     }
     memcpy(b->ctx, ctx, ctx_size);
     b->ctx_free = ctx_free;
+    b->x = x;
+    b->task.handler = answer;
     b->job.fn = fn;
     b->job.ctx = b->ctx;
-    b->job.owner = x;
+    b->job.done = job_done;
     return b;
 }
 
@@ -76,17 +82,8 @@ void al_run_report(al_exchange *x, al_job_fn fn, const void *ctx, size_t ctx_siz
                    void (*ctx_free)(void *ctx))
 {
     booking *b = new_job(x, fn, ctx, ctx_size, ctx_free);
-    if (b == NULL)
-        return;
-    al_job *job = &b->job;
-    if (al_reports_running() && !x->sub) {
-        job->done = al_worker_job_done; /* answered on x's worker */
-        al_report_submit(job);
-        return;
-    }
-    bool failed;
-    al_job_run(&x->worker->db, job, &failed);
-    al_booking_answer(job);
+    if (b != NULL)
+        al_report_submit(&b->job);
 }
 
 void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *body,
@@ -102,17 +99,11 @@ void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *bo
     job->idempotent = kind != NULL;
     job->key = (al_idem_key){.tenant = x->tenant, .partner = x->partner, .kind = kind, .id = id};
     if (kind != NULL && request_hash(x, body, job->key.hash) != 0) {
-        job->status = 500;
+        job->result = AL_FAILED;
         snprintf(job->code, sizeof(job->code), "internal_error");
         snprintf(job->message, sizeof(job->message), "out of memory");
-        al_booking_answer(job);
+        answer(&b->task);
         return;
     }
-    if (al_committers_running() && !x->sub) {
-        job->done = al_worker_job_done; /* answered on x's worker after COMMIT */
-        al_commit_submit(job);
-        return;
-    }
-    al_job_run_alone(&x->worker->db, job);
-    al_booking_answer(job);
+    al_commit_submit(job);
 }

@@ -1,10 +1,11 @@
 /*
- * Running a ledger operation for a request: through group commit when
- * committers run (the reply is sent when the committer's COMMIT is done), or
- * inline on the worker's connection (batch lines, and servers started with
- * ledger_committers 0). Either way: one idempotency claim, the operation and
- * the stored answer in one database transaction; the reply after COMMIT; a
- * refusal undone so it changes nothing.
+ * Running a domain operation for a request, off the worker: a ledger write
+ * through group commit (the reply is sent when the committer's COMMIT is
+ * done), or long work (analytics, statements, imports, sweeps) on a report
+ * thread. Either way the job carries its own answer callback, and the answer
+ * comes back to the request's worker as a task (http/server.h). For writes:
+ * one idempotency claim, the operation and the stored answer in one database
+ * transaction; the reply after COMMIT; a refusal undone so it changes nothing.
  */
 #ifndef AL_BOOKING_H
 #define AL_BOOKING_H
@@ -15,7 +16,6 @@
 
 #include "http/exchange.h"
 #include "ledger/committer.h"
-#include "ledger/ledger.h"
 
 /*
  * Runs fn with a copy of ctx (ctx_size bytes; ctx_free, if set, frees what it
@@ -28,14 +28,11 @@ void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *bo
                     void (*ctx_free)(void *ctx));
 
 /*
- * Runs a long read fn (analytics, statements) with a copy of ctx on a report
- * thread (server/ledger/reports.c), or on the worker when none run: no
- * transaction, no idempotency record; the answer is sent from x's worker.
+ * Runs long work fn with a copy of ctx on a report thread
+ * (server/ledger/reports.c): no transaction, no idempotency record; the
+ * answer is sent from x's worker.
  */
 void al_run_report(al_exchange *x, al_job_fn fn, const void *ctx, size_t ctx_size,
                    void (*ctx_free)(void *ctx));
-
-/* Worker side of group commit: answers the jobs a committer finished. */
-void al_booking_answer(al_job *job);
 
 #endif

@@ -11,8 +11,10 @@
 #include <jansson.h>
 
 #include "api/booking.h"
+#include "api/context.h"
+#include "api/lookups.h"
+#include "api/outcome.h"
 #include "api/routes.h"
-#include "http/server.h"
 #include "rules/rules.h"
 
 typedef struct {
@@ -56,7 +58,7 @@ void al_api_event_create(al_exchange *x)
         al_body_id(x, body, "member", &c.member) != 0 ||
         al_body_id(x, body, "event", &c.event) != 0)
         goto done;
-    al_tenant_settings t;
+    al_tenant t;
     if ((c.rules = al_tenant_rules(x, &t)) == NULL)
         goto done;
     c.auto_enrol = t.auto_enrol;

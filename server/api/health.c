@@ -1,10 +1,14 @@
-/* Liveness and readiness: /healthz says the process answers, /readyz that the
- * database does too (from this worker's own connection). */
+/*
+ * Liveness and readiness: /healthz says the process answers (it never touches
+ * the database); /readyz that the database does too, from the readiness
+ * probe's last ping (db/probe.c), so it answers at once whatever the
+ * database does.
+ */
 #include <jansson.h>
 
+#include "api/outcome.h"
 #include "api/routes.h"
-#include "db/db.h"
-#include "http/server.h"
+#include "db/probe.h"
 
 void al_api_healthz(al_exchange *x)
 {
@@ -13,8 +17,7 @@ void al_api_healthz(al_exchange *x)
 
 void al_api_readyz(al_exchange *x)
 {
-    al_db_status st = al_db_ping(&x->worker->db);
-    if (st != AL_DB_OK) {
+    if (!al_db_probe_ready()) {
         al_reply_db_failure(x, AL_DB_DOWN);
         return;
     }

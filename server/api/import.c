@@ -13,8 +13,11 @@
 #include <jansson.h>
 
 #include "analytics/history.h"
+#include "api/booking.h"
+#include "api/context.h"
+#include "api/lookups.h"
+#include "api/outcome.h"
 #include "api/routes.h"
-#include "http/server.h"
 #include "ledger/import.h"
 
 /* Lines of one request at most; a longer history is sent in several. */
@@ -105,13 +108,42 @@ fail:
     return -1;
 }
 
+/* The checked lines, booked on a report thread. */
+typedef struct {
+    char tenant[AL_ID_MAX + 1];
+    al_import_line *lines; /* owned */
+    size_t n;
+    int expiry_months;
+} import_job;
+
+static bool import(al_db *db, void *arg, al_outcome *o)
+{
+    import_job *c = arg;
+    al_import_totals t = {0};
+    al_db_status st = al_import_book(db, c->tenant, c->lines, c->n, c->expiry_months, &t);
+    if (st != AL_DB_OK)
+        return al_db_failed(o, st);
+    o->reply = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "lines", (json_int_t)c->n, "imported",
+                         (json_int_t)t.imported, "duplicates", (json_int_t)t.duplicates,
+                         "members_created", (json_int_t)t.members_created, "points",
+                         (json_int_t)t.points, "amount_minor", (json_int_t)t.amount_minor);
+    o->result = AL_DONE;
+    return true;
+}
+
+static void import_free(void *arg)
+{
+    import_job *c = arg;
+    free(c->lines);
+}
+
 void al_api_import_transactions(al_exchange *x)
 {
-    al_tenant_settings settings;
-    if (al_tenant_settings_load(x, &settings) != 0)
+    al_tenant tenant;
+    if (al_tenant_load(x, &tenant) != 0)
         return;
     al_partner_list partners;
-    al_db_status st = al_partner_list_load(&x->worker->db, x->tenant, &partners);
+    al_db_status st = al_partner_list_load(al_db_of(x), x->tenant, &partners);
     al_import_line *lines = NULL;
     long n = st == AL_DB_OK ? parse_body(x, &partners, &lines) : -1;
     al_partner_list_free(&partners);
@@ -119,16 +151,7 @@ void al_api_import_transactions(al_exchange *x)
         al_reply_db_failure(x, st);
     if (n < 0)
         return;
-    al_import_totals t = {0};
-    st = al_import_book(&x->worker->db, x->tenant, lines, (size_t)n, settings.expiry_months, &t);
-    free(lines);
-    if (st != AL_DB_OK) {
-        al_reply_db_failure(x, st);
-        return;
-    }
-    al_reply_json(x, 200,
-                  json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "lines", (json_int_t)n, "imported",
-                            (json_int_t)t.imported, "duplicates", (json_int_t)t.duplicates,
-                            "members_created", (json_int_t)t.members_created, "points",
-                            (json_int_t)t.points, "amount_minor", (json_int_t)t.amount_minor));
+    import_job c = {.lines = lines, .n = (size_t)n, .expiry_months = tenant.expiry_months};
+    snprintf(c.tenant, sizeof(c.tenant), "%s", x->tenant);
+    al_run_report(x, import, &c, sizeof(c), import_free);
 }

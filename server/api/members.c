@@ -8,9 +8,12 @@
 #include <jansson.h>
 
 #include "analytics/history.h"
+#include "api/booking.h"
+#include "api/context.h"
+#include "api/lookups.h"
+#include "api/outcome.h"
 #include "api/routes.h"
 #include "db/db.h"
-#include "http/server.h"
 #include "ledger/ledger.h"
 #include "rules/rules.h"
 
@@ -34,7 +37,7 @@ void al_api_member_create(al_exchange *x)
     }
     profile = p ? json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     al_db_param prm[] = {AL_STR(x->tenant), AL_STR(id), AL_STR(profile ? profile : "{}")};
-    al_db_status st = al_db_exec(&x->worker->db,
+    al_db_status st = al_db_exec(al_db_of(x),
                                  "INSERT INTO members (tenant_id, member_id, profile) "
                                  "VALUES (?, ?, ?)",
                                  prm, 3, NULL);
@@ -60,7 +63,7 @@ static MYSQL_RES *member_query(al_exchange *x, const char *sql, al_db_param *p, 
                                MYSQL_ROW *row)
 {
     MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(&x->worker->db, sql, p, n, &res);
+    al_db_status st = al_db_exec(al_db_of(x), sql, p, n, &res);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         return NULL;
@@ -99,7 +102,7 @@ static al_db_status add_activity(al_exchange *x, const char *id, json_t *view)
     al_db_param p[] = {AL_STR(x->tenant), AL_STR(id)};
     MYSQL_RES *res = NULL;
     al_db_status st =
-        al_db_exec(&x->worker->db,
+        al_db_exec(al_db_of(x),
                    "SELECT SUM(remaining), " ISO(
                        "expires_at") " FROM lots "
                                      "WHERE tenant_id = ? AND member_id = ? AND remaining > 0 "
@@ -116,7 +119,7 @@ static al_db_status add_activity(al_exchange *x, const char *id, json_t *view)
     json_object_set_new(json_object_get(view, "balance"), "next_expiries", expiries);
 
     st = al_db_exec(
-        &x->worker->db,
+        al_db_of(x),
         "SELECT partner_id, SUM(kind = 'earn'), SUM(IF(kind = 'earn', points, 0)), "
         "SUM(kind = 'redeem'), SUM(IF(kind = 'redeem', points, 0)), "
         "SUM(IF(kind = 'reversal', points, 0)), " ISO(
@@ -138,7 +141,7 @@ static al_db_status add_activity(al_exchange *x, const char *id, json_t *view)
     json_object_set_new(view, "partners", partners);
 
     st = al_db_exec(
-        &x->worker->db,
+        al_db_of(x),
         "SELECT " ISO("changed_at") ", from_tier, to_tier, reason, rules_version "
                                     "FROM tier_history WHERE tenant_id = ? AND member_id = ? "
                                     "ORDER BY changed_at DESC LIMIT 20",
@@ -178,7 +181,7 @@ void al_api_member_get(al_exchange *x)
                              (json_int_t)atoll(row[6]), "tier", row[9], "lifecycle_stage");
     mysql_free_result(res);
     al_stage stage;
-    al_db_status st = al_member_stage(&x->worker->db, x->tenant, id, al_day_today(), &stage);
+    al_db_status st = al_member_stage(al_db_of(x), x->tenant, id, al_day_today(), &stage);
     if (st == AL_DB_OK) {
         json_object_set_new(view, "lifecycle_stage", json_string(al_stage_name(stage)));
         st = add_activity(x, id, view);
@@ -217,7 +220,7 @@ void al_api_member_history(al_exchange *x)
     snprintf(account, sizeof(account), "member:%s", id);
     al_db_param p[] = {AL_STR(account), AL_STR(x->tenant), AL_STR(id),
                        AL_INT(cursor),  AL_INT(cursor),    AL_INT(limit)};
-    al_db_status st = al_db_exec(&x->worker->db,
+    al_db_status st = al_db_exec(al_db_of(x),
                                  "SELECT booking_id, kind, IF(to_account = ?, points, -points), "
                                  "IFNULL(partner_id, ''), IFNULL(ref_id, ''), " ISO(
                                      "booked_at") ", IFNULL(detail, '') FROM bookings "
@@ -250,53 +253,56 @@ void al_api_member_history(al_exchange *x)
     al_reply_json(x, 200, reply);
 }
 
+typedef struct {
+    const char *tenant, *member; /* alive with the request */
+    char until[27];
+    al_rules *rules; /* a reference */
+    size_t floor;
+} floor_job;
+
+static bool set_floor(al_db *db, void *arg, al_outcome *o)
+{
+    floor_job *c = arg;
+    return al_ledger_tier_floor(db, c->tenant, c->member, c->rules, c->floor, c->until, o);
+}
+
+static void floor_free(void *arg)
+{
+    floor_job *c = arg;
+    al_rules_drop(c->rules);
+}
+
 /*
  * PUT /v1/members/{id}/tier {"tier","until"} (admin): the member holds at
  * least that tier, at once, until that time; the rules move them as usual
- * above it, and below it once the floor ends.
+ * above it, and below it once the floor ends. Booked by a committer.
  */
 void al_api_member_tier_floor(al_exchange *x)
 {
     static const char *const fields[] = {"tier", "until", NULL};
     json_t *body = NULL;
-    al_rules *rules = NULL;
-    char until[27];
+    floor_job c = {.tenant = x->tenant, .member = x->params[0]};
     if (al_body_object(x, &body) != 0)
         return;
     const char *tier = json_string_value(json_object_get(body, "tier"));
     json_t *u = json_object_get(body, "until");
     if (al_body_only(x, body, fields) != 0)
         goto done;
-    if (!json_is_string(u) || al_rfc3339_to_sql(json_string_value(u), until) != 0) {
+    if (!json_is_string(u) || al_rfc3339_to_sql(json_string_value(u), c.until) != 0) {
         al_reply_error(x, 400, "invalid_field", "until must be an RFC 3339 UTC time");
         goto done;
     }
-    if ((rules = al_tenant_rules(x, NULL)) == NULL)
+    if ((c.rules = al_tenant_rules(x, NULL)) == NULL)
         goto done;
-    size_t floor = 0;
-    while (tier != NULL && floor < rules->ntiers && strcmp(rules->tiers[floor].name, tier) != 0)
-        floor++;
-    if (tier == NULL || floor == rules->ntiers) {
+    while (tier != NULL && c.floor < c.rules->ntiers &&
+           strcmp(c.rules->tiers[c.floor].name, tier) != 0)
+        c.floor++;
+    if (tier == NULL || c.floor == c.rules->ntiers) {
         al_reply_error(x, 400, "invalid_field", "tier must be a level of the live rules");
+        al_rules_drop(c.rules);
         goto done;
     }
-    al_db *db = &x->worker->db;
-    al_outcome o = {0};
-    al_db_status st = al_ledger_begin(db);
-    bool ok = st == AL_DB_OK &&
-              al_ledger_tier_floor(db, x->tenant, x->params[0], rules, floor, until, &o);
-    if (ok)
-        st = al_ledger_commit(db);
-    else
-        al_ledger_rollback(db);
-    if (ok && st == AL_DB_OK)
-        al_reply_json(x, 200, o.reply);
-    else if (st != AL_DB_OK || o.db != AL_DB_OK) {
-        json_decref(o.reply);
-        al_reply_db_failure(x, st != AL_DB_OK ? st : o.db);
-    } else
-        al_reply_error(x, o.http_status, o.code, "%s", o.message);
+    al_run_booking(x, NULL, NULL, body, al_id_hash(c.member), set_floor, &c, sizeof(c), floor_free);
 done:
-    al_rules_drop(rules);
     json_decref(body);
 }

@@ -11,21 +11,15 @@
 
 #include <jansson.h>
 
+#include "api/context.h"
+#include "api/outcome.h"
 #include "api/routes.h"
-#include "auth/secrets.h"
-#include "db/db.h"
-#include "http/server.h"
+#include "partners/partners.h"
 #include "plugins/translate.h"
 
 #define KEY_GRACE_HOURS 24
 
-typedef struct {
-    char currency[4];
-    json_int_t issue_minor_per_1000, redeem_minor_per_1000;
-    char effective_from[27]; /* a DATETIME; "" when not given */
-} contract;
-
-static int parse_contract(al_exchange *x, json_t *body, contract *c)
+static int parse_contract(al_exchange *x, json_t *body, al_contract *c)
 {
     static const char *const fields[] = {"currency", "issue_minor_per_1000",
                                          "redeem_minor_per_1000", "effective_from", NULL};
@@ -80,7 +74,7 @@ static int check_config(al_exchange *x, const char *plugin, json_t *config)
         return -1;
     }
     alliance_error err;
-    al_plugin_set *set = al_plugins_acquire(&x->worker->plugins);
+    al_plugin_set *set = al_plugins_acquire(&al_ctx_of(x)->plugins);
     al_tr_status st = al_plugin_check_config(set, plugin, config, &err);
     al_plugins_release(set);
     if (st == AL_TR_NO_PLUGIN) {
@@ -94,166 +88,110 @@ static int check_config(al_exchange *x, const char *plugin, json_t *config)
     return 0;
 }
 
-/* Makes a key for the partner; key_id and secret are filled in. */
-static al_db_status new_key(al_exchange *x, const char *partner, char key_id[40],
-                            char secret[AL_SECRET_LEN + 1])
-{
-    char sealed[AL_SEALED_HEX_LEN + 1], aad[2 * AL_ID_MAX + 2];
-    memcpy(key_id, "pk_", 3);
-    if (al_random_hex(key_id + 3, 16) != 0 || al_random_hex(secret, AL_SECRET_LEN / 2) != 0)
-        return AL_DB_ERROR;
-    snprintf(aad, sizeof(aad), "%s/%s", x->tenant, key_id);
-    if (al_secret_seal(x->worker->master_key, aad, secret, sealed) != 0)
-        return AL_DB_ERROR;
-    al_db_param p[] = {AL_STR(key_id), AL_STR(x->tenant), AL_STR(partner), AL_STR(sealed)};
-    return al_db_exec(&x->worker->db,
-                      "INSERT INTO partner_keys (key_id, tenant_id, partner_id, secret_enc) "
-                      "VALUES (?, ?, ?, UNHEX(?))",
-                      p, 4, NULL);
-}
-
-/*
- * Records a contract from its effective date (the first one: from always, so
- * every booking has a price; a later one: from the date given, or now).
- */
-static al_db_status add_contract(al_exchange *x, const char *partner, const contract *c, bool first)
-{
-    const char *from = first ? "1970-01-01 00:00:00" : c->effective_from;
-    al_db_param p[] = {AL_STR(x->tenant),
-                       AL_STR(partner),
-                       from[0] ? AL_STR(from) : AL_NULL,
-                       AL_STR(c->currency),
-                       AL_INT(c->issue_minor_per_1000),
-                       AL_INT(c->redeem_minor_per_1000)};
-    return al_db_exec(&x->worker->db,
-                      "REPLACE INTO partner_contracts (tenant_id, partner_id, effective_from, "
-                      "currency, issue_minor_per_1000, redeem_minor_per_1000) "
-                      "VALUES (?, ?, IFNULL(?, NOW(6)), ?, ?, ?)",
-                      p, 6, NULL);
-}
-
 static bool need_master_key(al_exchange *x)
 {
-    if (x->worker->has_master_key)
+    if (al_ctx_of(x)->keys->has_master_key)
         return true;
     al_reply_error(x, 503, "master_key_missing",
                    "the server has no master_key (ALLIANCE_MASTER_KEY) to keep partner secrets");
     return false;
 }
 
-static void rollback(al_exchange *x)
+/* Reads the partner fields of body into p (config as text, malloc'd); 0 or -1 after replying. */
+static int partner_of_body(al_exchange *x, json_t *body, al_partner *p)
 {
-    al_db_exec(&x->worker->db, "ROLLBACK", NULL, 0, NULL);
+    const char *name, *plugin;
+    if (al_body_string(x, body, "name", AL_PARTNER_NAME_MAX, &name) != 0 ||
+        al_body_string(x, body, "plugin", ALLIANCE_NAME_MAX - 1, &plugin) != 0 ||
+        parse_contract(x, body, &p->contract) != 0 ||
+        check_config(x, plugin, json_object_get(body, "config")) != 0)
+        return -1;
+    snprintf(p->name, sizeof(p->name), "%s", name);
+    snprintf(p->plugin, sizeof(p->plugin), "%s", plugin);
+    p->config = json_dumps(json_object_get(body, "config"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (p->config == NULL) {
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        return -1;
+    }
+    return 0;
 }
 
 void al_api_partner_create(al_exchange *x)
 {
     static const char *const fields[] = {"id", "name", "plugin", "config", "contract", NULL};
     json_t *body = NULL;
-    const char *id, *name, *plugin;
-    contract c;
+    const char *id;
+    al_partner p = {0};
     if (!need_master_key(x) || al_body_object(x, &body) != 0)
         return;
     if (al_body_only(x, body, fields) != 0 || al_body_id(x, body, "id", &id) != 0 ||
-        al_body_string(x, body, "name", 200, &name) != 0 ||
-        al_body_string(x, body, "plugin", 31, &plugin) != 0 || parse_contract(x, body, &c) != 0 ||
-        check_config(x, plugin, json_object_get(body, "config")) != 0)
+        partner_of_body(x, body, &p) != 0)
         goto done;
-
-    char *config = json_dumps(json_object_get(body, "config"), JSON_COMPACT | JSON_PRESERVE_ORDER);
-    char key_id[40], secret[AL_SECRET_LEN + 1];
-    al_db *db = &x->worker->db;
-    al_db_param p[] = {AL_STR(x->tenant),
-                       AL_STR(id),
-                       AL_STR(name),
-                       AL_STR(plugin),
-                       AL_STR(config),
-                       AL_STR(c.currency),
-                       AL_INT(c.issue_minor_per_1000),
-                       AL_INT(c.redeem_minor_per_1000)};
-    al_db_status st = al_db_exec(db, "START TRANSACTION", NULL, 0, NULL);
-    if (st == AL_DB_OK)
-        st = al_db_exec(db,
-                        "INSERT INTO partners (tenant_id, partner_id, name, plugin, config, "
-                        "currency, issue_minor_per_1000, redeem_minor_per_1000) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        p, 8, NULL);
-    if (st == AL_DB_OK)
-        st = add_contract(x, id, &c, true);
-    if (st == AL_DB_OK)
-        st = new_key(x, id, key_id, secret);
-    if (st == AL_DB_OK)
-        st = al_db_exec(db, "COMMIT", NULL, 0, NULL);
-    if (st != AL_DB_OK)
-        rollback(x);
-    free(config);
-    if (st == AL_DB_DUPLICATE)
+    snprintf(p.id, sizeof(p.id), "%s", id);
+    char key_id[AL_KEY_ID_MAX + 1], secret[AL_SECRET_LEN + 1];
+    bool exists = false;
+    al_db_status st = al_partner_create(al_db_of(x), al_ctx_of(x)->keys->master_key, x->tenant, &p,
+                                        key_id, secret, &exists);
+    if (exists)
         al_reply_error(x, 409, "partner_exists", "a partner with id %s already exists", id);
     else if (st != AL_DB_OK)
         al_reply_db_failure(x, st);
     else
         al_reply_json(x, 201,
-                      json_pack("{s:s,s:s,s:s,s:O,s:O,s:i,s:s,s:s}", "id", id, "name", name,
-                                "plugin", plugin, "config", json_object_get(body, "config"),
+                      json_pack("{s:s,s:s,s:s,s:O,s:O,s:i,s:s,s:s}", "id", id, "name", p.name,
+                                "plugin", p.plugin, "config", json_object_get(body, "config"),
                                 "contract", json_object_get(body, "contract"), "config_version", 1,
                                 "key_id", key_id, "secret", secret));
 done:
+    al_partner_clear(&p);
     json_decref(body);
 }
 
-#define PARTNER_COLUMNS                                                                            \
-    "SELECT partner_id, name, plugin, config, config_version, currency, issue_minor_per_1000, "    \
-    "redeem_minor_per_1000, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), "                       \
-    "DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%sZ') FROM partners "
-
-static json_t *partner_json(MYSQL_ROW row)
+static json_t *partner_json(const al_partner *p)
 {
-    json_t *config = json_loads(row[3], 0, NULL);
-    return json_pack("{s:s,s:s,s:s,s:o,s:I,s:{s:s,s:I,s:I},s:s,s:s}", "id", row[0], "name", row[1],
-                     "plugin", row[2], "config", config ? config : json_object(), "config_version",
-                     (json_int_t)atoll(row[4]), "contract", "currency", row[5],
-                     "issue_minor_per_1000", (json_int_t)atoll(row[6]), "redeem_minor_per_1000",
-                     (json_int_t)atoll(row[7]), "created_at", row[8], "updated_at", row[9]);
+    json_t *config = json_loads(p->config, 0, NULL);
+    return json_pack("{s:s,s:s,s:s,s:o,s:I,s:{s:s,s:I,s:I},s:s,s:s}", "id", p->id, "name", p->name,
+                     "plugin", p->plugin, "config", config ? config : json_object(),
+                     "config_version", (json_int_t)p->config_version, "contract", "currency",
+                     p->contract.currency, "issue_minor_per_1000",
+                     (json_int_t)p->contract.issue_minor_per_1000, "redeem_minor_per_1000",
+                     (json_int_t)p->contract.redeem_minor_per_1000, "created_at", p->created_at,
+                     "updated_at", p->updated_at);
 }
 
 void al_api_partner_list(al_exchange *x)
 {
-    al_db_param p[] = {AL_STR(x->tenant)};
-    MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(
-        &x->worker->db, PARTNER_COLUMNS "WHERE tenant_id = ? ORDER BY partner_id", p, 1, &res);
+    al_partner *list = NULL;
+    size_t n = 0;
+    al_db_status st = al_partners_list(al_db_of(x), x->tenant, &list, &n);
     if (st != AL_DB_OK) {
+        al_partners_free(list, n);
         al_reply_db_failure(x, st);
         return;
     }
-    json_t *list = json_array();
-    MYSQL_ROW row;
-    while ((row = mysql_fetch_row(res)) != NULL)
-        json_array_append_new(list, partner_json(row));
-    mysql_free_result(res);
-    al_reply_json(x, 200, json_pack("{s:o}", "partners", list));
+    json_t *partners = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(partners, partner_json(&list[i]));
+    al_partners_free(list, n);
+    al_reply_json(x, 200, json_pack("{s:o}", "partners", partners));
 }
 
-/* Reads one partner of the caller's tenant; NULL (and a reply) when absent. */
+/* Reads one partner of the caller's tenant as JSON; NULL (and a reply) when absent. */
 static json_t *load_partner(al_exchange *x, const char *id)
 {
-    if (!al_id_valid(id)) {
-        al_reply_error(x, 404, "not_found", "no such partner");
-        return NULL;
-    }
-    al_db_param p[] = {AL_STR(x->tenant), AL_STR(id)};
-    MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(
-        &x->worker->db, PARTNER_COLUMNS "WHERE tenant_id = ? AND partner_id = ?", p, 2, &res);
+    al_partner p;
+    bool found = false;
+    al_db_status st = al_partner_get(al_db_of(x), x->tenant, id, &p, &found);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         return NULL;
     }
-    MYSQL_ROW row = mysql_fetch_row(res);
-    json_t *partner = row ? partner_json(row) : NULL;
-    mysql_free_result(res);
-    if (partner == NULL)
+    if (!found) {
         al_reply_error(x, 404, "not_found", "no such partner");
+        return NULL;
+    }
+    json_t *partner = partner_json(&p);
+    al_partner_clear(&p);
     return partner;
 }
 
@@ -268,9 +206,7 @@ void al_api_partner_patch(al_exchange *x)
 {
     static const char *const fields[] = {"name", "plugin", "config", "contract", NULL};
     json_t *body = NULL, *partner = NULL;
-    char *config = NULL;
-    const char *name, *plugin;
-    contract c;
+    al_partner p = {0};
     if (al_body_object(x, &body) != 0)
         return;
     if (al_body_only(x, body, fields) != 0 || (partner = load_partner(x, x->params[0])) == NULL)
@@ -285,28 +221,10 @@ void al_api_partner_patch(al_exchange *x)
     bool new_contract = json_object_get(body, "contract") != NULL;
     if (!new_contract)
         json_object_set(body, "contract", json_object_get(partner, "contract"));
-    if (al_body_string(x, body, "name", 200, &name) != 0 ||
-        al_body_string(x, body, "plugin", 31, &plugin) != 0 || parse_contract(x, body, &c) != 0 ||
-        check_config(x, plugin, json_object_get(body, "config")) != 0)
+    if (partner_of_body(x, body, &p) != 0)
         goto done;
-    config = json_dumps(json_object_get(body, "config"), JSON_COMPACT | JSON_PRESERVE_ORDER);
-    al_db_param p[] = {AL_STR(name),
-                       AL_STR(plugin),
-                       AL_STR(config),
-                       AL_STR(c.currency),
-                       AL_INT(c.issue_minor_per_1000),
-                       AL_INT(c.redeem_minor_per_1000),
-                       AL_STR(x->tenant),
-                       AL_STR(x->params[0])};
-    al_db_status st = al_db_exec(&x->worker->db,
-                                 "UPDATE partners SET name = ?, plugin = ?, config = ?, "
-                                 "currency = ?, issue_minor_per_1000 = ?, "
-                                 "redeem_minor_per_1000 = ?, config_version = config_version + 1, "
-                                 "updated_at = CURRENT_TIMESTAMP(6) "
-                                 "WHERE tenant_id = ? AND partner_id = ?",
-                                 p, 8, NULL);
-    if (st == AL_DB_OK && new_contract)
-        st = add_contract(x, x->params[0], &c, false);
+    snprintf(p.id, sizeof(p.id), "%s", x->params[0]);
+    al_db_status st = al_partner_update(al_db_of(x), x->tenant, &p, new_contract);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         goto done;
@@ -318,7 +236,7 @@ void al_api_partner_patch(al_exchange *x)
         partner = NULL;
     }
 done:
-    free(config);
+    al_partner_clear(&p);
     json_decref(partner);
     json_decref(body);
 }
@@ -331,21 +249,10 @@ void al_api_partner_rotate_key(al_exchange *x)
     if (partner == NULL)
         return;
     json_decref(partner);
-    char key_id[40], secret[AL_SECRET_LEN + 1];
-    al_db *db = &x->worker->db;
-    al_db_param p[] = {AL_INT(KEY_GRACE_HOURS), AL_STR(x->tenant), AL_STR(x->params[0])};
-    al_db_status st = al_db_exec(db, "START TRANSACTION", NULL, 0, NULL);
-    if (st == AL_DB_OK)
-        st = al_db_exec(db,
-                        "UPDATE partner_keys SET expires_at = NOW(6) + INTERVAL ? HOUR "
-                        "WHERE tenant_id = ? AND partner_id = ? AND expires_at IS NULL",
-                        p, 3, NULL);
-    if (st == AL_DB_OK)
-        st = new_key(x, x->params[0], key_id, secret);
-    if (st == AL_DB_OK)
-        st = al_db_exec(db, "COMMIT", NULL, 0, NULL);
+    char key_id[AL_KEY_ID_MAX + 1], secret[AL_SECRET_LEN + 1];
+    al_db_status st = al_partner_rotate_key(al_db_of(x), al_ctx_of(x)->keys->master_key, x->tenant,
+                                            x->params[0], KEY_GRACE_HOURS, key_id, secret);
     if (st != AL_DB_OK) {
-        rollback(x);
         al_reply_db_failure(x, st);
         return;
     }

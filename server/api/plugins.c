@@ -5,13 +5,14 @@
  */
 #include <jansson.h>
 
+#include "api/context.h"
+#include "api/outcome.h"
 #include "api/routes.h"
-#include "http/server.h"
 #include "plugins/registry.h"
 
 void al_api_plugins_list(al_exchange *x)
 {
-    al_plugin_set *set = al_plugins_acquire(&x->worker->plugins);
+    al_plugin_set *set = al_plugins_acquire(&al_ctx_of(x)->plugins);
     if (set == NULL) {
         al_reply_error(x, 503, "plugins_unavailable", "no plugins are loaded");
         return;

@@ -9,8 +9,9 @@
 #include <jansson.h>
 
 #include "api/booking.h"
+#include "api/context.h"
+#include "api/outcome.h"
 #include "api/routes.h"
-#include "http/server.h"
 
 #define DEFAULT_HOLD_S 900
 #define MAX_HOLD_S 2592000 /* 30 days */

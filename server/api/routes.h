@@ -2,10 +2,8 @@
 #ifndef AL_ROUTES_H
 #define AL_ROUTES_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
-#include "db/db.h"
 #include "http/router.h"
 
 extern const al_route al_routes[];
@@ -56,34 +54,5 @@ void al_api_rules_simulate(al_exchange *x);
 void al_api_rules_get(al_exchange *x);
 void al_api_rules_versions(al_exchange *x);
 void al_api_rules_version(al_exchange *x);
-
-/*
- * The tenant's compiled rules of version (0: the defaults), from the worker's
- * cache, with a reference for the caller (al_rules_drop); NULL after replying.
- */
-struct al_rules;
-struct al_rules *al_rules_for(al_exchange *x, int version);
-
-/* A tenant's ledger settings (tenants row). */
-typedef struct al_tenant_settings {
-    bool auto_enrol;
-    int expiry_months;
-    int rules_version;
-} al_tenant_settings;
-
-/* Reads the caller's tenant's settings; 0, or -1 after replying. */
-int al_tenant_settings_load(al_exchange *x, al_tenant_settings *out);
-
-/* The caller's tenant's live rules (a reference) and, if asked, settings; NULL after replying. */
-struct al_rules *al_tenant_rules(al_exchange *x, al_tenant_settings *settings);
-struct al_rules_cache;
-void al_rules_cache_free(struct al_rules_cache *cache);
-
-/*
- * Releases lapsed holds and books what expires at as_of (a DATETIME), for one
- * tenant or all (NULL); 0 or -1.
- */
-int al_expire_now(al_db *db, const char *tenant, const char *as_of, int *holds, int *members,
-                  int64_t *points, int *tiers);
 
 #endif

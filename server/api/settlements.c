@@ -22,10 +22,11 @@
 #include <openssl/crypto.h>
 
 #include "api/booking.h"
+#include "api/context.h"
+#include "api/outcome.h"
 #include "api/routes.h"
 #include "auth/secrets.h"
 #include "db/db.h"
-#include "http/server.h"
 
 /* A period must be over this long before it closes: no booking can still be in flight. */
 #define CLOSE_MARGIN_S 5
@@ -349,7 +350,7 @@ static bool overlaps_closed(al_db *db, const char *tenant, const char *start, co
         return true;
     }
     if (n > 0) {
-        al_refuse(o, 409, "period_overlaps_closed",
+        al_refuse(o, AL_CONFLICT, "period_overlaps_closed",
                   "the period overlaps a closed statement; nothing is billed twice");
         return true;
     }
@@ -372,7 +373,7 @@ static bool leaves_gap(al_db *db, const char *tenant, const char *start, al_outc
     MYSQL_ROW row = mysql_fetch_row(res);
     bool gap = row != NULL && row[0] != NULL && strcmp(row[0], start) < 0;
     if (gap)
-        al_refuse(o, 409, "period_gap",
+        al_refuse(o, AL_CONFLICT, "period_gap",
                   "the last closed period ends at %s; the next one must start there", row[0]);
     mysql_free_result(res);
     return gap;
@@ -423,7 +424,7 @@ static bool draft_report(al_db *db, void *ctx, al_outcome *o)
         al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
         return al_db_failed(o, st);
     }
-    o->http_status = 201;
+    o->result = AL_CREATED;
     o->reply_text = text;
     return true;
 }
@@ -452,7 +453,7 @@ static MYSQL_RES *load(al_exchange *x, MYSQL_ROW *row)
     }
     al_db_param p[] = {AL_INT(id), AL_STR(x->tenant)};
     MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(&x->worker->db,
+    al_db_status st = al_db_exec(al_db_of(x),
                                  "SELECT settlement_id, status, document, csv, "
                                  "IFNULL(signature, ''), "
                                  "DATE_FORMAT(period_start, '%Y-%m-%d %H:%i:%s.%f'), "
@@ -503,7 +504,8 @@ void al_api_settlement_csv(al_exchange *x)
 void al_api_settlement_public_key(al_exchange *x)
 {
     char pub[65];
-    if (!x->worker->has_settlement_key || al_ed25519_public_hex(x->worker->settlement_key, pub)) {
+    if (!al_ctx_of(x)->keys->has_settlement_key ||
+        al_ed25519_public_hex(al_ctx_of(x)->keys->settlement_key, pub)) {
         al_reply_error(x, 503, "settlement_key_missing", "the server signs no statements");
         return;
     }
@@ -542,7 +544,7 @@ static bool close_report(al_db *db, void *ctx, al_outcome *o)
     if (st == AL_DB_OK && !balanced) {
         al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
         char *why = json_dumps(json_object_get(doc, "reconciliation"), JSON_COMPACT);
-        al_refuse(o, 422, "reconciliation_failed",
+        al_refuse(o, AL_REFUSED, "reconciliation_failed",
                   "the statement does not reconcile with the ledger: %.180s", why ? why : "");
         free(why);
         goto done;
@@ -570,11 +572,10 @@ static bool close_report(al_db *db, void *ctx, al_outcome *o)
         al_db_failed(o, st);
         goto done;
     }
-    o->http_status = 200;
+    o->result = AL_DONE;
     o->reply_text = text;
     text = NULL;
-    snprintf(o->header_name, sizeof(o->header_name), "X-Alliance-Signature");
-    snprintf(o->header_value, sizeof(o->header_value), "%s", sig);
+    snprintf(o->signature, sizeof(o->signature), "%s", sig);
     ok = true;
 done:
     free(signed_text);
@@ -592,7 +593,7 @@ static void forget_key(void *ctx)
 
 void al_api_settlement_close(al_exchange *x)
 {
-    if (!x->worker->has_settlement_key) {
+    if (!al_ctx_of(x)->keys->has_settlement_key) {
         al_reply_error(x, 503, "settlement_key_missing",
                        "the server has no settlement_key (ALLIANCE_SETTLEMENT_KEY) to sign with");
         return;
@@ -619,7 +620,7 @@ void al_api_settlement_close(al_exchange *x)
                        CLOSE_MARGIN_S);
         return;
     }
-    memcpy(q.key, x->worker->settlement_key, sizeof(q.key));
+    memcpy(q.key, al_ctx_of(x)->keys->settlement_key, sizeof(q.key));
     al_run_report(x, close_report, &q, sizeof(q), forget_key);
     OPENSSL_cleanse(q.key, sizeof(q.key));
 }

@@ -8,10 +8,11 @@
 
 #include <jansson.h>
 
+#include "api/context.h"
+#include "api/outcome.h"
 #include "api/routes.h"
 #include "auth/auth.h"
-#include "db/db.h"
-#include "http/server.h"
+#include "tenants/tenants.h"
 
 void al_api_tenant_create(al_exchange *x)
 {
@@ -29,12 +30,9 @@ void al_api_tenant_create(al_exchange *x)
         al_reply_error(x, 500, "internal_error", "no randomness for a key");
         goto done;
     }
-    al_db_param p[] = {AL_STR(id), AL_STR(name), AL_STR(hash)};
-    al_db_status st = al_db_exec(&x->worker->db,
-                                 "INSERT INTO tenants (tenant_id, name, admin_key_hash) "
-                                 "VALUES (?, ?, ?)",
-                                 p, 3, NULL);
-    if (st == AL_DB_DUPLICATE)
+    bool exists = false;
+    al_db_status st = al_tenant_create(al_db_of(x), id, name, hash, &exists);
+    if (exists)
         al_reply_error(x, 409, "tenant_exists", "a tenant with id %s already exists", id);
     else if (st != AL_DB_OK)
         al_reply_db_failure(x, st);
@@ -55,26 +53,18 @@ void al_api_tenant_get(al_exchange *x)
         al_reply_error(x, 404, "not_found", "no such tenant");
         return;
     }
-    al_db_param p[] = {AL_STR(id)};
-    MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(&x->worker->db,
-                                 "SELECT tenant_id, name, DATE_FORMAT(created_at, "
-                                 "'%Y-%m-%dT%H:%i:%sZ'), auto_enrol, expiry_months "
-                                 "FROM tenants WHERE tenant_id = ?",
-                                 p, 1, &res);
-    if (st != AL_DB_OK) {
+    al_tenant t;
+    bool found = false;
+    al_db_status st = al_tenant_get(al_db_of(x), id, &t, &found);
+    if (st != AL_DB_OK)
         al_reply_db_failure(x, st);
-        return;
-    }
-    MYSQL_ROW row = mysql_fetch_row(res);
-    if (row == NULL)
+    else if (!found)
         al_reply_error(x, 404, "not_found", "no such tenant");
     else
         al_reply_json(x, 200,
-                      json_pack("{s:s,s:s,s:s,s:{s:b,s:i}}", "id", row[0], "name", row[1],
-                                "created_at", row[2], "settings", "auto_enrol",
-                                strcmp(row[3], "0") != 0, "expiry_months", atoi(row[4])));
-    mysql_free_result(res);
+                      json_pack("{s:s,s:s,s:s,s:{s:b,s:i}}", "id", t.id, "name", t.name,
+                                "created_at", t.created_at, "settings", "auto_enrol", t.auto_enrol,
+                                "expiry_months", t.expiry_months));
 }
 
 /*
@@ -118,19 +108,9 @@ void al_api_tenant_patch(al_exchange *x)
         al_reply_error(x, 400, "invalid_field", "settings.expiry_months must be 1 to 600");
         goto done;
     }
-    al_db_param p[] = {AL_STR_OR_NULL(name_text),
-                       AL_STR_OR_NULL(name_text),
-                       enrol ? AL_INT(json_is_true(enrol)) : AL_NULL,
-                       enrol ? AL_INT(json_is_true(enrol)) : AL_NULL,
-                       months ? AL_INT(json_integer_value(months)) : AL_NULL,
-                       months ? AL_INT(json_integer_value(months)) : AL_NULL,
-                       AL_STR(id)};
-    al_db_status st = al_db_exec(&x->worker->db,
-                                 "UPDATE tenants SET name = IF(? IS NULL, name, ?), "
-                                 "auto_enrol = IF(? IS NULL, auto_enrol, ?), "
-                                 "expiry_months = IF(? IS NULL, expiry_months, ?) "
-                                 "WHERE tenant_id = ?",
-                                 p, 7, NULL);
+    al_db_status st =
+        al_tenant_update(al_db_of(x), id, name_text, enrol ? (int)json_is_true(enrol) : -1,
+                         months ? (int)json_integer_value(months) : 0);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         goto done;

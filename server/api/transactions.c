@@ -11,46 +11,25 @@
 #include <jansson.h>
 
 #include "api/booking.h"
+#include "api/context.h"
+#include "api/lookups.h"
+#include "api/outcome.h"
 #include "api/routes.h"
-#include "db/db.h"
-#include "http/server.h"
+#include "partners/partners.h"
 #include "plugins/translate.h"
 #include "rules/rules.h"
 
-/* What the booking of one transaction needs of its partner and tenant. */
-typedef struct {
-    char plugin[ALLIANCE_NAME_MAX];
-    char *config;
-    bool auto_enrol;
-    int expiry_months;
-    int rules_version;
-} partner_setup;
+typedef al_partner_setup partner_setup;
 
 static int load_setup(al_exchange *x, const char *partner, partner_setup *ps)
 {
-    al_db_param p[] = {AL_STR(x->tenant), AL_STR(partner)};
-    MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(&x->worker->db,
-                                 "SELECT p.plugin, p.config, t.auto_enrol, t.expiry_months, "
-                                 "t.rules_version "
-                                 "FROM partners p JOIN tenants t ON t.tenant_id = p.tenant_id "
-                                 "WHERE p.tenant_id = ? AND p.partner_id = ?",
-                                 p, 2, &res);
+    bool found = false;
+    al_db_status st = al_partner_setup_load(al_db_of(x), x->tenant, partner, ps, &found);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         return -1;
     }
-    MYSQL_ROW row = mysql_fetch_row(res);
-    memset(ps, 0, sizeof(*ps));
-    if (row != NULL) {
-        snprintf(ps->plugin, sizeof(ps->plugin), "%s", row[0]);
-        ps->config = strdup(row[1]);
-        ps->auto_enrol = strcmp(row[2], "0") != 0;
-        ps->expiry_months = atoi(row[3]);
-        ps->rules_version = atoi(row[4]);
-    }
-    mysql_free_result(res);
-    if (ps->config == NULL) {
+    if (!found) {
         if (x->role == AL_ROLE_PARTNER)
             al_reply_error(x, 500, "internal_error", "the partner of this key is missing");
         else
@@ -64,7 +43,7 @@ static int load_setup(al_exchange *x, const char *partner, partner_setup *ps)
 static bool translate(al_exchange *x, const partner_setup *ps, json_t *data, al_translation *t)
 {
     alliance_error err;
-    al_plugin_set *set = al_plugins_acquire(&x->worker->plugins);
+    al_plugin_set *set = al_plugins_acquire(&al_ctx_of(x)->plugins);
     al_tr_status st = al_translate(set, ps->plugin, ps->config, data, t, &err);
     al_plugins_release(set);
     if (st == AL_TR_NO_PLUGIN)
@@ -148,38 +127,48 @@ static int occurred_at(al_exchange *x, json_t *body, char out[27])
     return 0;
 }
 
-void al_api_transaction_create(al_exchange *x)
+/*
+ * One earning: body checked, translated by the partner's plugin here on the
+ * worker, then booked by a committer; the reply comes after its COMMIT.
+ * Replies on x in every case.
+ */
+static void earn_body(al_exchange *x, json_t *body, const partner_setup *ps, al_rules *rules)
 {
     static const char *const fields[] = {"id", "member", "occurred_at", "data", NULL};
-    json_t *body = NULL, *data;
-    partner_setup ps = {0};
+    json_t *data;
     earn_job c = {.tenant = x->tenant, .partner = x->partner};
-    if (al_body_object(x, &body) != 0)
-        return;
     if ((data = data_of(x, body, fields)) == NULL || al_body_id(x, body, "id", &c.id) != 0 ||
-        al_body_id(x, body, "member", &c.member) != 0 || occurred_at(x, body, c.occurred_at) != 0 ||
-        load_setup(x, x->partner, &ps) != 0)
-        goto done;
-    /* The plugin runs here, on the worker; the committer only books. */
+        al_body_id(x, body, "member", &c.member) != 0 || occurred_at(x, body, c.occurred_at) != 0)
+        return;
     al_translation t;
-    if (!translate(x, &ps, data, &t))
-        goto done;
-    if ((c.rules = al_rules_for(x, ps.rules_version)) == NULL)
-        goto done;
+    if (!translate(x, ps, data, &t))
+        return;
+    c.rules = al_rules_hold(rules);
     c.translation = al_translation_json(&t);
     c.t = t;
     c.when = al_sql_time_to_unix(c.occurred_at);
-    json_object_set_new(c.translation, "plugin", json_string(ps.plugin));
+    json_object_set_new(c.translation, "plugin", json_string(ps->plugin));
     memcpy(c.currency, t.currency, 4);
     c.points = t.points;
     c.qualifying_points = t.qualifying_points;
     c.base_amount_minor = t.base_amount_minor;
-    c.auto_enrol = ps.auto_enrol;
-    c.expiry_months = ps.expiry_months;
+    c.auto_enrol = ps->auto_enrol;
+    c.expiry_months = ps->expiry_months;
     al_run_booking(x, "transaction", c.id, body, al_id_hash(c.member), earn, &c, sizeof(c),
                    earn_free);
-done:
-    free(ps.config);
+}
+
+void al_api_transaction_create(al_exchange *x)
+{
+    json_t *body = NULL;
+    partner_setup ps = {0};
+    al_rules *rules = NULL;
+    if (al_body_object(x, &body) != 0)
+        return;
+    if (load_setup(x, x->partner, &ps) == 0 && (rules = al_rules_for(x, ps.rules_version)) != NULL)
+        earn_body(x, body, &ps, rules);
+    al_rules_drop(rules);
+    al_partner_setup_clear(&ps);
     json_decref(body);
 }
 
@@ -227,57 +216,145 @@ done:
 /* Lines of one batch at most; a larger file is sent in several batches. */
 #define BATCH_MAX_LINES 10000
 
+/* A batch in flight: each line's answer, kept until the last one is in. */
+typedef struct {
+    al_exchange *x;
+    size_t n;       /* lines */
+    size_t pending; /* lines not yet answered, plus one while lines are still being sent */
+    int *line;      /* each line's number in the body */
+    int *status;
+    char **reply; /* malloc'd */
+} batch;
+
+/* One line as a request of its own. */
+typedef struct {
+    al_exchange x;
+    batch *b;
+    size_t index;
+} batch_line;
+
+/* All lines answered: the NDJSON reply, in the body's order. */
+static void batch_finish(batch *b)
+{
+    size_t n = b->n;
+    struct evbuffer *out = evbuffer_new();
+    for (size_t i = 0; out != NULL && i < n; i++)
+        evbuffer_add_printf(out, "{\"line\":%d,\"status\":%d,\"body\":%s}\n", b->line[i],
+                            b->status[i], b->reply[i] ? b->reply[i] : "null");
+    if (out == NULL) {
+        al_reply_error(b->x, 500, "internal_error", "out of memory");
+    } else {
+        size_t len = evbuffer_get_length(out);
+        al_reply_text(b->x, 200, "application/x-ndjson",
+                      len ? (const char *)evbuffer_pullup(out, -1) : "", len);
+        evbuffer_free(out);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(b->reply[i]);
+    free(b->line);
+    free(b->status);
+    free(b->reply);
+    free(b);
+}
+
+static void batch_release(batch *b)
+{
+    if (--b->pending == 0)
+        batch_finish(b);
+}
+
+/* A line's answer (the exchange's sub_done): kept in its place. */
+static void line_done(al_exchange *sub, int status, char *reply)
+{
+    batch_line *l = (batch_line *)sub;
+    batch *b = l->b;
+    b->status[l->index] = status;
+    b->reply[l->index] = reply;
+    free(l);
+    batch_release(b);
+}
+
 /*
  * POST /v1/transactions:batch: NDJSON in, one transactions body a line;
  * NDJSON out, one line a result in the same order:
  * {"line":N,"status":S,"body":<the single call's answer or error>}.
  * Each line runs exactly as POST /v1/transactions would (the same idempotency
- * record), so one bad line refuses only itself and a batch sent twice books
- * nothing twice. Blank lines are skipped.
+ * record, through the committers, group-committed with everything else), so
+ * one bad line refuses only itself and a batch sent twice books nothing
+ * twice. Blank lines are skipped. The worker only parses and translates; the
+ * reply goes out when the last line's COMMIT is done.
  */
 void al_api_transaction_batch(al_exchange *x)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(x->req);
     size_t len = evbuffer_get_length(in);
     const char *data = len ? (const char *)evbuffer_pullup(in, -1) : "";
-    struct evbuffer *out = evbuffer_new();
-    al_exchange *sub = malloc(sizeof(*sub));
-    if (out == NULL || sub == NULL) {
-        if (out != NULL)
-            evbuffer_free(out);
-        free(sub);
-        al_reply_error(x, 500, "internal_error", "out of memory");
-        return;
-    }
-    int line = 0, lines = 0;
-    size_t pos = 0, n;
+    int line = 0;
+    size_t pos = 0, n = 0, k;
     const char *start;
-    while (al_ndjson_next(data, len, &pos, &line, &start, &n)) {
-        if (++lines > BATCH_MAX_LINES) {
-            evbuffer_free(out);
-            free(sub);
+    while (al_ndjson_next(data, len, &pos, &line, &start, &k))
+        if (++n > BATCH_MAX_LINES) {
             al_reply_error(x, 413, "batch_too_large", "at most %d lines a batch", BATCH_MAX_LINES);
             return;
         }
-        /* The line as a request of its own, to the single call's handler. */
-        memcpy(sub, x, sizeof(*sub));
-        snprintf(sub->path, sizeof(sub->path), "/v1/transactions");
-        sub->sub = true;
-        sub->sub_body = start;
-        sub->sub_len = n;
-        sub->sub_reply = NULL;
-        sub->sub_status = 500;
-        al_api_transaction_create(sub);
-        evbuffer_add_printf(out, "{\"line\":%d,\"status\":%d,\"body\":%s}\n", line, sub->sub_status,
-                            sub->sub_reply ? sub->sub_reply : "null");
-        free(sub->sub_reply);
+    partner_setup ps = {0};
+    al_rules *rules = NULL;
+    if (load_setup(x, x->partner, &ps) != 0 ||
+        (rules = al_rules_for(x, ps.rules_version)) == NULL) {
+        al_partner_setup_clear(&ps);
+        return;
     }
-    free(sub);
-    size_t out_len = evbuffer_get_length(out);
-    al_reply_text(x, 200, "application/x-ndjson",
-                  out_len ? (const char *)evbuffer_pullup(out, -1) : "", out_len);
-    evbuffer_free(out);
-}
+    batch *b = calloc(1, sizeof(*b));
+    if (b != NULL) {
+        b->line = calloc(n ? n : 1, sizeof(*b->line));
+        b->status = calloc(n ? n : 1, sizeof(*b->status));
+        b->reply = calloc(n ? n : 1, sizeof(*b->reply));
+    }
+    if (b == NULL || b->line == NULL || b->status == NULL || b->reply == NULL) {
+        if (b != NULL) {
+            free(b->line);
+            free(b->status);
+            free(b->reply);
+            free(b);
+        }
+        al_rules_drop(rules);
+        al_partner_setup_clear(&ps);
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        return;
+    }
+    b->x = x;
+    b->n = n;
+    b->pending = n + 1;
+    line = 0;
+    pos = 0;
+    for (size_t i = 0; al_ndjson_next(data, len, &pos, &line, &start, &k); i++) {
+        b->line[i] = line;
+        b->status[i] = 500;
+        batch_line *l = malloc(sizeof(*l));
+        if (l == NULL) {
+            b->reply[i] = strdup("{\"error\":{\"code\":\"internal_error\","
+                                 "\"message\":\"out of memory\"}}");
+            b->pending--;
+            continue;
+        }
+        memcpy(&l->x, x, sizeof(l->x));
+        l->b = b;
+        l->index = i;
+        snprintf(l->x.path, sizeof(l->x.path), "/v1/transactions");
+        l->x.sub = true;
+        l->x.sub_body = start;
+        l->x.sub_len = k;
+        l->x.sub_done = line_done;
+        json_t *body = NULL;
+        if (al_body_object(&l->x, &body) == 0)
+            earn_body(&l->x, body, &ps, rules); /* answers now, or after its COMMIT */
+        json_decref(body);
+    }
+    al_rules_drop(rules);
+    al_partner_setup_clear(&ps);
+    /* The last answer frees b: this one when every line answered at once. */
+    batch_release(b);
+} // NOLINT(clang-analyzer-unix.Malloc): b is freed by batch_finish, after its last line
 
 /*
  * A dry run of earning: the whole booking (tier, promotions and their caps,
@@ -331,7 +408,7 @@ static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *
                  .expiry_months = ps.expiry_months,
                  .explain = true};
     al_outcome o = {0};
-    al_db *db = &x->worker->db;
+    al_db *db = al_db_of(x);
     al_db_status st = AL_DB_OK;
     bool ok = false;
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -360,7 +437,7 @@ static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *
     } else if (st != AL_DB_OK || o.db != AL_DB_OK) {
         al_reply_db_failure(x, st != AL_DB_OK ? st : o.db);
     } else {
-        al_reply_error(x, o.http_status, o.code, "%s", o.message);
+        al_reply_error(x, al_status_of(o.result), o.code, "%s", o.message);
     }
 done:
     al_rules_drop(rules);

@@ -26,6 +26,11 @@ typedef struct al_config {
     int64_t threads;      /* worker threads */
     int64_t max_body_bytes;
     int64_t db_connect_timeout_s;
+    int64_t db_timeout_s;        /* workers' and committers' statements */
+    int64_t report_db_timeout_s; /* report threads' and the sweeper's */
+    int64_t max_connections;     /* per worker */
+    int64_t header_timeout_s;
+    int64_t idle_timeout_s;
     int64_t shutdown_grace_s;
     int64_t expiry_sweep_s;
     int64_t ledger_committers;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <errmsg.h>
@@ -16,19 +17,45 @@
 /* After a failed connect, requests get 503 at once for this long. */
 #define RETRY_MS 200
 
-void al_db_init(al_db *db, const al_db_url *url, unsigned timeout_s)
+void al_db_init(al_db *db, const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s)
 {
     memset(db, 0, sizeof(*db));
     db->url = *url;
     db->timeout_s = timeout_s;
+    db->io_timeout_s = io_timeout_s;
+    db->lane = -1;
+    db->fd = -1;
+    pthread_mutex_init(&db->fd_lock, NULL);
+}
+
+static void set_fd(al_db *db, int fd)
+{
+    pthread_mutex_lock(&db->fd_lock);
+    db->fd = fd;
+    pthread_mutex_unlock(&db->fd_lock);
 }
 
 void al_db_close(al_db *db)
 {
     if (db->conn != NULL) {
+        set_fd(db, -1);
         mysql_close(db->conn);
         db->conn = NULL;
     }
+}
+
+void al_db_free(al_db *db)
+{
+    al_db_close(db);
+    pthread_mutex_destroy(&db->fd_lock);
+}
+
+void al_db_interrupt(al_db *db)
+{
+    pthread_mutex_lock(&db->fd_lock);
+    if (db->fd >= 0)
+        shutdown(db->fd, SHUT_RDWR); /* the fd stays open: its owner closes it */
+    pthread_mutex_unlock(&db->fd_lock);
 }
 
 static bool connection_lost(unsigned err)
@@ -73,7 +100,7 @@ static MYSQL *connect_to(const al_db *db, const char *database, unsigned *err, c
         return NULL;
     }
     unsigned t = db->timeout_s;
-    unsigned io_timeout = 120; /* long enough for a big statement, short of forever */
+    unsigned io_timeout = db->io_timeout_s;
     mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
     mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
     mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
@@ -113,6 +140,7 @@ al_db_status al_db_ensure(al_db *db)
         return AL_DB_DOWN;
     }
     db->retry_after_ms = 0;
+    set_fd(db, (int)mysql_get_socket(db->conn));
     return AL_DB_OK;
 }
 
@@ -267,12 +295,33 @@ al_db_status al_db_stream(al_db *db, const char *sql, const al_db_param *params,
     if (stop == AL_DB_STREAM_ABANDON) {
         mariadb_cancel(db->conn); /* so freeing the result reads no more rows */
         mysql_free_result(r);
-        mysql_close(db->conn);
-        db->conn = NULL;
+        al_db_close(db);
         return AL_DB_OK;
     }
     mysql_free_result(r); /* reads and drops what a stop left unread */
     return AL_DB_OK;
+}
+
+al_db_status al_db_row(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                       MYSQL_RES **res, MYSQL_ROW *row)
+{
+    *row = NULL;
+    al_db_status st = al_db_exec(db, sql, params, nparams, res);
+    if (st != AL_DB_OK || *res == NULL)
+        return st;
+    if (mysql_num_rows(*res) > 1) {
+        al_log(AL_LOG_ERROR, "a query for one row answered %llu: %.200s",
+               (unsigned long long)mysql_num_rows(*res), sql);
+        return AL_DB_ERROR;
+    }
+    *row = mysql_fetch_row(*res);
+    return AL_DB_OK;
+}
+
+void al_db_free_result(MYSQL_RES *res)
+{
+    if (res != NULL)
+        mysql_free_result(res);
 }
 
 uint64_t al_db_affected(const al_db *db)

@@ -6,9 +6,11 @@
 #ifndef AL_DB_H
 #define AL_DB_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <mysql.h>
 
@@ -25,8 +27,17 @@ typedef enum {
 typedef struct al_db {
     MYSQL *conn;
     al_db_url url;
-    unsigned timeout_s;
+    unsigned timeout_s;     /* connect */
+    unsigned io_timeout_s;  /* each read or write of a statement: a hung database fails after it */
     int64_t retry_after_ms; /* no reconnect attempt before this (monotonic) */
+    /*
+     * The lane of the thread that owns the connection (a committer's index), or
+     * -1. The ledger writes the balance shard of this number, so committers do
+     * not wait on each other's balance rows.
+     */
+    int lane;
+    pthread_mutex_t fd_lock; /* guards fd, which al_db_interrupt reads from another thread */
+    int fd;                  /* the connection's socket, or -1 */
 } al_db;
 
 /* A value bound to one '?' of a statement. */
@@ -43,8 +54,19 @@ typedef struct al_db_param {
 /* A string, or NULL when s is NULL. */
 #define AL_STR_OR_NULL(s) ((s) ? AL_STR(s) : AL_NULL)
 
-/* Sets up db from a parsed URL; does not connect yet. */
-void al_db_init(al_db *db, const al_db_url *url, unsigned timeout_s);
+/*
+ * Sets up db from a parsed URL; does not connect yet. timeout_s bounds the
+ * connect, io_timeout_s every read and write (a short one on the request path
+ * and in the committers, a long one for reports).
+ */
+void al_db_init(al_db *db, const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s);
+
+/*
+ * From any thread: makes the call that db's owner is blocked in fail at once
+ * (the socket is shut down); the owner sees AL_DB_DOWN and reconnects later.
+ * For a stop that must not wait on a hung database.
+ */
+void al_db_interrupt(al_db *db);
 
 /* Connects when not connected (rate limited after a failure). */
 al_db_status al_db_ensure(al_db *db);
@@ -73,6 +95,17 @@ al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, s
 al_db_status al_db_stream(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
                           int (*each)(MYSQL_ROW row, unsigned long *lengths, void *ctx), void *ctx);
 
+/*
+ * The one row a query answers, or none: *row is that row (NULL: not found),
+ * valid until al_db_free_result(*res). More than one row is an error (the
+ * query was meant to name one).
+ */
+al_db_status al_db_row(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                       MYSQL_RES **res, MYSQL_ROW *row);
+
+/* Frees a result; NULL is fine. */
+void al_db_free_result(MYSQL_RES *res);
+
 /* Rows the last statement changed (an INSERT IGNORE: the rows it inserted). */
 uint64_t al_db_affected(const al_db *db);
 
@@ -88,6 +121,10 @@ al_db_status al_db_create_database(al_db *db);
 
 const char *al_db_error(const al_db *db);
 
+/* Closes the connection; al_db_init's db can connect again after it. */
 void al_db_close(al_db *db);
+
+/* Closes the connection and frees what al_db_init set up. */
+void al_db_free(al_db *db);
 
 #endif

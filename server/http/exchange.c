@@ -10,8 +10,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "core/log.h"
-#include "db/db.h"
-#include "http/server.h"
+#include "http/worker.h"
 
 static int64_t micros_since(const struct timespec *t0)
 {
@@ -24,22 +23,20 @@ static void send_reply(al_exchange *x, int status, const char *content_type, con
                        size_t len)
 {
     if (x->sub) { /* a batch line: the batch sends one reply for all */
-        free(x->sub_reply);
-        x->sub_reply = strndup(body, len);
-        x->sub_status = status;
+        x->sub_done(x, status, strndup(body, len));
         return;
     }
     struct evkeyvalq *h = evhttp_request_get_output_headers(x->req);
     evhttp_add_header(h, "Content-Type", content_type);
     evhttp_add_header(h, "X-Request-Id", x->request_id);
-    if (x->worker->stopping)
+    if (al_http_stopping(x->worker))
         evhttp_add_header(h, "Connection", "close");
     struct evbuffer *buf = evhttp_request_get_output_buffer(x->req);
     evbuffer_add(buf, body, len);
     evhttp_send_reply(x->req, status, NULL, NULL);
     al_log_request(x->request_id, x->method, x->path, status, micros_since(&x->started),
                    x->tenant[0] ? x->tenant : NULL);
-    al_worker_request_done(x->worker);
+    al_http_request_done(x->worker);
     free(x);
 }
 
@@ -84,15 +81,6 @@ void al_reply_error(al_exchange *x, int status, const char *code, const char *fm
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
     al_reply_json(x, status, al_error_envelope(code, message));
-}
-
-void al_reply_db_failure(al_exchange *x, int db_status)
-{
-    if (db_status == AL_DB_DOWN)
-        al_reply_error(x, 503, "database_unavailable",
-                       "the database is unavailable; try again shortly");
-    else
-        al_reply_error(x, 500, "internal_error", "the database refused the request");
 }
 
 int al_body_object(al_exchange *x, json_t **out)

@@ -18,7 +18,7 @@
 #define AL_MAX_PARAMS 4
 #define AL_PATH_MAX 512
 
-struct al_worker;
+struct al_http_worker;
 
 typedef enum {
     AL_ROLE_NONE = 0,
@@ -29,7 +29,8 @@ typedef enum {
 
 typedef struct al_exchange {
     struct evhttp_request *req;
-    struct al_worker *worker;
+    struct al_http_worker *worker; /* the transport's worker that took the request */
+    void *ctx;                     /* that worker's context, from the layer above */
     const char *method;
     char path[AL_PATH_MAX]; /* as sent, without the query */
     char request_id[AL_ID_MAX + 1];
@@ -44,13 +45,13 @@ typedef struct al_exchange {
 
     /*
      * A sub-request (one line of a batch): its body is sub_body, and its reply
-     * is kept in sub_status and sub_reply (malloc'd) instead of being sent.
+     * is handed to sub_done (which owns the text) instead of being sent.
      */
     bool sub;
     const char *sub_body;
     size_t sub_len;
-    int sub_status;
-    char *sub_reply;
+    void (*sub_done)(struct al_exchange *x, int status, char *reply);
+    void *sub_arg;
 } al_exchange;
 
 /* Replies with body (stolen, may be NULL for an empty body). */
@@ -69,9 +70,6 @@ void al_reply_error(al_exchange *x, int status, const char *code, const char *fm
 
 /* Builds the error envelope; the caller owns the result. */
 json_t *al_error_envelope(const char *code, const char *message);
-
-/* Replies 503 database_unavailable, or 500 internal_error, for a db status. */
-void al_reply_db_failure(al_exchange *x, int db_status);
 
 /*
  * Parses the body as a JSON object into *out (caller decrefs). On failure it

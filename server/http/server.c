@@ -1,19 +1,22 @@
 /*
- * Listeners, worker threads, dispatch and graceful stop; see server.h.
+ * Listeners, worker threads and graceful stop; see server.h.
  *
  * Start: bind one SO_REUSEPORT socket per worker on the same port (the first
  * one picks the port when it is 0), then each worker runs its own loop.
  * Stop: the main thread catches SIGTERM/SIGINT and wakes every worker, which
- * closes its listener, answers what is in flight, and leaves its loop.
+ * closes its listener, answers what is in flight, and leaves its loop. When
+ * the grace runs out first, hooks->interrupt cuts what still blocks them.
  */
 #include "http/server.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,22 +24,53 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/thread.h>
 #include <openssl/rand.h>
 
-#include "api/booking.h"
-#include "api/routes.h"
-#include "auth/auth.h"
+#include "core/ids.h"
 #include "core/log.h"
-#include "http/exchange.h"
-#include "http/router.h"
+#include "http/guard.h"
 #include "http/tls.h"
-#include "ledger/committer.h"
-#include "ledger/reports.h"
+#include "http/worker.h"
 
 /* Bodies larger than this many times the limit are cut off by libevent itself
  * (a bare 413) before they are read into memory; smaller ones get the envelope. */
 #define HARD_BODY_FACTOR 4
+
+struct al_http_worker {
+    int id;
+    pthread_t thread;
+    al_http_server *server;
+    struct event_base *base;
+    struct evhttp *http;
+    struct evhttp_bound_socket *bound;
+    al_guard guard;
+    struct event *stop_event;  /* activated by the main thread on SIGTERM */
+    struct event *drain_timer; /* while stopping: waits for in-flight work */
+    struct event *task_event;  /* tasks were posted */
+    pthread_mutex_t task_lock;
+    al_task *tasks, *tasks_tail; /* posted, not yet run */
+    int listen_fd;
+    int inflight; /* requests accepted and not yet answered */
+    int stopping;
+    int64_t stop_deadline_ms;
+    uint64_t next_request; /* for generated request ids */
+    void *ctx;             /* the hooks' context of this worker */
+};
+
+struct al_http_server {
+    al_http_options opt;
+    al_http_hooks hooks;
+    al_http_worker *workers;
+    int n, started;
+    SSL_CTX *tls;
+    int port;
+    char host[256];
+    struct event_base *main_base;
+    struct event *sigterm, *sigint, *sighup;
+    int signo;
+};
 
 static uint32_t boot_id; /* tells request ids of different runs apart */
 
@@ -56,15 +90,15 @@ static const char *method_name(enum evhttp_cmd_type cmd)
     return "UNKNOWN";
 }
 
-static void set_request_id(al_exchange *x)
+static void set_request_id(al_exchange *x, al_http_worker *w)
 {
     const char *given = al_header(x, "X-Request-Id");
     if (given != NULL && al_id_valid(given)) {
         snprintf(x->request_id, sizeof(x->request_id), "%s", given);
         return;
     }
-    snprintf(x->request_id, sizeof(x->request_id), "%08x-%d-%llu", boot_id, x->worker->id,
-             (unsigned long long)++x->worker->next_request);
+    snprintf(x->request_id, sizeof(x->request_id), "%08x-%d-%llu", boot_id, w->id,
+             (unsigned long long)++w->next_request);
 }
 
 /* The path of the request line without its query, copied into x->path. */
@@ -79,9 +113,10 @@ static int set_path(al_exchange *x)
     return 0;
 }
 
+/* evhttp's gencb: the exchange, the checks every request gets, then the hook. */
 static void on_request(struct evhttp_request *req, void *arg)
 {
-    al_worker *w = arg;
+    al_http_worker *w = arg;
     al_exchange *x = calloc(1, sizeof(*x));
     if (x == NULL) {
         evhttp_send_error(req, 500, NULL);
@@ -89,10 +124,11 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     x->req = req;
     x->worker = w;
+    x->ctx = w->ctx;
     x->method = method_name(evhttp_request_get_command(req));
     clock_gettime(CLOCK_MONOTONIC, &x->started);
     w->inflight++;
-    set_request_id(x);
+    set_request_id(x, w);
 
     if (set_path(x) != 0) {
         snprintf(x->path, sizeof(x->path), "(invalid)");
@@ -101,59 +137,56 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
     size_t body = evbuffer_get_length(evhttp_request_get_input_buffer(req));
-    if (body > (size_t)w->cfg->max_body_bytes) {
+    if (body > (size_t)w->server->opt.max_body_bytes) {
         al_reply_error(x, 413, "body_too_large", "the body is over %lld bytes",
-                       (long long)w->cfg->max_body_bytes);
+                       (long long)w->server->opt.max_body_bytes);
         return;
     }
-    int status = 404;
-    char allow[128];
-    const al_route *r = al_route_find(al_routes, al_nroutes, x, &status, allow, sizeof(allow));
-    if (r == NULL) {
-        if (status == 405) {
-            evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
-            al_reply_error(x, 405, "method_not_allowed", "%s is not allowed here; use %s",
-                           x->method, allow);
-        } else {
-            al_reply_error(x, 404, "not_found", "no such resource");
-        }
-        return;
-    }
-    if (r->roles != 0 && al_authenticate(x, r->roles) != 0)
-        return;
-    r->handler(x);
+    w->server->hooks.request(x);
 }
 
-void al_worker_job_done(al_job *job)
+void al_http_post(al_http_worker *w, al_task *task)
 {
-    al_worker *w = ((al_exchange *)job->owner)->worker;
-    pthread_mutex_lock(&w->done_lock);
-    job->next = w->done_head;
-    w->done_head = job;
-    pthread_mutex_unlock(&w->done_lock);
-    event_active(w->done_event, EV_READ, 0);
+    task->next = NULL;
+    pthread_mutex_lock(&w->task_lock);
+    if (w->tasks_tail != NULL)
+        w->tasks_tail->next = task;
+    else
+        w->tasks = task;
+    w->tasks_tail = task;
+    pthread_mutex_unlock(&w->task_lock);
+    event_active(w->task_event, EV_READ, 0);
 }
 
-/* Replies to the requests whose jobs the committers finished. */
-static void on_jobs_done(evutil_socket_t fd, short what, void *arg)
+/* Runs the tasks posted to w, in the order they came. */
+static void run_tasks(al_http_worker *w)
+{
+    pthread_mutex_lock(&w->task_lock);
+    al_task *t = w->tasks;
+    w->tasks = w->tasks_tail = NULL;
+    pthread_mutex_unlock(&w->task_lock);
+    while (t != NULL) {
+        al_task *next = t->next;
+        t->handler(t);
+        t = next;
+    }
+}
+
+static void on_tasks(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    al_worker *w = arg;
-    pthread_mutex_lock(&w->done_lock);
-    al_job *jobs = w->done_head;
-    w->done_head = NULL;
-    pthread_mutex_unlock(&w->done_lock);
-    while (jobs != NULL) {
-        al_job *next = jobs->next;
-        al_booking_answer(jobs);
-        jobs = next;
-    }
+    run_tasks(arg);
 }
 
-void al_worker_request_done(al_worker *w)
+void al_http_request_done(al_http_worker *w)
 {
     w->inflight--;
+}
+
+bool al_http_stopping(const al_http_worker *w)
+{
+    return w->stopping != 0;
 }
 
 /* While stopping: leave the loop once nothing is in flight or time is up. */
@@ -161,12 +194,10 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    al_worker *w = arg;
+    al_http_worker *w = arg;
     if (w->inflight > 0 && al_monotonic_ms() < w->stop_deadline_ms)
         return;
     event_del(w->drain_timer);
-    if (w->sweep_timer != NULL)
-        event_del(w->sweep_timer);
     /* A short grace lets the last replies leave the output buffers. */
     struct timeval flush = {0, 50000};
     event_base_loopexit(w->base, &flush);
@@ -176,11 +207,12 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    al_worker *w = arg;
+    al_http_worker *w = arg;
     if (w->stopping)
         return;
     w->stopping = 1;
-    w->stop_deadline_ms = al_monotonic_ms() + w->cfg->shutdown_grace_s * 1000;
+    w->stop_deadline_ms = al_monotonic_ms() + w->server->opt.shutdown_grace_s * 1000;
+    al_guard_unlisten(&w->guard);
     if (w->bound != NULL) {
         evhttp_del_accept_socket(w->http, w->bound); /* closes the socket */
         w->bound = NULL;
@@ -190,31 +222,17 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
     event_add(w->drain_timer, &tick);
 }
 
-/* Worker 0's sweep: holds whose time is up, points that lapse now. */
-static void on_sweep(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    al_worker *w = arg;
-    char as_of[27];
-    al_sql_now(as_of);
-    int holds = 0, members = 0, tiers = 0;
-    int64_t points = 0;
-    if (al_expire_now(&w->db, NULL, as_of, &holds, &members, &points, &tiers) == 0 &&
-        (holds || members || tiers))
-        al_log(AL_LOG_INFO,
-               "sweep: %d holds released, %d tiers changed, %lld points of %d members expired",
-               holds, tiers, (long long)points, members);
-}
-
 static void *worker_main(void *arg)
 {
-    al_worker *w = arg;
-    mysql_thread_init();
-    al_db_ensure(&w->db); /* connect early; failure is fine, it retries */
+    al_http_worker *w = arg;
+    al_http_server *s = w->server;
+    if (w->bound != NULL)
+        al_guard_listen(&w->guard, evhttp_bound_socket_get_listener(w->bound));
+    if (s->hooks.worker_start != NULL)
+        w->ctx = s->hooks.worker_start(w->id, s->hooks.arg);
     event_base_dispatch(w->base);
-    al_db_close(&w->db);
-    mysql_thread_end();
+    if (s->hooks.worker_stop != NULL)
+        s->hooks.worker_stop(w->ctx, s->hooks.arg);
     return NULL;
 }
 
@@ -273,85 +291,80 @@ static int write_port_file(const char *path, int port)
     return rename(tmp, path);
 }
 
-static int worker_setup(al_worker *w, int id, const al_config *cfg, const al_db_url *url,
-                        SSL_CTX *tls, int fd)
+/* The soft descriptor limit up to the hard one: each connection is a descriptor. */
+static void raise_fd_limit(void)
 {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        al_log(AL_LOG_INFO, "descriptor limit raised from %llu to %llu", (unsigned long long)was,
+               (unsigned long long)rl.rlim_max);
+}
+
+static int worker_setup(al_http_worker *w, int id, al_http_server *s, int fd)
+{
+    const al_http_options *o = &s->opt;
     w->id = id;
-    w->cfg = cfg;
-    w->tls = tls;
+    w->server = s;
     w->listen_fd = fd;
-    al_db_init(&w->db, url, (unsigned)cfg->db_connect_timeout_s);
-    w->has_master_key = al_master_key_parse(cfg->master_key, w->master_key) == 0;
-    w->has_settlement_key = al_master_key_parse(cfg->settlement_key, w->settlement_key) == 0;
     w->base = event_base_new();
-    if (w->base == NULL)
+    /* Two priorities: 0 for the guard's set-up of a new connection, which must run first. */
+    if (w->base == NULL || event_base_priority_init(w->base, 2) != 0)
         return -1;
     w->http = evhttp_new(w->base);
     w->stop_event = event_new(w->base, -1, 0, on_stop, w);
     w->drain_timer = event_new(w->base, -1, EV_PERSIST, on_drain_tick, w);
-    w->done_event = event_new(w->base, -1, 0, on_jobs_done, w);
-    pthread_mutex_init(&w->done_lock, NULL);
-    if (w->http == NULL || w->stop_event == NULL || w->drain_timer == NULL || w->done_event == NULL)
+    w->task_event = event_new(w->base, -1, 0, on_tasks, w);
+    pthread_mutex_init(&w->task_lock, NULL);
+    if (w->http == NULL || w->stop_event == NULL || w->drain_timer == NULL ||
+        w->task_event == NULL ||
+        al_guard_init(&w->guard, w->base, s->tls, o->max_connections, o->header_timeout_s, id) != 0)
         return -1;
-    if (id == 0 && cfg->expiry_sweep_s > 0) {
-        struct timeval every = {(time_t)cfg->expiry_sweep_s, 0};
-        w->sweep_timer = event_new(w->base, -1, EV_PERSIST, on_sweep, w);
-        if (w->sweep_timer == NULL || event_add(w->sweep_timer, &every) != 0)
-            return -1;
-    }
     evhttp_set_gencb(w->http, on_request, w);
     evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                             EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    evhttp_set_max_body_size(w->http, (ev_ssize_t)cfg->max_body_bytes * HARD_BODY_FACTOR);
+    evhttp_set_max_body_size(w->http, (ev_ssize_t)o->max_body_bytes * HARD_BODY_FACTOR);
     evhttp_set_max_headers_size(w->http, 16384);
-    evhttp_set_timeout(w->http, 60);
-    if (tls != NULL)
-        evhttp_set_bevcb(w->http, al_tls_bufferevent, tls);
+    evhttp_set_timeout(w->http, (int)o->idle_timeout_s);
+    evhttp_set_bevcb(w->http, al_guard_bufferevent, &w->guard);
     w->bound = evhttp_accept_socket_with_handle(w->http, fd);
     if (w->bound == NULL)
         return -1;
+    w->listen_fd = -1; /* the bound socket owns it now */
     return 0;
 }
 
-static void worker_free(al_worker *w)
+static void worker_free(al_http_worker *w)
 {
+    if (w->task_event != NULL) {
+        run_tasks(w); /* answers that came after the loop ended */
+        event_free(w->task_event);
+        pthread_mutex_destroy(&w->task_lock);
+    }
     if (w->http != NULL)
         evhttp_free(w->http); /* closes the listener still bound, if any */
-    else if (w->listen_fd >= 0)
+    if (w->listen_fd >= 0)
         close(w->listen_fd);
     if (w->stop_event != NULL)
         event_free(w->stop_event);
     if (w->drain_timer != NULL)
         event_free(w->drain_timer);
-    if (w->sweep_timer != NULL)
-        event_free(w->sweep_timer);
-    if (w->done_event != NULL) {
-        event_free(w->done_event);
-        pthread_mutex_destroy(&w->done_lock);
-    }
+    al_guard_free(&w->guard);
     if (w->base != NULL)
         event_base_free(w->base);
-    al_db_close(&w->db);
-    al_plugins_release(w->plugins);
-    w->plugins = NULL;
-    al_rules_cache_free(w->rules);
-    w->rules = NULL;
 }
-
-typedef struct {
-    al_worker *workers;
-    int n;
-    int signo;
-} stopper;
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
-    stopper *s = arg;
+    al_http_server *s = arg;
     if (sig == SIGHUP) {
-        al_log(AL_LOG_INFO, "SIGHUP: reloading plugins");
-        al_plugins_reload(NULL);
+        if (s->hooks.reload != NULL)
+            s->hooks.reload(s->hooks.arg);
         return;
     }
     if (s->signo != 0)
@@ -359,63 +372,57 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     s->signo = (int)sig;
     al_log(AL_LOG_INFO, "stopping on %s: no new connections, finishing requests in flight",
            sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    for (int i = 0; i < s->n; i++)
+    if (s->hooks.stopping != NULL)
+        s->hooks.stopping(s->hooks.arg);
+    for (int i = 0; i < s->started; i++)
         event_active(s->workers[i].stop_event, EV_READ, 0);
 }
 
-int al_server_run(const al_config *cfg, const char *port_file)
+al_http_server *al_http_start(const al_http_options *opt, const al_http_hooks *hooks)
 {
-    int rc = -1, nthreads = (int)cfg->threads, started = 0;
-    char err[256] = "invalid listen address", host[256];
-    int port;
-    al_db_url url;
-    SSL_CTX *tls = NULL;
-    struct event_base *main_base = NULL;
-    struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
-    stopper st = {NULL, nthreads, 0};
-    al_worker *workers = calloc((size_t)nthreads, sizeof(*workers));
-    if (workers == NULL)
-        return -1;
-    for (int i = 0; i < nthreads; i++)
-        workers[i].listen_fd = -1;
-
+    char err[256] = "invalid listen address";
+    al_http_server *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    s->opt = *opt;
+    s->hooks = *hooks;
+    s->n = opt->threads;
+    s->workers = calloc((size_t)s->n, sizeof(*s->workers));
+    if (s->workers == NULL) {
+        free(s);
+        return NULL;
+    }
+    for (int i = 0; i < s->n; i++)
+        s->workers[i].listen_fd = -1;
     RAND_bytes((unsigned char *)&boot_id, sizeof(boot_id));
-    if (evthread_use_pthreads() != 0 || al_db_url_parse(cfg->db, &url, err) != 0 ||
-        al_parse_listen(cfg->listen, host, sizeof(host), &port) != 0) {
+    raise_fd_limit();
+    if (evthread_use_pthreads() != 0 ||
+        al_parse_listen(opt->listen, s->host, sizeof(s->host), &s->port) != 0) {
         al_log(AL_LOG_ERROR, "cannot start: %s", err);
-        goto done;
+        goto fail;
     }
-    if (cfg->tls_cert[0] != '\0' &&
-        (tls = al_tls_context(cfg->tls_cert, cfg->tls_key, err)) == NULL) {
+    if (opt->tls_cert != NULL && opt->tls_cert[0] != '\0' &&
+        (s->tls = al_tls_context(opt->tls_cert, opt->tls_key, err)) == NULL) {
         al_log(AL_LOG_ERROR, "cannot start: %s", err);
-        goto done;
+        goto fail;
     }
-    for (int i = 0; i < nthreads; i++) {
-        int fd = listen_on(host, port, err);
+    for (int i = 0; i < s->n; i++) {
+        int fd = listen_on(s->host, s->port, err);
         if (fd < 0) {
             al_log(AL_LOG_ERROR, "cannot start: %s", err);
-            goto done;
+            goto fail;
         }
-        port = bound_port(fd); /* port 0: the others join the one picked */
-        if (port < 0) {
+        s->port = bound_port(fd); /* port 0: the others join the one picked */
+        if (s->port < 0) {
             al_log(AL_LOG_ERROR, "cannot start: getsockname: %s", strerror(errno));
             close(fd);
-            goto done;
+            goto fail;
         }
-        if (worker_setup(&workers[i], i, cfg, &url, tls, fd) != 0) {
+        if (worker_setup(&s->workers[i], i, s, fd) != 0) {
             al_log(AL_LOG_ERROR, "cannot start worker %d: out of memory", i);
-            goto done;
+            goto fail;
         }
     }
-
-    if (cfg->ledger_committers > 0 &&
-        al_committers_start(&url, (unsigned)cfg->db_connect_timeout_s, (int)cfg->ledger_committers,
-                            (int)cfg->ledger_batch_max) != 0)
-        goto done;
-
-    if (cfg->report_threads > 0 &&
-        al_reports_start(&url, (unsigned)cfg->db_connect_timeout_s, (int)cfg->report_threads) != 0)
-        goto done;
 
     /* Workers must not see the signals; the main thread's loop takes them. */
     sigset_t block, old;
@@ -424,58 +431,73 @@ int al_server_run(const al_config *cfg, const char *port_file)
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, &old);
-    for (; started < nthreads; started++)
-        if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]) != 0)
+    for (; s->started < s->n; s->started++)
+        if (pthread_create(&s->workers[s->started].thread, NULL, worker_main,
+                           &s->workers[s->started]) != 0)
             break;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (started < nthreads) {
+    if (s->started < s->n) {
         al_log(AL_LOG_ERROR, "cannot start worker threads");
-        goto stop;
+        goto fail;
     }
+    s->main_base = event_base_new();
+    if (s->main_base == NULL)
+        goto fail;
+    s->sigterm = evsignal_new(s->main_base, SIGTERM, on_signal, s);
+    s->sigint = evsignal_new(s->main_base, SIGINT, on_signal, s);
+    s->sighup = evsignal_new(s->main_base, SIGHUP, on_signal, s);
+    if (s->sigterm == NULL || s->sigint == NULL || s->sighup == NULL ||
+        event_add(s->sigterm, NULL) != 0 || event_add(s->sigint, NULL) != 0 ||
+        event_add(s->sighup, NULL) != 0)
+        goto fail;
+    if (opt->port_file != NULL && write_port_file(opt->port_file, s->port) != 0) {
+        al_log(AL_LOG_ERROR, "cannot write port file %s: %s", opt->port_file, strerror(errno));
+        goto fail;
+    }
+    al_log(AL_LOG_INFO, "listening on %s:%d (%s), %d workers, at most %lld connections each",
+           s->host, s->port, s->tls ? "https" : "http", s->n, (long long)opt->max_connections);
+    return s;
+fail:
+    s->signo = -1;
+    al_http_wait(s);
+    al_http_free(s);
+    return NULL;
+}
 
-    st.workers = workers;
-    main_base = event_base_new();
-    if (main_base == NULL)
-        goto stop;
-    sigterm = evsignal_new(main_base, SIGTERM, on_signal, &st);
-    sigint = evsignal_new(main_base, SIGINT, on_signal, &st);
-    sighup = evsignal_new(main_base, SIGHUP, on_signal, &st);
-    if (sigterm == NULL || sigint == NULL || sighup == NULL || event_add(sigterm, NULL) != 0 ||
-        event_add(sigint, NULL) != 0 || event_add(sighup, NULL) != 0)
-        goto stop;
-    if (port_file != NULL && write_port_file(port_file, port) != 0) {
-        al_log(AL_LOG_ERROR, "cannot write port file %s: %s", port_file, strerror(errno));
-        goto stop;
+int al_http_wait(al_http_server *s)
+{
+    int rc = 0;
+    if (s->signo == 0) {
+        /* Returns after on_signal. */
+        while (s->signo == 0 && event_base_loop(s->main_base, EVLOOP_ONCE) == 0)
+            ;
+    } else {
+        rc = -1; /* a failed start: stop what started */
+        for (int i = 0; i < s->started; i++)
+            event_active(s->workers[i].stop_event, EV_READ, 0);
     }
-    al_log(AL_LOG_INFO, "listening on %s:%d (%s), %d workers", host, port, tls ? "https" : "http",
-           nthreads);
-    /* Returns after on_signal, once the signal events are deleted below. */
-    while (st.signo == 0 && event_base_loop(main_base, EVLOOP_ONCE) == 0)
-        ;
-    rc = 0;
-stop:
-    al_reports_cancel(); /* a long report gives up, so the workers' drain can end */
-    for (int i = 0; i < started; i++) {
-        event_active(workers[i].stop_event, EV_READ, 0);
-        pthread_join(workers[i].thread, NULL);
-    }
-done:
-    al_committers_stop(); /* after the workers: they wait for their jobs' answers */
-    al_reports_stop();
-    for (int i = 0; i < nthreads; i++)
-        worker_free(&workers[i]);
-    free(workers);
-    if (sigterm != NULL)
-        event_free(sigterm);
-    if (sigint != NULL)
-        event_free(sigint);
-    if (sighup != NULL)
-        event_free(sighup);
-    if (main_base != NULL)
-        event_base_free(main_base);
-    if (tls != NULL)
-        SSL_CTX_free(tls);
-    if (rc == 0)
-        al_log(AL_LOG_INFO, "stopped: all requests answered, database closed");
+    for (int i = 0; i < s->started; i++)
+        pthread_join(s->workers[i].thread, NULL);
+    s->started = 0;
     return rc;
+}
+
+void al_http_free(al_http_server *s)
+{
+    if (s == NULL)
+        return;
+    for (int i = 0; i < s->n; i++)
+        worker_free(&s->workers[i]);
+    free(s->workers);
+    if (s->sigterm != NULL)
+        event_free(s->sigterm);
+    if (s->sigint != NULL)
+        event_free(s->sigint);
+    if (s->sighup != NULL)
+        event_free(s->sighup);
+    if (s->main_base != NULL)
+        event_base_free(s->main_base);
+    if (s->tls != NULL)
+        SSL_CTX_free(s->tls);
+    free(s);
 }

@@ -1,61 +1,79 @@
 /*
- * The HTTP server: N worker threads, each with its own event_base, evhttp and
- * database connection, all accepting on one port through SO_REUSEPORT. Nothing
- * is shared on the request path but the read-only configuration.
+ * The HTTP transport: N worker threads, each with its own event_base and
+ * evhttp, all accepting on one port through SO_REUSEPORT; graceful stop on
+ * SIGTERM/SIGINT. It knows nothing of what it serves: the layer above
+ * registers hooks (the request handler, a context per worker, what to do on
+ * reload and stop), and work finished on other threads comes back to a
+ * worker's loop as an al_task that carries its own handler.
  */
-#ifndef AL_SERVER_H
-#define AL_SERVER_H
+#ifndef AL_HTTP_SERVER_H
+#define AL_HTTP_SERVER_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <openssl/ssl.h>
+#include "http/exchange.h"
 
-#include "auth/secrets.h"
-#include "core/config.h"
-#include "db/db.h"
-#include "plugins/registry.h"
+typedef struct al_http_server al_http_server;
+typedef struct al_http_worker al_http_worker;
 
-typedef struct al_worker {
-    int id;
-    pthread_t thread;
-    struct event_base *base;
-    struct evhttp *http;
-    struct evhttp_bound_socket *bound;
-    struct event *stop_event;  /* activated by the main thread on SIGTERM */
-    struct event *drain_timer; /* while stopping: waits for in-flight work */
-    struct event *sweep_timer; /* worker 0: lapses holds, expires points */
-    struct event *done_event;  /* a committer finished jobs of this worker's */
-    pthread_mutex_t done_lock;
-    struct al_job *done_head; /* finished jobs waiting for their reply */
-    int listen_fd;
-    al_db db;
-    const al_config *cfg;
-    SSL_CTX *tls; /* NULL: plain HTTP */
-    int inflight; /* requests accepted and not yet answered */
-    int stopping;
-    int64_t stop_deadline_ms;
-    uint64_t next_request;        /* for generated request ids */
-    al_plugin_set *plugins;       /* this worker's reference on the plugin set in use */
-    struct al_rules_cache *rules; /* tenants' compiled rules (api/rules.c) */
-    uint8_t master_key[AL_MASTER_KEY_BYTES];
-    bool has_master_key;
-    uint8_t settlement_key[32];
-    bool has_settlement_key;
-} al_worker;
+/* Work handed to a worker's loop from any thread; its handler runs there. */
+typedef struct al_task {
+    struct al_task *next;
+    void (*handler)(struct al_task *task);
+} al_task;
+
+typedef struct al_http_hooks {
+    void *arg; /* passed to every hook */
+    /* On worker id's thread before it serves: its context, seen as x->ctx. */
+    void *(*worker_start)(int id, void *arg);
+    /* On the worker's thread after it stopped serving. */
+    void (*worker_stop)(void *ctx, void *arg);
+    /* Every request, on its worker's thread: it must answer (now or later). */
+    void (*request)(al_exchange *x);
+    /* SIGHUP. */
+    void (*reload)(void *arg);
+    /* SIGTERM/SIGINT: the listeners close; long work should give up now. */
+    void (*stopping)(void *arg);
+} al_http_hooks;
+
+typedef struct al_http_options {
+    const char *listen; /* host:port, port 0 picks one */
+    int threads;
+    const char *tls_cert, *tls_key; /* "" or NULL: plain HTTP */
+    int64_t max_body_bytes;         /* larger bodies: 413 */
+    int64_t max_connections;        /* per worker; at the cap a worker stops accepting */
+    int64_t header_timeout_s;       /* a request's headers must be in within this, however sent */
+    int64_t idle_timeout_s;         /* a connection silent this long is closed */
+    int64_t shutdown_grace_s;       /* on stop, how long what is in flight gets */
+    const char *port_file;          /* written with the bound port once serving; may be NULL */
+} al_http_options;
 
 /*
- * Runs the server until SIGTERM or SIGINT, then stops accepting, lets what is
- * in flight finish (up to shutdown_grace_s) and returns 0. When port_file is
- * set, the bound port is written there once the server accepts.
+ * Binds the listeners and starts the workers; NULL after logging why. Threads
+ * the caller starts afterwards should block SIGTERM, SIGINT and SIGHUP.
  */
-int al_server_run(const al_config *cfg, const char *port_file);
+al_http_server *al_http_start(const al_http_options *opt, const al_http_hooks *hooks);
 
-/* A committer's job is final: answer it on its request's worker (any thread). */
-void al_worker_job_done(struct al_job *job);
+/*
+ * Serves until SIGTERM or SIGINT, then stops accepting, lets what is in
+ * flight finish (up to the grace: a worker leaves its loop then, answered or
+ * not) and returns once every worker has stopped: 0, or -1 when the server
+ * could not run. A worker blocked in a call past the grace is the caller's to
+ * cut (hooks->stopping is the moment to arm that).
+ */
+int al_http_wait(al_http_server *s);
 
-/* Called by the reply path once per answered request. */
-void al_worker_request_done(al_worker *w);
+/* Runs the tasks posted after the workers stopped, then frees everything. */
+void al_http_free(al_http_server *s);
+
+/* Hands task to w's loop (from any thread); its handler runs there. */
+void al_http_post(al_http_worker *w, al_task *task);
+
+/* The worker that took x. */
+static inline al_http_worker *al_http_worker_of(const al_exchange *x)
+{
+    return x->worker;
+}
 
 #endif

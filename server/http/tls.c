@@ -3,7 +3,6 @@
 
 #include <stdio.h>
 
-#include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 
 static void last_error(char err[256], const char *what, const char *file)
@@ -38,20 +37,4 @@ SSL_CTX *al_tls_context(const char *cert_file, const char *key_file, char err[25
 fail:
     SSL_CTX_free(ctx);
     return NULL;
-}
-
-struct bufferevent *al_tls_bufferevent(struct event_base *base, void *ctx)
-{
-    SSL *ssl = SSL_new(ctx);
-    if (ssl == NULL)
-        return NULL;
-    /* evhttp sets the socket afterwards; the bufferevent owns ssl from here. */
-    struct bufferevent *bev = bufferevent_openssl_socket_new(
-        base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-    if (bev == NULL) {
-        SSL_free(ssl);
-        return NULL;
-    }
-    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-    return bev;
 }

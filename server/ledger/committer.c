@@ -24,21 +24,16 @@ typedef struct {
 
 static committer committers[MAX_COMMITTERS];
 static int ncommitters;
-static _Thread_local int my_shard = -1; /* a committer's index; -1 elsewhere */
-
-int al_balance_shard(void)
-{
-    return my_shard;
-}
+static pthread_mutex_t life_lock = PTHREAD_MUTEX_INITIALIZER; /* interrupt against stop */
 
 bool al_committers_running(void)
 {
     return ncommitters > 0;
 }
 
-static void set_error(al_job *job, int status, const char *code, const char *message)
+static void set_error(al_job *job, al_result result, const char *code, const char *message)
 {
-    job->status = status;
+    job->result = result;
     snprintf(job->code, sizeof(job->code), "%s", code);
     snprintf(job->message, sizeof(job->message), "%s", message);
 }
@@ -59,14 +54,15 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
             return false;
         }
         if (state == AL_IDEM_REPLAY) {
-            job->status = 200;
+            job->result = AL_DONE;
+            job->replay = true;
             job->reply = stored;
             return false; /* nothing of ours to keep */
         }
         if (state == AL_IDEM_CONFLICT) {
             char msg[128];
             snprintf(msg, sizeof(msg), "id %s was used with another body", job->key.id);
-            set_error(job, 409, "id_reused", msg);
+            set_error(job, AL_CONFLICT, "id_reused", msg);
             return false;
         }
     }
@@ -79,7 +75,7 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
             *db_failed = true;
             return false;
         }
-        set_error(job, o.http_status, o.code, o.message);
+        set_error(job, o.result, o.code, o.message);
         return o.keep;
     }
     job->reply =
@@ -87,12 +83,11 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
             ? o.reply_text
             : json_dumps(o.reply, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     json_decref(o.reply);
-    job->status = o.http_status;
-    memcpy(job->header_name, o.header_name, sizeof(job->header_name));
-    memcpy(job->header_value, o.header_value, sizeof(job->header_value));
+    job->result = o.result;
+    memcpy(job->signature, o.signature, sizeof(job->signature));
     al_db_status st = job->reply ? AL_DB_OK : AL_DB_ERROR;
     if (st == AL_DB_OK && job->idempotent)
-        st = al_idem_store(db, &job->key, job->status, job->reply);
+        st = al_idem_store(db, &job->key, (int)job->result, job->reply);
     if (st != AL_DB_OK) {
         job->db = st;
         *db_failed = true;
@@ -125,11 +120,14 @@ void al_job_run_alone(al_db *db, al_job *job)
     free(job->reply);
     job->reply = NULL;
     if (job->db == AL_DB_RETRY)
-        set_error(job, 503, "busy", "the ledger is busy; try again with the same id");
+        set_error(job, AL_BUSY, "busy", "the ledger is busy; try again with the same id");
 }
 
-/* All jobs of a batch in one transaction, a savepoint each; false when it must be redone. */
-static bool run_batch(committer *c, al_job *jobs)
+/*
+ * All jobs of a batch in one transaction, a savepoint each; false when it
+ * must be redone, with *down set when the database is not answering.
+ */
+static bool run_batch(committer *c, al_job *jobs, bool *down)
 {
     al_db *db = &c->db;
     al_db_status st = al_ledger_begin(db);
@@ -151,6 +149,7 @@ static bool run_batch(committer *c, al_job *jobs)
     if (st == AL_DB_OK)
         return true;
     al_ledger_rollback(db);
+    *down = st == AL_DB_DOWN;
     if (st != AL_DB_RETRY && st != AL_DB_DUPLICATE)
         al_log(AL_LOG_WARN, "committer %d: a batch failed (%d); running its jobs one by one",
                c->index, (int)st);
@@ -160,7 +159,6 @@ static bool run_batch(committer *c, al_job *jobs)
 static void *committer_main(void *arg)
 {
     committer *c = arg;
-    my_shard = c->index;
     mysql_thread_init();
     for (;;) {
         pthread_mutex_lock(&c->lock);
@@ -183,9 +181,17 @@ static void *committer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&c->lock);
 
-        if (!run_batch(c, batch))
-            for (al_job *j = batch; j != NULL; j = j->next)
-                al_job_run_alone(&c->db, j);
+        bool down = false;
+        if (!run_batch(c, batch, &down))
+            for (al_job *j = batch; j != NULL; j = j->next) {
+                if (!down) {
+                    al_job_run_alone(&c->db, j);
+                    continue;
+                }
+                free(j->reply); /* the database is gone: no job of it is retried */
+                j->reply = NULL;
+                j->db = AL_DB_DOWN;
+            }
         for (al_job *j = batch, *next; j != NULL; j = next) {
             next = j->next;
             j->next = NULL;
@@ -197,7 +203,8 @@ static void *committer_main(void *arg)
     return NULL;
 }
 
-int al_committers_start(const al_db_url *url, unsigned timeout_s, int n, int max_batch)
+int al_committers_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int n,
+                        int max_batch)
 {
     if (n > MAX_COMMITTERS)
         n = MAX_COMMITTERS;
@@ -206,7 +213,8 @@ int al_committers_start(const al_db_url *url, unsigned timeout_s, int n, int max
         memset(c, 0, sizeof(*c));
         c->index = i;
         c->max_batch = max_batch;
-        al_db_init(&c->db, url, timeout_s);
+        al_db_init(&c->db, url, timeout_s, io_timeout_s);
+        c->db.lane = i;
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->wake, NULL);
         if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
@@ -231,10 +239,24 @@ void al_committers_stop(void)
         pthread_cond_signal(&c->wake);
         pthread_mutex_unlock(&c->lock);
         pthread_join(c->thread, NULL);
+    }
+    pthread_mutex_lock(&life_lock);
+    for (int i = 0; i < ncommitters; i++) {
+        committer *c = &committers[i];
+        al_db_free(&c->db);
         pthread_mutex_destroy(&c->lock);
         pthread_cond_destroy(&c->wake);
     }
     ncommitters = 0;
+    pthread_mutex_unlock(&life_lock);
+}
+
+void al_committers_interrupt(void)
+{
+    pthread_mutex_lock(&life_lock);
+    for (int i = 0; i < ncommitters; i++)
+        al_db_interrupt(&committers[i].db);
+    pthread_mutex_unlock(&life_lock);
 }
 
 void al_commit_submit(al_job *job)

@@ -4,12 +4,16 @@
  * savepoint each (so a refused job undoes only itself), commits once, and
  * only then hands each job's answer back to the worker that sent it. Many
  * operations share one COMMIT (one log flush) while durability stays on.
+ * When the database fails under a batch (down, hung past the connection's
+ * timeout), every job of it is answered with that failure at once: none is
+ * retried against a database that is not answering.
  *
  * A job goes to the committer chosen by its affinity (the member, or the id
  * it names), so one member's jobs queue on one connection. Each committer
  * writes the partner balance shard of its own number, so committers do not
- * wait on each other's balance rows. A deadlock fails the batch; its jobs
- * are then run one transaction each.
+ * wait on each other's balance rows (the committer's number is its
+ * connection's lane, which the ledger reads). A deadlock fails the batch;
+ * its jobs are then run one transaction each.
  */
 #ifndef AL_COMMITTER_H
 #define AL_COMMITTER_H
@@ -22,6 +26,7 @@
 #include "db/db.h"
 #include "ledger/idempotency.h"
 #include "ledger/ledger.h"
+#include "ledger/outcome.h"
 
 typedef struct al_job al_job;
 
@@ -40,18 +45,22 @@ struct al_job {
     al_idem_key key;
     uint32_t affinity;
     al_job_done_fn done;
-    void *owner; /* the submitter's (an exchange) */
     /* out */
-    int status;        /* HTTP status of the answer */
-    char *reply;       /* the answer's JSON text (malloc'd), success or replay */
-    char code[64];     /* an error's code when reply is NULL */
-    char message[256]; /* an error's message */
-    al_db_status db;   /* not AL_DB_OK: the database failed */
-    char header_name[32], header_value[160]; /* a header of a done answer (name "" for none) */
+    al_result result;    /* what the operation came to */
+    bool replay;         /* the answer is the one stored for this id */
+    char *reply;         /* the answer's JSON text (malloc'd), success or replay */
+    char code[64];       /* an error's code when reply is NULL */
+    char message[256];   /* an error's message */
+    al_db_status db;     /* not AL_DB_OK: the database failed */
+    char signature[160]; /* a detached signature of a done answer ("" for none) */
 };
 
-/* Starts n committers, each with its own connection; 0 or -1. */
-int al_committers_start(const al_db_url *url, unsigned timeout_s, int n, int max_batch);
+/* Starts n committers, each with its own connection (io_timeout_s: see al_db_init); 0 or -1. */
+int al_committers_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int n,
+                        int max_batch);
+
+/* From any thread: the statements the committers wait on fail at once (a stop past its grace). */
+void al_committers_interrupt(void);
 
 /* Stops them after the jobs they hold are done. */
 void al_committers_stop(void);
@@ -61,9 +70,6 @@ bool al_committers_running(void);
 
 /* Queues a job; its done() is called later on a committer thread. */
 void al_commit_submit(al_job *job);
-
-/* The balance shard a committer thread writes partner and alliance accounts to; -1 elsewhere. */
-int al_balance_shard(void);
 
 /*
  * Runs one job inside the caller's open transaction: the idempotency claim,

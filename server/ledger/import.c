@@ -154,7 +154,7 @@ static al_db_status move_balances(al_db *db, const char *tenant, al_import_line 
         al_member_account(rows[m].account, f[i]->member);
         rows[m++].delta = f[i]->points;
         al_partner_account(rows[m].account, f[i]->partner, "issued");
-        rows[m].shard = al_shard_of(rows[m].account, f[i]->member);
+        rows[m].shard = al_shard_of(rows[m].account, f[i]->member, db->lane);
         rows[m++].delta = -f[i]->points;
     }
     qsort(rows, m, sizeof(*rows), by_account);

@@ -8,12 +8,11 @@
 #include <time.h>
 
 #include "core/ids.h"
-#include "ledger/committer.h"
 
-bool al_refuse(al_outcome *o, int status, const char *code, const char *fmt, ...)
+bool al_refuse(al_outcome *o, al_result result, const char *code, const char *fmt, ...)
 {
     va_list ap;
-    o->http_status = status;
+    o->result = result;
     snprintf(o->code, sizeof(o->code), "%s", code);
     va_start(ap, fmt);
     vsnprintf(o->message, sizeof(o->message), fmt, ap);
@@ -59,11 +58,11 @@ void al_partner_account(char out[AL_ACCOUNT_MAX], const char *partner, const cha
     snprintf(out, AL_ACCOUNT_MAX, "partner:%s:%s", partner, side);
 }
 
-int64_t al_shard_of(const char *account, const char *member)
+int64_t al_shard_of(const char *account, const char *member, int lane)
 {
     if (strncmp(account, "member:", 7) == 0)
         return 0;
-    int mine = al_balance_shard();
+    int mine = lane;
     return mine >= 0 ? mine % AL_BALANCE_SHARDS : (int64_t)(al_id_hash(member) % AL_BALANCE_SHARDS);
 }
 
@@ -76,11 +75,11 @@ static al_db_status move_balances(al_db *db, const char *tenant, const char *fro
     const char *first = from_first ? from : to, *second = from_first ? to : from;
     al_db_param a[] = {AL_STR(tenant),
                        AL_STR(first),
-                       AL_INT(al_shard_of(first, member)),
+                       AL_INT(al_shard_of(first, member, db->lane)),
                        AL_INT(from_first ? -points : points),
                        AL_STR(tenant),
                        AL_STR(second),
-                       AL_INT(al_shard_of(second, member)),
+                       AL_INT(al_shard_of(second, member, db->lane)),
                        AL_INT(from_first ? points : -points)};
     return al_db_exec(db,
                       "INSERT INTO account_balances (tenant_id, account, shard, balance) "
@@ -297,7 +296,7 @@ static bool member_for_earning(al_db *db, const char *tenant, const char *member
     al_db_status st = member_lock(db, tenant, member, m);
     if (st == AL_DB_OK && !m->found) {
         if (!auto_enrol)
-            return al_refuse(o, 422, "unknown_member", "member %s is not enrolled", member);
+            return al_refuse(o, AL_REFUSED, "unknown_member", "member %s is not enrolled", member);
         al_db_param p[] = {AL_STR(tenant), AL_STR(member)};
         st = al_db_exec(db,
                         "INSERT IGNORE INTO members (tenant_id, member_id, profile) "
@@ -309,7 +308,7 @@ static bool member_for_earning(al_db *db, const char *tenant, const char *member
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     if (m->blocked)
-        return al_refuse(o, 422, "member_blocked", "member %s is blocked", member);
+        return al_refuse(o, AL_REFUSED, "member_blocked", "member %s is blocked", member);
     return true;
 }
 
@@ -455,14 +454,14 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
     if (st != AL_DB_OK) {
         json_decref(detail);
         return st == AL_DB_ERROR && points < 0
-                   ? al_refuse(o, 422, "points_overflow", "the points do not fit in 64 bits")
+                   ? al_refuse(o, AL_REFUSED, "points_overflow", "the points do not fit in 64 bits")
                    : al_db_failed(o, st);
     }
     int64_t balance;
     if (__builtin_add_overflow(m.available, points, &balance) ||
         __builtin_add_overflow(balance, m.held, &balance)) {
         json_decref(detail);
-        return al_refuse(o, 422, "balance_overflow", "the balance would pass 2^63-1 points");
+        return al_refuse(o, AL_REFUSED, "balance_overflow", "the balance would pass 2^63-1 points");
     }
     balance -= m.held;
     json_object_set_new(detail, "points", json_integer(points));
@@ -512,7 +511,7 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
         json_decref(breakdown);
         return al_db_failed(o, st);
     }
-    o->http_status = 201;
+    o->result = AL_CREATED;
     o->reply = json_pack("{s:s,s:s,s:I,s:I,s:s}", "id", e->transaction_id, "member", e->member,
                          "points", (json_int_t)points, "balance", (json_int_t)balance, "tier",
                          e->rules->tiers[reached].name);
@@ -538,8 +537,8 @@ bool al_ledger_reverse(al_db *db, const char *tenant, const char *partner,
     MYSQL_ROW row = mysql_fetch_row(res);
     if (row == NULL) {
         mysql_free_result(res);
-        return al_refuse(o, 404, "transaction_not_found", "no transaction %s of this partner",
-                         transaction_id);
+        return al_refuse(o, AL_NOT_FOUND, "transaction_not_found",
+                         "no transaction %s of this partner", transaction_id);
     }
     char member[80];
     snprintf(member, sizeof(member), "%s", row[0]);
@@ -552,10 +551,10 @@ bool al_ledger_reverse(al_db *db, const char *tenant, const char *partner,
     if (amount_minor < 0)
         amount_minor = left;
     if (done_points == points && left == 0)
-        return al_refuse(o, 422, "already_refunded", "transaction %s is refunded in full",
+        return al_refuse(o, AL_REFUSED, "already_refunded", "transaction %s is refunded in full",
                          transaction_id);
     if (amount_minor > left)
-        return al_refuse(o, 422, "refund_exceeds_amount",
+        return al_refuse(o, AL_REFUSED, "refund_exceeds_amount",
                          "refunds would pass the transaction's amount: %lld left", (long long)left);
     /*
      * Cumulative rounding: after refunds totalling R, points x R / base
@@ -598,7 +597,7 @@ bool al_ledger_reverse(al_db *db, const char *tenant, const char *partner,
     }
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
-    o->http_status = 201;
+    o->result = AL_CREATED;
     o->reply = json_pack("{s:s,s:I,s:I}", "id", reversal_id, "points", (json_int_t)back, "balance",
                          (json_int_t)(m.available - back));
     return true;
@@ -648,16 +647,16 @@ bool al_ledger_redeem(al_db *db, const al_redeem *r, al_outcome *o)
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     if (!m.found)
-        return al_refuse(o, 404, "member_not_found", "no member %s", r->member);
+        return al_refuse(o, AL_NOT_FOUND, "member_not_found", "no member %s", r->member);
     if (m.blocked)
-        return al_refuse(o, 422, "member_blocked", "member %s is blocked", r->member);
+        return al_refuse(o, AL_REFUSED, "member_blocked", "member %s is blocked", r->member);
     if (m.available < 0)
         return al_refuse(
-            o, 422, "negative_balance",
+            o, AL_REFUSED, "negative_balance",
             "the balance is negative (%lld) after a refund; it must be paid back first",
             (long long)m.available);
     if (m.available < r->points)
-        return al_refuse(o, 422, "insufficient_points", "%lld points available, %lld asked",
+        return al_refuse(o, AL_REFUSED, "insufficient_points", "%lld points available, %lld asked",
                          (long long)m.available, (long long)r->points);
     uint64_t booking = 0;
     if (r->capture) {
@@ -700,7 +699,7 @@ bool al_ledger_redeem(al_db *db, const al_redeem *r, al_outcome *o)
     }
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
-    o->http_status = 201;
+    o->result = AL_CREATED;
     o->reply = redemption_reply(r->redemption_id, r->capture ? "captured" : "held", r->points,
                                 m.available - r->points);
     return true;
@@ -786,7 +785,7 @@ static bool settled(al_db *db, const char *tenant, const char *partner, const ch
         st = available_of(db, tenant, r->member, &available);
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
-    o->http_status = 200;
+    o->result = AL_DONE;
     o->reply = redemption_reply(
         id, r->status, strcmp(r->status, "captured") == 0 ? r->captured : r->points, available);
     return true;
@@ -800,7 +799,8 @@ bool al_ledger_capture(al_db *db, const char *tenant, const char *partner, const
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     if (!r.found)
-        return al_refuse(o, 404, "redemption_not_found", "no redemption %s of this partner", id);
+        return al_refuse(o, AL_NOT_FOUND, "redemption_not_found",
+                         "no redemption %s of this partner", id);
     if (strcmp(r.status, "captured") == 0 && (points < 0 || points == r.captured))
         return settled(db, tenant, partner, id, &r, o); /* a repeated capture */
     if (r.lapsed || strcmp(r.status, "held") != 0) {
@@ -810,13 +810,13 @@ bool al_ledger_capture(al_db *db, const char *tenant, const char *partner, const
         json_decref(o->reply);
         o->reply = NULL;
         o->keep = lapsed; /* the hold's release is the system's doing: it stays */
-        return al_refuse(o, 422, "redemption_not_held", "redemption %s is %s", id,
+        return al_refuse(o, AL_REFUSED, "redemption_not_held", "redemption %s is %s", id,
                          lapsed ? "expired" : r.status);
     }
     if (points < 0)
         points = r.points;
     if (points < 1 || points > r.points)
-        return al_refuse(o, 422, "invalid_capture", "capture 1 to %lld points",
+        return al_refuse(o, AL_REFUSED, "invalid_capture", "capture 1 to %lld points",
                          (long long)r.points);
     uint64_t booking = 0;
     st = book_redemption(db, tenant, partner, r.member, id, points, &booking);
@@ -837,9 +837,10 @@ bool al_ledger_void(al_db *db, const char *tenant, const char *partner, const ch
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     if (!r.found)
-        return al_refuse(o, 404, "redemption_not_found", "no redemption %s of this partner", id);
+        return al_refuse(o, AL_NOT_FOUND, "redemption_not_found",
+                         "no redemption %s of this partner", id);
     if (strcmp(r.status, "captured") == 0)
-        return al_refuse(o, 422, "already_captured", "redemption %s is captured", id);
+        return al_refuse(o, AL_REFUSED, "already_captured", "redemption %s is captured", id);
     if (strcmp(r.status, "held") == 0 && !r.lapsed) {
         if ((st = end_hold(db, tenant, partner, id, &r, "voided", 0, 0)) != AL_DB_OK)
             return al_db_failed(o, st);
@@ -848,7 +849,7 @@ bool al_ledger_void(al_db *db, const char *tenant, const char *partner, const ch
     return settled(db, tenant, partner, id, &r, o);
 }
 
-al_db_status al_ledger_lapse_holds(al_db *db, const char *tenant, int *count)
+al_db_status al_ledger_lapse_holds(al_db *db, const char *tenant, bool (*stop)(void), int *count)
 {
     *count = 0;
     MYSQL_RES *res = NULL;
@@ -861,7 +862,7 @@ al_db_status al_ledger_lapse_holds(al_db *db, const char *tenant, int *count)
     if (st != AL_DB_OK)
         return st;
     MYSQL_ROW row;
-    while (st == AL_DB_OK && (row = mysql_fetch_row(res)) != NULL) {
+    while (st == AL_DB_OK && !(stop && stop()) && (row = mysql_fetch_row(res)) != NULL) {
         redemption_row r;
         if ((st = al_ledger_begin(db)) != AL_DB_OK)
             break;
@@ -958,8 +959,8 @@ static al_db_status expire_member(al_db *db, const char *tenant, const char *mem
     return st;
 }
 
-al_db_status al_ledger_expire(al_db *db, const char *tenant, const char *as_of, int *members,
-                              int64_t *points)
+al_db_status al_ledger_expire(al_db *db, const char *tenant, const char *as_of, bool (*stop)(void),
+                              int *members, int64_t *points)
 {
     *members = 0;
     *points = 0;
@@ -973,7 +974,7 @@ al_db_status al_ledger_expire(al_db *db, const char *tenant, const char *as_of, 
     if (st != AL_DB_OK)
         return st;
     MYSQL_ROW row;
-    while (st == AL_DB_OK && (row = mysql_fetch_row(res)) != NULL) {
+    while (st == AL_DB_OK && !(stop && stop()) && (row = mysql_fetch_row(res)) != NULL) {
         int64_t expired = 0;
         if ((st = al_ledger_begin(db)) != AL_DB_OK)
             break;
@@ -995,7 +996,7 @@ bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
 {
     const al_event_rule *rule = al_rules_event(ev->rules, ev->event);
     if (rule == NULL)
-        return al_refuse(o, 422, "unknown_event", "the rules name no event %s", ev->event);
+        return al_refuse(o, AL_REFUSED, "unknown_event", "the rules name no event %s", ev->event);
     member_row m;
     if (!member_for_earning(db, ev->tenant, ev->member, ev->auto_enrol, &m, o))
         return false;
@@ -1007,12 +1008,12 @@ bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     if (rule->limit > 0 && awards >= rule->limit)
-        return al_refuse(o, 422, "event_limit_reached",
+        return al_refuse(o, AL_REFUSED, "event_limit_reached",
                          "%s is rewarded %lld time(s) a period; this member has had it", ev->event,
                          (long long)rule->limit);
     int64_t balance;
     if (__builtin_add_overflow(m.available, rule->points, &balance))
-        return al_refuse(o, 422, "balance_overflow", "the balance would pass 2^63-1 points");
+        return al_refuse(o, AL_REFUSED, "balance_overflow", "the balance would pass 2^63-1 points");
 
     /* A partner's event is its points; the alliance's own is on its rewards account. */
     char from[AL_ACCOUNT_MAX], to[AL_ACCOUNT_MAX], detail[256];
@@ -1038,14 +1039,14 @@ bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
         st = count_add(db, &event_awards, ev->tenant, ev->event, ev->member, period, 1);
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
-    o->http_status = 201;
+    o->result = AL_CREATED;
     o->reply =
         json_pack("{s:s,s:s,s:s,s:I,s:I}", "id", ev->id, "member", ev->member, "event", ev->event,
                   "points", (json_int_t)rule->points, "balance", (json_int_t)balance);
     return true;
 }
 
-al_db_status al_ledger_tier_review(al_db *db, const char *tenant, int *changed)
+al_db_status al_ledger_tier_review(al_db *db, const char *tenant, bool (*stop)(void), int *changed)
 {
     *changed = 0;
     al_db_param p[] = {AL_STR_OR_NULL(tenant), AL_STR_OR_NULL(tenant)};
@@ -1077,7 +1078,8 @@ al_db_status al_ledger_tier_review(al_db *db, const char *tenant, int *changed)
                             "(tier <> ? OR below_since IS NOT NULL) LIMIT 5000",
                             q, 2, &members);
         MYSQL_ROW mr;
-        while (st == AL_DB_OK && members != NULL && (mr = mysql_fetch_row(members)) != NULL) {
+        while (st == AL_DB_OK && members != NULL && !(stop && stop()) &&
+               (mr = mysql_fetch_row(members)) != NULL) {
             member_row m;
             size_t before = 0, after = 0;
             if ((st = al_ledger_begin(db)) != AL_DB_OK)
@@ -1109,7 +1111,7 @@ bool al_ledger_tier_floor(al_db *db, const char *tenant, const char *member, con
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     if (!m.found)
-        return al_refuse(o, 404, "member_not_found", "no member %s", member);
+        return al_refuse(o, AL_NOT_FOUND, "member_not_found", "no member %s", member);
     al_db_param f[] = {AL_STR(r->tiers[floor].name), AL_STR(until), AL_STR(tenant), AL_STR(member)};
     st = al_db_exec(db,
                     "UPDATE members SET tier_floor = ?, tier_floor_until = ? "
@@ -1122,7 +1124,7 @@ bool al_ledger_tier_floor(al_db *db, const char *tenant, const char *member, con
         st = review_tier(db, tenant, member, r, &m, &now_tier);
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
-    o->http_status = 200;
+    o->result = AL_DONE;
     o->reply = json_pack("{s:s,s:s,s:{s:s,s:s}}", "member", member, "tier", r->tiers[now_tier].name,
                          "floor", "tier", r->tiers[floor].name, "until", until);
     return true;

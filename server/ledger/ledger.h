@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "db/db.h"
+#include "ledger/outcome.h"
 #include "rules/rules.h"
 
 /* Balance rows a partner's or the alliance's account is spread over (schema/004). */
@@ -31,10 +32,10 @@ void al_partner_account(char out[AL_ACCOUNT_MAX], const char *partner, const cha
 
 /*
  * The balance row (shard) a booking of member's uses for account: 0 for a
- * member's account; for the others a committer's own shard, or elsewhere one
- * chosen by the member.
+ * member's account; for the others the lane's own shard (a committer's
+ * number, its connection's lane), or with no lane (-1) one chosen by the member.
  */
-int64_t al_shard_of(const char *account, const char *member);
+int64_t al_shard_of(const char *account, const char *member, int lane);
 
 /*
  * The expiry of points earned at the SQL time `at`: the end of the month
@@ -42,25 +43,6 @@ int64_t al_shard_of(const char *account, const char *member);
  */
 #define AL_SQL_EXPIRES_AT(at)                                                                      \
     "DATE_ADD(LAST_DAY(DATE_ADD(" at ", INTERVAL ? MONTH)), INTERVAL 1 DAY)"
-
-/* The outcome of an operation: done, refused by the rules, or the database failed. */
-typedef struct al_outcome {
-    int http_status;   /* 200/201 when done; 4xx when refused */
-    al_db_status db;   /* not AL_DB_OK: the database failed (nothing to commit) */
-    char code[64];     /* when refused */
-    char message[256]; /* when refused */
-    json_t *reply;     /* when done: the answer (owned by the outcome) */
-    char *reply_text;  /* or the answer's text as it is (malloc'd, owned), instead of reply */
-    char header_name[32], header_value[160]; /* a header of the answer (name "" for none) */
-    bool keep; /* refused, but what the system did on its own stays (a lapse) */
-} al_outcome;
-
-/* Refuses with status and code; returns false for use in `return al_refuse(...)`. */
-bool al_refuse(al_outcome *o, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* Records a database failure; returns false. */
-bool al_db_failed(al_outcome *o, al_db_status st);
 
 typedef struct al_earn {
     const char *tenant, *partner, *transaction_id, *member, *occurred_at;
@@ -131,21 +113,27 @@ bool al_ledger_capture(al_db *db, const char *tenant, const char *partner, const
 bool al_ledger_void(al_db *db, const char *tenant, const char *partner, const char *id,
                     al_outcome *o);
 
+/*
+ * The sweep's parts (ledger/expiry.c runs them): each works member by member
+ * (hold by hold), a transaction each, and asks stop (when not NULL) before
+ * each one, so a stop ends it at once with what was done kept.
+ */
+
 /* Releases holds whose time is up (of one tenant, or all: NULL); *count says how many. */
-al_db_status al_ledger_lapse_holds(al_db *db, const char *tenant, int *count);
+al_db_status al_ledger_lapse_holds(al_db *db, const char *tenant, bool (*stop)(void), int *count);
 
 /*
  * Books to breakage what lapses at as_of (of one tenant, or all: NULL) ("YYYY-MM-DD
  * HH:MM:SS[.ffffff]", UTC): one batch of members per call; *members and *points say what was done.
  */
-al_db_status al_ledger_expire(al_db *db, const char *tenant, const char *as_of, int *members,
-                              int64_t *points);
+al_db_status al_ledger_expire(al_db *db, const char *tenant, const char *as_of, bool (*stop)(void),
+                              int *members, int64_t *points);
 
 /*
  * Reviews the tiers of one tenant's members (or all tenants': NULL) whose
  * rules can move them down; *changed counts the members whose tier changed.
  */
-al_db_status al_ledger_tier_review(al_db *db, const char *tenant, int *changed);
+al_db_status al_ledger_tier_review(al_db *db, const char *tenant, bool (*stop)(void), int *changed);
 
 /*
  * Sets an admin's floor: the member holds at least level floor until until

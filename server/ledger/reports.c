@@ -18,11 +18,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static bool stopping;
 static atomic_bool cancelled;
-
-bool al_reports_running(void)
-{
-    return nthreads > 0;
-}
+static pthread_mutex_t life_lock = PTHREAD_MUTEX_INITIALIZER; /* interrupt against stop */
 
 bool al_reports_cancelled(void)
 {
@@ -61,14 +57,14 @@ static void *report_main(void *arg)
     return NULL;
 }
 
-int al_reports_start(const al_db_url *url, unsigned timeout_s, int n)
+int al_reports_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int n)
 {
     if (n > MAX_REPORT_THREADS)
         n = MAX_REPORT_THREADS;
     stopping = false;
     atomic_store(&cancelled, false);
     for (int i = 0; i < n; i++) {
-        al_db_init(&dbs[i], url, timeout_s);
+        al_db_init(&dbs[i], url, timeout_s, io_timeout_s);
         if (pthread_create(&threads[i], NULL, report_main, &dbs[i]) != 0) {
             al_log(AL_LOG_ERROR, "cannot start report thread %d", i);
             al_reports_stop();
@@ -88,7 +84,19 @@ void al_reports_stop(void)
     pthread_mutex_unlock(&lock);
     for (int i = 0; i < nthreads; i++)
         pthread_join(threads[i], NULL);
+    pthread_mutex_lock(&life_lock);
+    for (int i = 0; i < nthreads; i++)
+        al_db_free(&dbs[i]);
     nthreads = 0;
+    pthread_mutex_unlock(&life_lock);
+}
+
+void al_reports_interrupt(void)
+{
+    pthread_mutex_lock(&life_lock);
+    for (int i = 0; i < nthreads; i++)
+        al_db_interrupt(&dbs[i]);
+    pthread_mutex_unlock(&life_lock);
 }
 
 void al_report_submit(al_job *job)

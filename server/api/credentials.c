@@ -1,0 +1,119 @@
+/* Caller authentication over HTTP; see credentials.h. */
+#include "api/credentials.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+
+#include "api/context.h"
+#include "api/outcome.h"
+#include "auth/auth.h"
+
+/* The token of "Authorization: Bearer <token>", or NULL. */
+static const char *bearer(const al_exchange *x)
+{
+    const char *h = al_header(x, "Authorization");
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return *h ? h : NULL;
+}
+
+static int partner_signature(al_exchange *x, const char *key_id)
+{
+    const char *ts = al_header(x, "X-Alliance-Timestamp");
+    const char *sig = al_header(x, "X-Alliance-Signature");
+    if (ts == NULL || sig == NULL) {
+        al_reply_error(x, 401, "missing_signature",
+                       "X-Alliance-Key, X-Alliance-Timestamp and X-Alliance-Signature go together");
+        return -1;
+    }
+    if (!al_timestamp_fresh(ts, time(NULL))) {
+        al_reply_error(
+            x, 401, "stale_timestamp",
+            "X-Alliance-Timestamp must be Unix seconds within %d s of the server's clock",
+            AL_MAX_CLOCK_SKEW_S);
+        return -1;
+    }
+    const al_keys *keys = al_ctx_of(x)->keys;
+    al_partner_key key;
+    al_key_state state;
+    al_db_status st = al_partner_key_find(
+        al_db_of(x), keys->has_master_key ? keys->master_key : NULL, key_id, &key, &state);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return -1;
+    }
+    if (state == AL_KEY_UNKNOWN) {
+        al_reply_error(x, 401, "unknown_key", "no such partner key, or it has expired");
+        return -1;
+    }
+    if (state == AL_KEY_UNREADABLE) {
+        al_reply_error(x, 500, "internal_error", "the partner's secret cannot be read");
+        return -1;
+    }
+    struct evbuffer *in = evhttp_request_get_input_buffer(x->req);
+    size_t len = evbuffer_get_length(in);
+    char expected[65];
+    int rc = al_request_signature(key.secret, x->method, evhttp_request_get_uri(x->req), ts,
+                                  len ? evbuffer_pullup(in, -1) : NULL, len, expected);
+    al_partner_key_wipe(&key);
+    if (rc != 0) {
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        return -1;
+    }
+    if (!al_signature_matches(sig, expected)) {
+        al_reply_error(x, 401, "invalid_signature", "the signature does not match the request");
+        return -1;
+    }
+    x->role = AL_ROLE_PARTNER;
+    snprintf(x->tenant, sizeof(x->tenant), "%s", key.tenant);
+    snprintf(x->partner, sizeof(x->partner), "%s", key.partner);
+    return 0;
+}
+
+int al_authenticate(al_exchange *x, unsigned roles)
+{
+    const char *key_id = al_header(x, "X-Alliance-Key");
+    if (key_id != NULL) {
+        if (partner_signature(x, key_id) != 0)
+            return -1;
+        if ((roles & AL_ROLE_PARTNER) == 0) {
+            al_reply_error(x, 403, "forbidden", "partner keys may not do this");
+            return -1;
+        }
+        return 0;
+    }
+    const char *token = bearer(x);
+    if (token == NULL) {
+        al_reply_error(x, 401, "unauthorized", "credentials are required");
+        return -1;
+    }
+    const char *op = al_ctx_of(x)->cfg->operator_token;
+    if (op[0] != '\0' && al_secret_equal(token, op)) {
+        x->role = AL_ROLE_OPERATOR;
+    } else if (al_admin_key_shaped(token)) {
+        bool found = false;
+        al_db_status st = al_admin_key_find(al_db_of(x), token, &found, x->tenant, x->key_ref);
+        if (st != AL_DB_OK) {
+            al_reply_db_failure(x, st);
+            return -1;
+        }
+        if (found)
+            x->role = AL_ROLE_ADMIN;
+    }
+    if (x->role == AL_ROLE_NONE) {
+        al_reply_error(x, 401, "unauthorized", "the credentials are not valid");
+        return -1;
+    }
+    if ((x->role & roles) == 0) {
+        al_reply_error(x, 403, "forbidden", "these credentials may not do this");
+        return -1;
+    }
+    return 0;
+}

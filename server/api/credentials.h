@@ -1,0 +1,19 @@
+/*
+ * Who is calling, from the request's headers: the operator's bearer token
+ * (from the configuration), a tenant admin's bearer key, or a partner's
+ * signed request (DESIGN.md "Credentials"). The tenant always comes from the
+ * credentials, never from the request.
+ */
+#ifndef AL_API_CREDENTIALS_H
+#define AL_API_CREDENTIALS_H
+
+#include "http/exchange.h"
+
+/*
+ * Resolves the caller into x->role and x->tenant (and x->partner) and checks
+ * the role is one of roles. Returns 0, or replies (401 no or bad credentials,
+ * 403 wrong role, 503 database down) and returns -1.
+ */
+int al_authenticate(al_exchange *x, unsigned roles);
+
+#endif

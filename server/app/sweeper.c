@@ -1,0 +1,109 @@
+/* The sweeper; see sweeper.h. */
+#include "app/sweeper.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include <mysql.h>
+
+#include "core/ids.h"
+#include "core/log.h"
+#include "db/db.h"
+#include "ledger/expiry.h"
+
+static pthread_t thread;
+static bool started;
+static al_db sweep_db;
+static int every;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static atomic_bool cancelled;
+static pthread_mutex_t life_lock = PTHREAD_MUTEX_INITIALIZER; /* interrupt against stop */
+
+static bool should_stop(void)
+{
+    return atomic_load(&cancelled);
+}
+
+static void sweep(void)
+{
+    char as_of[27];
+    al_sql_now(as_of);
+    al_sweep s;
+    int64_t t0 = al_monotonic_ms();
+    al_db_status st = al_expire_now(&sweep_db, NULL, as_of, should_stop, &s);
+    if (st != AL_DB_OK)
+        al_log(AL_LOG_WARN, "sweep: the database failed (%d); the next sweep goes on", (int)st);
+    else if (s.holds || s.members || s.tiers || s.stopped)
+        al_log(AL_LOG_INFO,
+               "sweep: %d holds released, %d tiers changed, %lld points of %d members expired "
+               "in %lld ms%s",
+               s.holds, s.tiers, (long long)s.points, s.members,
+               (long long)(al_monotonic_ms() - t0), s.stopped ? "; stopped: the server stops" : "");
+}
+
+static void *sweeper_main(void *arg)
+{
+    (void)arg;
+    mysql_thread_init();
+    pthread_mutex_lock(&lock);
+    while (!atomic_load(&cancelled)) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += every;
+        while (!atomic_load(&cancelled) && pthread_cond_timedwait(&wake, &lock, &until) == 0)
+            ; /* woken early without a cancel: wait on */
+        if (atomic_load(&cancelled))
+            break;
+        pthread_mutex_unlock(&lock);
+        sweep();
+        pthread_mutex_lock(&lock);
+    }
+    pthread_mutex_unlock(&lock);
+    al_db_close(&sweep_db);
+    mysql_thread_end();
+    return NULL;
+}
+
+int al_sweeper_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int every_s)
+{
+    al_db_init(&sweep_db, url, timeout_s, io_timeout_s);
+    every = every_s;
+    atomic_store(&cancelled, false);
+    if (pthread_create(&thread, NULL, sweeper_main, NULL) != 0) {
+        al_log(AL_LOG_ERROR, "cannot start the sweeper");
+        al_db_free(&sweep_db);
+        return -1;
+    }
+    started = true;
+    return 0;
+}
+
+void al_sweeper_cancel(void)
+{
+    pthread_mutex_lock(&lock);
+    atomic_store(&cancelled, true);
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&lock);
+}
+
+void al_sweeper_interrupt(void)
+{
+    pthread_mutex_lock(&life_lock);
+    if (started)
+        al_db_interrupt(&sweep_db);
+    pthread_mutex_unlock(&life_lock);
+}
+
+void al_sweeper_stop(void)
+{
+    if (!started)
+        return;
+    al_sweeper_cancel();
+    pthread_join(thread, NULL);
+    pthread_mutex_lock(&life_lock);
+    al_db_free(&sweep_db);
+    started = false;
+    pthread_mutex_unlock(&life_lock);
+}

@@ -1,0 +1,24 @@
+/*
+ * The sweeper: a thread of its own, with its own connection, that every
+ * expiry_sweep_s releases lapsed holds, reviews tiers and expires points for
+ * every tenant (ledger/expiry.c). Never on a worker; a stop makes it give up
+ * between passes.
+ */
+#ifndef AL_SWEEPER_H
+#define AL_SWEEPER_H
+
+#include "db/db_url.h"
+
+/* Starts the sweeper (every_s > 0); 0 or -1. */
+int al_sweeper_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int every_s);
+
+/* Asks it to stop (any thread): a sweep in progress ends after its current pass. */
+void al_sweeper_cancel(void);
+
+/* From any thread: the statement it waits on fails at once. */
+void al_sweeper_interrupt(void);
+
+/* Waits for it to end. */
+void al_sweeper_stop(void);
+
+#endif

@@ -1,0 +1,48 @@
+/* The credentials' SQL; see store.h. */
+#include "auth/store.h"
+
+#include <stdio.h>
+
+al_db_status al_store_tenant_of_admin_key(al_db *db, const char *hash, bool *found,
+                                          char tenant[AL_ID_MAX + 1])
+{
+    al_db_param p[] = {AL_STR(hash)};
+    MYSQL_ROW row;
+    MYSQL_RES *res = NULL;
+    al_db_status st =
+        al_db_row(db, "SELECT tenant_id FROM tenants WHERE admin_key_hash = ?", p, 1, &res, &row);
+    *found = st == AL_DB_OK && row != NULL;
+    if (*found)
+        snprintf(tenant, AL_ID_MAX + 1, "%s", row[0]);
+    al_db_free_result(res);
+    return st;
+}
+
+al_db_status al_store_partner_key(al_db *db, const char *key_id, al_key_row *out, bool *found)
+{
+    al_db_param p[] = {AL_STR(key_id)};
+    MYSQL_ROW row;
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_row(db,
+                                "SELECT tenant_id, partner_id, HEX(secret_enc) FROM partner_keys "
+                                "WHERE key_id = ? AND (expires_at IS NULL OR expires_at > NOW(6))",
+                                p, 1, &res, &row);
+    *found = st == AL_DB_OK && row != NULL;
+    if (*found) {
+        snprintf(out->tenant, sizeof(out->tenant), "%s", row[0]);
+        snprintf(out->partner, sizeof(out->partner), "%s", row[1]);
+        snprintf(out->sealed_hex, sizeof(out->sealed_hex), "%s", row[2]);
+    }
+    al_db_free_result(res);
+    return st;
+}
+
+al_db_status al_store_partner_key_add(al_db *db, const char *key_id, const char *tenant,
+                                      const char *partner, const char *sealed_hex)
+{
+    al_db_param p[] = {AL_STR(key_id), AL_STR(tenant), AL_STR(partner), AL_STR(sealed_hex)};
+    return al_db_exec(db,
+                      "INSERT INTO partner_keys (key_id, tenant_id, partner_id, secret_enc) "
+                      "VALUES (?, ?, ?, UNHEX(?))",
+                      p, 4, NULL);
+}

@@ -1,0 +1,86 @@
+/* The readiness probe; see probe.h. */
+#include "db/probe.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include <mysql.h>
+
+#include "core/ids.h"
+#include "core/log.h"
+#include "db/db.h"
+
+#define PROBE_EVERY_MS 50
+#define PROBE_TIMEOUT_S 1
+/* A verdict older than this (a ping hung on a paused database) counts as not ready. */
+#define FRESH_MS 1500
+
+static pthread_t thread;
+static bool started;
+static al_db probe_db;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static bool stopping;
+static atomic_llong ok_at_ms; /* when the last ping answered (monotonic), or 0 */
+static atomic_bool last_ok;
+
+bool al_db_probe_ready(void)
+{
+    return atomic_load(&last_ok) && al_monotonic_ms() - atomic_load(&ok_at_ms) < FRESH_MS;
+}
+
+static void *probe_main(void *arg)
+{
+    (void)arg;
+    mysql_thread_init();
+    pthread_mutex_lock(&lock);
+    while (!stopping) {
+        pthread_mutex_unlock(&lock);
+        bool ok = al_db_ping(&probe_db) == AL_DB_OK;
+        atomic_store(&last_ok, ok);
+        if (ok)
+            atomic_store(&ok_at_ms, al_monotonic_ms());
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += PROBE_EVERY_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&lock);
+        if (!stopping)
+            pthread_cond_timedwait(&wake, &lock, &until);
+    }
+    pthread_mutex_unlock(&lock);
+    al_db_close(&probe_db);
+    mysql_thread_end();
+    return NULL;
+}
+
+int al_db_probe_start(const al_db_url *url)
+{
+    al_db_init(&probe_db, url, PROBE_TIMEOUT_S, PROBE_TIMEOUT_S);
+    stopping = false;
+    if (pthread_create(&thread, NULL, probe_main, NULL) != 0) {
+        al_log(AL_LOG_ERROR, "cannot start the database probe");
+        al_db_free(&probe_db);
+        return -1;
+    }
+    started = true;
+    return 0;
+}
+
+void al_db_probe_stop(void)
+{
+    if (!started)
+        return;
+    pthread_mutex_lock(&lock);
+    stopping = true;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&lock);
+    al_db_interrupt(&probe_db); /* a ping hung on the database gives up */
+    pthread_join(thread, NULL);
+    al_db_free(&probe_db);
+    started = false;
+}

@@ -1,0 +1,59 @@
+/* Tenants' SQL; see tenants.h. */
+#include "tenants/tenants.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+al_db_status al_tenant_create(al_db *db, const char *id, const char *name,
+                              const char *admin_key_hash, bool *exists)
+{
+    al_db_param p[] = {AL_STR(id), AL_STR(name), AL_STR(admin_key_hash)};
+    al_db_status st = al_db_exec(db,
+                                 "INSERT INTO tenants (tenant_id, name, admin_key_hash) "
+                                 "VALUES (?, ?, ?)",
+                                 p, 3, NULL);
+    *exists = st == AL_DB_DUPLICATE;
+    return *exists ? AL_DB_OK : st;
+}
+
+al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *found)
+{
+    al_db_param p[] = {AL_STR(id)};
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    al_db_status st = al_db_row(db,
+                                "SELECT tenant_id, name, DATE_FORMAT(created_at, "
+                                "'%Y-%m-%dT%H:%i:%sZ'), auto_enrol, expiry_months, rules_version "
+                                "FROM tenants WHERE tenant_id = ?",
+                                p, 1, &res, &row);
+    *found = st == AL_DB_OK && row != NULL;
+    if (*found) {
+        snprintf(out->id, sizeof(out->id), "%s", row[0]);
+        snprintf(out->name, sizeof(out->name), "%s", row[1]);
+        snprintf(out->created_at, sizeof(out->created_at), "%s", row[2]);
+        out->auto_enrol = strcmp(row[3], "0") != 0;
+        out->expiry_months = atoi(row[4]);
+        out->rules_version = atoi(row[5]);
+    }
+    al_db_free_result(res);
+    return st;
+}
+
+al_db_status al_tenant_update(al_db *db, const char *id, const char *name, int auto_enrol,
+                              int expiry_months)
+{
+    al_db_param p[] = {AL_STR_OR_NULL(name),
+                       AL_STR_OR_NULL(name),
+                       auto_enrol >= 0 ? AL_INT(auto_enrol) : AL_NULL,
+                       auto_enrol >= 0 ? AL_INT(auto_enrol) : AL_NULL,
+                       expiry_months > 0 ? AL_INT(expiry_months) : AL_NULL,
+                       expiry_months > 0 ? AL_INT(expiry_months) : AL_NULL,
+                       AL_STR(id)};
+    return al_db_exec(db,
+                      "UPDATE tenants SET name = IF(? IS NULL, name, ?), "
+                      "auto_enrol = IF(? IS NULL, auto_enrol, ?), "
+                      "expiry_months = IF(? IS NULL, expiry_months, ?) "
+                      "WHERE tenant_id = ?",
+                      p, 7, NULL);
+}

@@ -1,0 +1,35 @@
+/*
+ * Tenants (alliances) and their ledger settings: the tenants table, as typed
+ * rows. The admin key is kept only as its SHA-256.
+ */
+#ifndef AL_TENANTS_H
+#define AL_TENANTS_H
+
+#include <stdbool.h>
+
+#include "core/ids.h"
+#include "db/db.h"
+
+#define AL_TENANT_NAME_MAX 200
+
+typedef struct al_tenant {
+    char id[AL_ID_MAX + 1];
+    char name[AL_TENANT_NAME_MAX + 1];
+    char created_at[32]; /* RFC 3339, seconds */
+    bool auto_enrol;     /* unknown members are enrolled on their first earning */
+    int expiry_months;   /* points lapse this many months after the month they were earned */
+    int rules_version;   /* the live rules (0: the defaults) */
+} al_tenant;
+
+/* Creates a tenant; *exists when the id is taken (nothing changed). */
+al_db_status al_tenant_create(al_db *db, const char *id, const char *name,
+                              const char *admin_key_hash, bool *exists);
+
+/* Reads a tenant; *found false when there is none. */
+al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *found);
+
+/* Changes what is given: name (NULL: keep), auto_enrol (-1: keep), expiry_months (0: keep). */
+al_db_status al_tenant_update(al_db *db, const char *id, const char *name, int auto_enrol,
+                              int expiry_months);
+
+#endif
