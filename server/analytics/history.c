@@ -78,12 +78,12 @@ al_db_status al_partner_list_load(al_db *db, const char *tenant, al_partner_list
 
 static int partner_cmp(const void *key, const void *elem)
 {
-    return strcmp(key, ((const al_partner *)elem)->id);
+    return strcmp(key, ((const al_partner_entry *)elem)->id);
 }
 
 long al_partner_list_find(const al_partner_list *list, const char *id)
 {
-    const al_partner *found = bsearch(id, list->p, list->n, sizeof(*list->p), partner_cmp);
+    const al_partner_entry *found = bsearch(id, list->p, list->n, sizeof(*list->p), partner_cmp);
     return found ? (long)(found - list->p) : -1;
 }
 
@@ -145,4 +145,32 @@ al_db_status al_member_stage(al_db *db, const char *tenant, const char *member, 
     al_db_status st = al_history_each(db, tenant, member, as_of, member_facts, &m, NULL);
     *out = al_lifecycle_stage(&m.facts, as_of);
     return st;
+}
+
+typedef struct {
+    int (*each)(int64_t points, void *ctx);
+    void *ctx;
+} held_each;
+
+static int held_row(MYSQL_ROW row, unsigned long *len, void *arg)
+{
+    (void)len;
+    held_each *h = arg;
+    return h->each(strtoll(row[0], NULL, 10), h->ctx);
+}
+
+al_db_status al_points_held_each(al_db *db, const char *tenant,
+                                 int (*each)(int64_t points, void *ctx), void *ctx)
+{
+    al_db_param p[] = {AL_STR(tenant)};
+    held_each h = {each, ctx};
+    return al_db_stream(db, "SELECT available + held FROM members WHERE tenant_id = ?", p, 1,
+                        held_row, &h);
+}
+
+al_db_status al_members_enrolled(al_db *db, const char *tenant, int64_t *out)
+{
+    al_db_param p[] = {AL_STR(tenant)};
+    bool found = false;
+    return al_db_int(db, "SELECT COUNT(*) FROM members WHERE tenant_id = ?", p, 1, out, &found);
 }

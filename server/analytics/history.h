@@ -11,13 +11,13 @@
 #include "db/db.h"
 
 /* A tenant's partners sorted by id: al_purchase.partner is an index into it. */
-typedef struct al_partner {
+typedef struct al_partner_entry {
     char id[AL_ID_MAX + 1];
     char currency[4]; /* of its contract */
-} al_partner;
+} al_partner_entry;
 
 typedef struct al_partner_list {
-    al_partner *p;
+    al_partner_entry *p;
     size_t n;
 } al_partner_list;
 
@@ -41,5 +41,12 @@ al_db_status al_history_each(al_db *db, const char *tenant, const char *member, 
 /* One member's lifecycle stage at the end of day as_of (no purchase: new). */
 al_db_status al_member_stage(al_db *db, const char *tenant, const char *member, int32_t as_of,
                              al_stage *out);
+
+/* Calls each(points, ctx) with every enrolled member's points held (available + held). */
+al_db_status al_points_held_each(al_db *db, const char *tenant,
+                                 int (*each)(int64_t points, void *ctx), void *ctx);
+
+/* How many members tenant has enrolled. */
+al_db_status al_members_enrolled(al_db *db, const char *tenant, int64_t *out);
 
 #endif

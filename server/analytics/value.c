@@ -222,3 +222,47 @@ void al_day_format(int32_t day, char out[11])
     gmtime_r(&t, &tm);
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
+
+int64_t al_yearly_value(const al_facts *f, int32_t as_of)
+{
+    int64_t days = as_of - f->first_day + 1;
+    if (days < 365)
+        days = 365;
+    return (int64_t)((__int128)f->spend * 365 / days);
+}
+
+bool al_long_gap(const al_facts *f, double x, int32_t as_of, double factor)
+{
+    return (double)(as_of - f->last_day) * x > factor * (double)(f->last_day - f->first_day);
+}
+
+void al_affinity_add(const al_history *h, int32_t as_of, int32_t window, size_t np, uint8_t *seen,
+                     uint32_t *list, int64_t *at, int64_t *pair, int64_t *active)
+{
+    size_t k = 0;
+    bool any = false;
+    for (size_t i = 0; i < h->n; i++) {
+        const al_purchase *u = &h->p[i];
+        if (u->day > as_of || u->day <= as_of - window || u->partner >= np || seen[u->partner])
+            continue;
+        seen[u->partner] = 1;
+        any = true;
+        at[u->partner]++;
+        for (size_t j = 0; j < k; j++) {
+            uint32_t a = list[j] < u->partner ? list[j] : u->partner;
+            uint32_t b = list[j] < u->partner ? u->partner : list[j];
+            pair[(size_t)a * np + b]++;
+        }
+        list[k++] = u->partner;
+    }
+    for (size_t i = 0; i < h->n; i++)
+        if (h->p[i].partner < np)
+            seen[h->p[i].partner] = 0;
+    *active += any;
+}
+
+double al_lift(int64_t both, int64_t active, int64_t at_a, int64_t at_b)
+{
+    double expect = (double)at_a * (double)at_b;
+    return expect > 0 ? (double)both * (double)active / expect : 0;
+}

@@ -112,6 +112,32 @@ typedef struct al_concentration {
 void al_concentration_of(int64_t *v, size_t n, const int *pct, size_t npct, int points,
                          al_concentration *out);
 
+/* What a member brings in a year: spend over their time with the alliance, per 365 days. */
+int64_t al_yearly_value(const al_facts *f, int32_t as_of);
+
+/*
+ * Whether the days since a repeat buyer's last purchase pass factor times
+ * their usual gap, (last - first) / x days; compared multiplied out, in
+ * whole days, so that a gap of exactly factor times is not long.
+ */
+bool al_long_gap(const al_facts *f, double x, int32_t as_of, double factor);
+
+/*
+ * Affinity counts of one member's purchases in (as_of - window, as_of]:
+ * at[a] counts the members active at partner a, pair[a * np + b] (a < b) those
+ * active at both, *active those active anywhere. seen (np bytes, zero) and
+ * list (np entries) are scratch space.
+ */
+void al_affinity_add(const al_history *h, int32_t as_of, int32_t window, size_t np, uint8_t *seen,
+                     uint32_t *list, int64_t *at, int64_t *pair, int64_t *active);
+
+/*
+ * The lift of a pair of partners: how much likelier a member active at one is
+ * to be active at the other than chance, both * active / (at_a * at_b); 0
+ * when either has nobody.
+ */
+double al_lift(int64_t both, int64_t active, int64_t at_a, int64_t at_b);
+
 /* Days since 1970-01-01 of "YYYY-MM-DD"; -1 when it is not such a date. */
 int32_t al_day_parse(const char *s);
 /* Today's day number (UTC). */

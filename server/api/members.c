@@ -13,8 +13,8 @@
 #include "api/lookups.h"
 #include "api/outcome.h"
 #include "api/routes.h"
-#include "db/db.h"
 #include "ledger/ledger.h"
+#include "ledger/members.h"
 #include "rules/rules.h"
 
 #define HISTORY_DEFAULT 50
@@ -36,12 +36,10 @@ void al_api_member_create(al_exchange *x)
         goto done;
     }
     profile = p ? json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    al_db_param prm[] = {AL_STR(x->tenant), AL_STR(id), AL_STR(profile ? profile : "{}")};
-    al_db_status st = al_db_exec(al_db_of(x),
-                                 "INSERT INTO members (tenant_id, member_id, profile) "
-                                 "VALUES (?, ?, ?)",
-                                 prm, 3, NULL);
-    if (st == AL_DB_DUPLICATE)
+    bool exists = false;
+    al_db_status st =
+        al_member_create(al_db_of(x), x->tenant, id, profile ? profile : "{}", &exists);
+    if (exists)
         al_reply_error(x, 409, "member_exists", "member %s already exists", id);
     else if (st != AL_DB_OK)
         al_reply_db_failure(x, st);
@@ -55,105 +53,72 @@ done:
     json_decref(body);
 }
 
-/*
- * Runs a query about one member; replies 404 (or the db failure) and returns
- * NULL if none. An id that is no valid id simply finds no member.
- */
-static MYSQL_RES *member_query(al_exchange *x, const char *sql, al_db_param *p, size_t n,
-                               MYSQL_ROW *row)
+/* The usual answers of a member lookup; true when found (else it has replied). */
+static bool member_found(al_exchange *x, al_db_status st, bool found)
 {
-    MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(al_db_of(x), sql, p, n, &res);
-    if (st != AL_DB_OK) {
+    if (st != AL_DB_OK)
         al_reply_db_failure(x, st);
-        return NULL;
-    }
-    *row = mysql_fetch_row(res);
-    if (*row == NULL) {
-        mysql_free_result(res);
+    else if (!found)
         al_reply_error(x, 404, "member_not_found", "no such member");
-        return NULL;
-    }
-    return res;
+    return st == AL_DB_OK && found;
 }
 
 void al_api_member_balance(al_exchange *x)
 {
     const char *id = x->params[0];
-    al_db_param p[] = {AL_STR(x->tenant), AL_STR(id)};
-    MYSQL_ROW row;
-    MYSQL_RES *res = member_query(x,
-                                  "SELECT available, held FROM members "
-                                  "WHERE tenant_id = ? AND member_id = ?",
-                                  p, 2, &row);
-    if (res == NULL)
-        return;
-    json_t *reply = json_pack("{s:s,s:I,s:I}", "member", id, "available", (json_int_t)atoll(row[0]),
-                              "held", (json_int_t)atoll(row[1]));
-    mysql_free_result(res);
-    al_reply_json(x, 200, reply);
+    int64_t available = 0, held = 0;
+    bool found = false;
+    al_db_status st = al_member_balance(al_db_of(x), x->tenant, id, &available, &held, &found);
+    if (member_found(x, st, found))
+        al_reply_json(x, 200,
+                      json_pack("{s:s,s:I,s:I}", "member", id, "available", (json_int_t)available,
+                                "held", (json_int_t)held));
 }
 
-#define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
-
-/* Appends the next expiries and the per-partner activity to the 360 view. */
+/* Adds the next expiries, the per-partner activity and the tier history to the 360 view. */
 static al_db_status add_activity(al_exchange *x, const char *id, json_t *view)
 {
-    al_db_param p[] = {AL_STR(x->tenant), AL_STR(id)};
-    MYSQL_RES *res = NULL;
-    al_db_status st =
-        al_db_exec(al_db_of(x),
-                   "SELECT SUM(remaining), " ISO(
-                       "expires_at") " FROM lots "
-                                     "WHERE tenant_id = ? AND member_id = ? AND remaining > 0 "
-                                     "GROUP BY expires_at ORDER BY expires_at LIMIT 3",
-                   p, 2, &res);
+    al_db *db = al_db_of(x);
+    al_expiry next[AL_NEXT_EXPIRIES];
+    size_t n = 0;
+    al_db_status st = al_member_next_expiries(db, x->tenant, id, next, &n);
     if (st != AL_DB_OK)
         return st;
     json_t *expiries = json_array();
-    MYSQL_ROW row;
-    while ((row = mysql_fetch_row(res)) != NULL)
-        json_array_append_new(expiries, json_pack("{s:I,s:s}", "points", (json_int_t)atoll(row[0]),
-                                                  "expires_at", row[1]));
-    mysql_free_result(res);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(expiries, json_pack("{s:I,s:s}", "points", (json_int_t)next[i].points,
+                                                  "expires_at", next[i].expires_at));
     json_object_set_new(json_object_get(view, "balance"), "next_expiries", expiries);
 
-    st = al_db_exec(
-        al_db_of(x),
-        "SELECT partner_id, SUM(kind = 'earn'), SUM(IF(kind = 'earn', points, 0)), "
-        "SUM(kind = 'redeem'), SUM(IF(kind = 'redeem', points, 0)), "
-        "SUM(IF(kind = 'reversal', points, 0)), " ISO(
-            "MAX(booked_at)") " "
-                              "FROM bookings WHERE tenant_id = ? AND member_id = ? "
-                              "AND partner_id IS NOT NULL GROUP BY partner_id ORDER BY partner_id",
-        p, 2, &res);
-    if (st != AL_DB_OK)
+    al_partner_activity *act = NULL;
+    st = al_member_partner_activity(db, x->tenant, id, &act, &n);
+    if (st != AL_DB_OK) {
+        free(act);
         return st;
+    }
     json_t *partners = json_array();
-    while ((row = mysql_fetch_row(res)) != NULL)
-        json_array_append_new(
-            partners, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:s}", "partner", row[0], "transactions",
-                                (json_int_t)atoll(row[1]), "points_earned",
-                                (json_int_t)atoll(row[2]), "redemptions", (json_int_t)atoll(row[3]),
-                                "points_redeemed", (json_int_t)atoll(row[4]), "points_reversed",
-                                (json_int_t)atoll(row[5]), "last_activity_at", row[6]));
-    mysql_free_result(res);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(partners,
+                              json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:s}", "partner", act[i].partner,
+                                        "transactions", (json_int_t)act[i].transactions,
+                                        "points_earned", (json_int_t)act[i].points_earned,
+                                        "redemptions", (json_int_t)act[i].redemptions,
+                                        "points_redeemed", (json_int_t)act[i].points_redeemed,
+                                        "points_reversed", (json_int_t)act[i].points_reversed,
+                                        "last_activity_at", act[i].last_activity_at));
+    free(act);
     json_object_set_new(view, "partners", partners);
 
-    st = al_db_exec(
-        al_db_of(x),
-        "SELECT " ISO("changed_at") ", from_tier, to_tier, reason, rules_version "
-                                    "FROM tier_history WHERE tenant_id = ? AND member_id = ? "
-                                    "ORDER BY changed_at DESC LIMIT 20",
-        p, 2, &res);
+    al_tier_change changes[AL_TIER_HISTORY];
+    st = al_member_tier_history(db, x->tenant, id, changes, &n);
     if (st != AL_DB_OK)
         return st;
     json_t *history = json_array();
-    while ((row = mysql_fetch_row(res)) != NULL)
-        json_array_append_new(history,
-                              json_pack("{s:s,s:s,s:s,s:s,s:i}", "at", row[0], "from", row[1], "to",
-                                        row[2], "reason", row[3], "rules_version", atoi(row[4])));
-    mysql_free_result(res);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(history, json_pack("{s:s,s:s,s:s,s:s,s:i}", "at", changes[i].at,
+                                                 "from", changes[i].from, "to", changes[i].to,
+                                                 "reason", changes[i].reason, "rules_version",
+                                                 changes[i].rules_version));
     json_object_set_new(view, "tier_history", history);
     return AL_DB_OK;
 }
@@ -161,27 +126,24 @@ static al_db_status add_activity(al_exchange *x, const char *id, json_t *view)
 void al_api_member_get(al_exchange *x)
 {
     const char *id = x->params[0];
-    al_db_param p[] = {AL_STR(x->tenant), AL_STR(id)};
-    MYSQL_ROW row;
-    static const char sql[] = "SELECT profile, status, available, held, debt, lifetime_earned, "
-                              "lifetime_redeemed, " ISO("created_at") ", IFNULL(" ISO(
-                                  "last_activity_at") ", ''), tier "
-                                                      "FROM members WHERE tenant_id = ? "
-                                                      "AND member_id = ?";
-    MYSQL_RES *res = member_query(x, sql, p, 2, &row);
-    if (res == NULL)
+    al_member m;
+    bool found = false;
+    al_db_status st = al_member_get(al_db_of(x), x->tenant, id, &m, &found);
+    if (!member_found(x, st, found)) {
+        al_member_clear(&m);
         return;
-    json_t *profile = json_loads(row[0], 0, NULL);
-    json_t *view = json_pack("{s:s,s:o,s:s,s:s,s:s*,s:{s:I,s:I,s:I,s:I,s:I},s:s,s:n}", "id", id,
-                             "profile", profile ? profile : json_object(), "status", row[1],
-                             "created_at", row[7], "last_activity_at", row[8][0] ? row[8] : NULL,
-                             "balance", "available", (json_int_t)atoll(row[2]), "held",
-                             (json_int_t)atoll(row[3]), "debt", (json_int_t)atoll(row[4]),
-                             "lifetime_earned", (json_int_t)atoll(row[5]), "lifetime_redeemed",
-                             (json_int_t)atoll(row[6]), "tier", row[9], "lifecycle_stage");
-    mysql_free_result(res);
+    }
+    json_t *profile = json_loads(m.profile, 0, NULL);
+    json_t *view = json_pack(
+        "{s:s,s:o,s:s,s:s,s:s*,s:{s:I,s:I,s:I,s:I,s:I},s:s,s:n}", "id", id, "profile",
+        profile ? profile : json_object(), "status", m.status, "created_at", m.created_at,
+        "last_activity_at", m.last_activity_at[0] ? m.last_activity_at : NULL, "balance",
+        "available", (json_int_t)m.available, "held", (json_int_t)m.held, "debt",
+        (json_int_t)m.debt, "lifetime_earned", (json_int_t)m.lifetime_earned, "lifetime_redeemed",
+        (json_int_t)m.lifetime_redeemed, "tier", m.tier, "lifecycle_stage");
+    al_member_clear(&m);
     al_stage stage;
-    al_db_status st = al_member_stage(al_db_of(x), x->tenant, id, al_day_today(), &stage);
+    st = al_member_stage(al_db_of(x), x->tenant, id, al_day_today(), &stage);
     if (st == AL_DB_OK) {
         json_object_set_new(view, "lifecycle_stage", json_string(al_stage_name(stage)));
         st = add_activity(x, id, view);
@@ -209,47 +171,35 @@ void al_api_member_history(al_exchange *x)
         al_reply_error(x, 400, "invalid_limit", "limit must be 1 to %d", HISTORY_MAX);
         return;
     }
-    al_db_param m[] = {AL_STR(x->tenant), AL_STR(id)};
-    MYSQL_ROW row;
-    MYSQL_RES *res =
-        member_query(x, "SELECT 1 FROM members WHERE tenant_id = ? AND member_id = ?", m, 2, &row);
-    if (res == NULL)
+    int64_t available, held;
+    bool found = false;
+    al_db_status st = al_member_balance(al_db_of(x), x->tenant, id, &available, &held, &found);
+    if (!member_found(x, st, found))
         return;
-    mysql_free_result(res);
-    char account[80];
-    snprintf(account, sizeof(account), "member:%s", id);
-    al_db_param p[] = {AL_STR(account), AL_STR(x->tenant), AL_STR(id),
-                       AL_INT(cursor),  AL_INT(cursor),    AL_INT(limit)};
-    al_db_status st = al_db_exec(al_db_of(x),
-                                 "SELECT booking_id, kind, IF(to_account = ?, points, -points), "
-                                 "IFNULL(partner_id, ''), IFNULL(ref_id, ''), " ISO(
-                                     "booked_at") ", IFNULL(detail, '') FROM bookings "
-                                                  "WHERE tenant_id = ? AND member_id = ? "
-                                                  "AND (? = 0 OR booking_id < ?) "
-                                                  "ORDER BY booking_id DESC LIMIT ?",
-                                 p, 6, &res);
+    al_history_entry *rows = NULL;
+    size_t n = 0;
+    st = al_member_history(al_db_of(x), x->tenant, id, cursor, limit, &rows, &n);
     if (st != AL_DB_OK) {
+        al_history_free(rows, n);
         al_reply_db_failure(x, st);
         return;
     }
     json_t *entries = json_array();
-    long long last = 0, n = 0;
-    while ((row = mysql_fetch_row(res)) != NULL) {
-        json_t *detail = row[6][0] ? json_loads(row[6], 0, NULL) : NULL;
-        last = strtoll(row[0], NULL, 10);
-        n++;
+    for (size_t i = 0; i < n; i++) {
+        const al_history_entry *e = &rows[i];
+        json_t *detail = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
         json_array_append_new(
-            entries,
-            json_pack("{s:I,s:s,s:I,s:s*,s:s*,s:s,s:o*}", "id", (json_int_t)last, "kind", row[1],
-                      "points", (json_int_t)atoll(row[2]), "partner", row[3][0] ? row[3] : NULL,
-                      "ref", row[4][0] ? row[4] : NULL, "booked_at", row[5], "detail", detail));
+            entries, json_pack("{s:I,s:s,s:I,s:s*,s:s*,s:s,s:o*}", "id", (json_int_t)e->id, "kind",
+                               e->kind, "points", (json_int_t)e->points, "partner",
+                               e->partner[0] ? e->partner : NULL, "ref", e->ref[0] ? e->ref : NULL,
+                               "booked_at", e->booked_at, "detail", detail));
     }
-    mysql_free_result(res);
     json_t *reply = json_pack("{s:s,s:o}", "member", id, "entries", entries);
-    if (n == limit)
-        json_object_set_new(reply, "next_cursor", json_sprintf("%lld", last));
+    if ((long long)n == limit)
+        json_object_set_new(reply, "next_cursor", json_sprintf("%lld", (long long)rows[n - 1].id));
     else
         json_object_set_new(reply, "next_cursor", json_null());
+    al_history_free(rows, n);
     al_reply_json(x, 200, reply);
 }
 

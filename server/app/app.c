@@ -7,13 +7,12 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include <mysql.h>
-
 #include "api/context.h"
 #include "app/dispatch.h"
 #include "app/sweeper.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "db/db.h"
 #include "db/probe.h"
 #include "http/server.h"
 #include "ledger/committer.h"
@@ -36,7 +35,7 @@ static void *worker_start(int id, void *arg)
 {
     app *a = arg;
     al_ctx *c = &a->ctxs[id];
-    mysql_thread_init();
+    al_db_thread_start();
     al_db_ensure(&c->db); /* connect early; failure is fine, it retries */
     return c;
 }
@@ -46,7 +45,7 @@ static void worker_stop(void *ctx, void *arg)
     (void)arg;
     al_ctx *c = ctx;
     al_db_close(&c->db);
-    mysql_thread_end();
+    al_db_thread_end();
 }
 
 static void reload(void *arg)

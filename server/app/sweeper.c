@@ -5,8 +5,6 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include <mysql.h>
-
 #include "core/ids.h"
 #include "core/log.h"
 #include "db/db.h"
@@ -46,7 +44,7 @@ static void sweep(void)
 static void *sweeper_main(void *arg)
 {
     (void)arg;
-    mysql_thread_init();
+    al_db_thread_start();
     pthread_mutex_lock(&lock);
     while (!atomic_load(&cancelled)) {
         struct timespec until;
@@ -62,7 +60,7 @@ static void *sweeper_main(void *arg)
     }
     pthread_mutex_unlock(&lock);
     al_db_close(&sweep_db);
-    mysql_thread_end();
+    al_db_thread_end();
     return NULL;
 }
 

@@ -17,6 +17,16 @@
 /* After a failed connect, requests get 503 at once for this long. */
 #define RETRY_MS 200
 
+void al_db_thread_start(void)
+{
+    mysql_thread_init();
+}
+
+void al_db_thread_end(void)
+{
+    mysql_thread_end();
+}
+
 void al_db_init(al_db *db, const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s)
 {
     memset(db, 0, sizeof(*db));

@@ -54,6 +54,10 @@ typedef struct al_db_param {
 /* A string, or NULL when s is NULL. */
 #define AL_STR_OR_NULL(s) ((s) ? AL_STR(s) : AL_NULL)
 
+/* A thread that uses the client library starts and ends with these. */
+void al_db_thread_start(void);
+void al_db_thread_end(void);
+
 /*
  * Sets up db from a parsed URL; does not connect yet. timeout_s bounds the
  * connect, io_timeout_s every read and write (a short one on the request path

@@ -63,7 +63,7 @@ static void accept_error(struct evconnlistener *listener, void *arg)
         return;
     g->paused_error = true;
     set_accepting(g);
-    struct timeval later = {0, RESUME_MS * 1000};
+    struct timeval later = {0, (suseconds_t)RESUME_MS * 1000};
     event_add(g->resume, &later);
     int64_t now = al_monotonic_ms();
     if (g->last_log_ms == 0 || now - g->last_log_ms >= LOG_EVERY_MS) {

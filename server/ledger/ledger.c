@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/ids.h"
+#include "core/rounding.h"
 
 bool al_refuse(al_outcome *o, al_result result, const char *code, const char *fmt, ...)
 {
@@ -40,30 +41,6 @@ void al_ledger_rollback(al_db *db)
 {
     if (db->conn != NULL)
         al_db_exec(db, "ROLLBACK", NULL, 0, NULL);
-}
-
-int64_t al_pro_rata(int64_t points, int64_t num, int64_t den)
-{
-    __int128 p = (__int128)points * num;
-    return (int64_t)((2 * p + den) / (2 * (__int128)den));
-}
-
-void al_member_account(char out[AL_ACCOUNT_MAX], const char *member)
-{
-    snprintf(out, AL_ACCOUNT_MAX, "member:%s", member);
-}
-
-void al_partner_account(char out[AL_ACCOUNT_MAX], const char *partner, const char *side)
-{
-    snprintf(out, AL_ACCOUNT_MAX, "partner:%s:%s", partner, side);
-}
-
-int64_t al_shard_of(const char *account, const char *member, int lane)
-{
-    if (strncmp(account, "member:", 7) == 0)
-        return 0;
-    int mine = lane;
-    return mine >= 0 ? mine % AL_BALANCE_SHARDS : (int64_t)(al_id_hash(member) % AL_BALANCE_SHARDS);
 }
 
 /* Adds delta to the balances of a and b (a's delta is -points, b's +points). */
@@ -934,7 +911,7 @@ static al_db_status expire_member(al_db *db, const char *tenant, const char *mem
     char from[AL_ACCOUNT_MAX];
     al_member_account(from, member);
     if (*expired > 0)
-        st = book(db, tenant, "expire", from, "alliance:breakage", *expired, member, NULL, NULL,
+        st = book(db, tenant, "expire", from, AL_ACCOUNT_BREAKAGE, *expired, member, NULL, NULL,
                   NULL, &booking);
     for (size_t i = 0; i < k && st == AL_DB_OK; i++) {
         al_db_param u[] = {AL_INT(plan[i].lapse + plan[i].cancel), AL_INT(plan[i].lot)};
@@ -1021,7 +998,7 @@ bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
     if (ev->partner)
         al_partner_account(from, ev->partner, "issued");
     else
-        snprintf(from, sizeof(from), "alliance:rewards");
+        snprintf(from, sizeof(from), "%s", AL_ACCOUNT_REWARDS);
     al_member_account(to, ev->member);
     snprintf(detail, sizeof(detail),
              "{\"event\":\"%s\",\"points\":%lld,\"rules_version\":%d,\"lines\":[{\"category\":"

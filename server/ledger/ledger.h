@@ -19,23 +19,9 @@
 #include <jansson.h>
 
 #include "db/db.h"
+#include "ledger/accounts.h"
 #include "ledger/outcome.h"
 #include "rules/rules.h"
-
-/* Balance rows a partner's or the alliance's account is spread over (schema/004). */
-#define AL_BALANCE_SHARDS 32
-
-/* Account names: member:<id>, partner:<id>:issued|redeemed. */
-#define AL_ACCOUNT_MAX 160
-void al_member_account(char out[AL_ACCOUNT_MAX], const char *member);
-void al_partner_account(char out[AL_ACCOUNT_MAX], const char *partner, const char *side);
-
-/*
- * The balance row (shard) a booking of member's uses for account: 0 for a
- * member's account; for the others the lane's own shard (a committer's
- * number, its connection's lane), or with no lane (-1) one chosen by the member.
- */
-int64_t al_shard_of(const char *account, const char *member, int lane);
 
 /*
  * The expiry of points earned at the SQL time `at`: the end of the month
@@ -141,8 +127,5 @@ al_db_status al_ledger_tier_review(al_db *db, const char *tenant, bool (*stop)(v
  */
 bool al_ledger_tier_floor(al_db *db, const char *tenant, const char *member, const al_rules *r,
                           size_t floor, const char *until, al_outcome *o);
-
-/* Rounds points x num / den half up, exactly (128-bit), for num, den >= 0, den > 0. */
-int64_t al_pro_rata(int64_t points, int64_t num, int64_t den);
 
 #endif

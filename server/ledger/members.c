@@ -1,0 +1,216 @@
+/* Members' SQL; see members.h. */
+#include "ledger/members.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/ledger.h"
+
+#define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
+
+void al_member_clear(al_member *m)
+{
+    free(m->profile);
+    m->profile = NULL;
+}
+
+al_db_status al_member_create(al_db *db, const char *tenant, const char *id, const char *profile,
+                              bool *exists)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(id), AL_STR(profile)};
+    al_db_status st = al_db_exec(db,
+                                 "INSERT INTO members (tenant_id, member_id, profile) "
+                                 "VALUES (?, ?, ?)",
+                                 p, 3, NULL);
+    *exists = st == AL_DB_DUPLICATE;
+    return *exists ? AL_DB_OK : st;
+}
+
+al_db_status al_member_get(al_db *db, const char *tenant, const char *id, al_member *out,
+                           bool *found)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(id)};
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    al_db_status st = al_db_row(
+        db,
+        "SELECT profile, status, available, held, debt, lifetime_earned, "
+        "lifetime_redeemed, " ISO(
+            "created_at") ", "
+                          "IFNULL(" ISO("last_activity_at") ", ''), tier "
+                                                            "FROM members WHERE tenant_id = ? AND "
+                                                            "member_id = ?",
+        p, 2, &res, &row);
+    memset(out, 0, sizeof(*out));
+    *found = false;
+    if (st == AL_DB_OK && row != NULL) {
+        snprintf(out->id, sizeof(out->id), "%s", id);
+        out->profile = strdup(row[0]);
+        snprintf(out->status, sizeof(out->status), "%s", row[1]);
+        out->available = atoll(row[2]);
+        out->held = atoll(row[3]);
+        out->debt = atoll(row[4]);
+        out->lifetime_earned = atoll(row[5]);
+        out->lifetime_redeemed = atoll(row[6]);
+        snprintf(out->created_at, sizeof(out->created_at), "%s", row[7]);
+        snprintf(out->last_activity_at, sizeof(out->last_activity_at), "%s", row[8]);
+        snprintf(out->tier, sizeof(out->tier), "%s", row[9]);
+        *found = out->profile != NULL;
+        if (!*found)
+            st = AL_DB_ERROR;
+    }
+    al_db_free_result(res);
+    return st;
+}
+
+al_db_status al_member_balance(al_db *db, const char *tenant, const char *id, int64_t *available,
+                               int64_t *held, bool *found)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(id)};
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    al_db_status st =
+        al_db_row(db, "SELECT available, held FROM members WHERE tenant_id = ? AND member_id = ?",
+                  p, 2, &res, &row);
+    *found = st == AL_DB_OK && row != NULL;
+    if (*found) {
+        *available = atoll(row[0]);
+        *held = atoll(row[1]);
+    }
+    al_db_free_result(res);
+    return st;
+}
+
+al_db_status al_member_next_expiries(al_db *db, const char *tenant, const char *id,
+                                     al_expiry out[AL_NEXT_EXPIRIES], size_t *n)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(id)};
+    MYSQL_RES *res = NULL;
+    *n = 0;
+    al_db_status st =
+        al_db_exec(db,
+                   "SELECT SUM(remaining), " ISO(
+                       "expires_at") " FROM lots "
+                                     "WHERE tenant_id = ? AND member_id = ? AND remaining > 0 "
+                                     "GROUP BY expires_at ORDER BY expires_at LIMIT 3",
+                   p, 2, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW row;
+    while (*n < AL_NEXT_EXPIRIES && (row = mysql_fetch_row(res)) != NULL) {
+        out[*n].points = atoll(row[0]);
+        snprintf(out[*n].expires_at, sizeof(out[*n].expires_at), "%s", row[1]);
+        (*n)++;
+    }
+    mysql_free_result(res);
+    return AL_DB_OK;
+}
+
+al_db_status al_member_partner_activity(al_db *db, const char *tenant, const char *id,
+                                        al_partner_activity **out, size_t *n)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(id)};
+    MYSQL_RES *res = NULL;
+    *out = NULL;
+    *n = 0;
+    al_db_status st = al_db_exec(
+        db,
+        "SELECT partner_id, SUM(kind = 'earn'), SUM(IF(kind = 'earn', points, 0)), "
+        "SUM(kind = 'redeem'), SUM(IF(kind = 'redeem', points, 0)), "
+        "SUM(IF(kind = 'reversal', points, 0)), " ISO(
+            "MAX(booked_at)") " "
+                              "FROM bookings WHERE tenant_id = ? AND member_id = ? "
+                              "AND partner_id IS NOT NULL GROUP BY partner_id ORDER BY partner_id",
+        p, 2, &res);
+    if (st != AL_DB_OK)
+        return st;
+    size_t rows = (size_t)mysql_num_rows(res);
+    *out = calloc(rows ? rows : 1, sizeof(**out));
+    MYSQL_ROW row;
+    while (*out != NULL && (row = mysql_fetch_row(res)) != NULL) {
+        al_partner_activity *a = &(*out)[(*n)++];
+        snprintf(a->partner, sizeof(a->partner), "%s", row[0]);
+        a->transactions = atoll(row[1]);
+        a->points_earned = atoll(row[2]);
+        a->redemptions = atoll(row[3]);
+        a->points_redeemed = atoll(row[4]);
+        a->points_reversed = atoll(row[5]);
+        snprintf(a->last_activity_at, sizeof(a->last_activity_at), "%s", row[6]);
+    }
+    mysql_free_result(res);
+    return *out != NULL ? AL_DB_OK : AL_DB_ERROR;
+}
+
+al_db_status al_member_tier_history(al_db *db, const char *tenant, const char *id,
+                                    al_tier_change out[AL_TIER_HISTORY], size_t *n)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(id)};
+    MYSQL_RES *res = NULL;
+    *n = 0;
+    al_db_status st =
+        al_db_exec(db,
+                   "SELECT " ISO("changed_at") ", from_tier, to_tier, reason, "
+                                               "rules_version FROM tier_history "
+                                               "WHERE tenant_id = ? AND member_id = ? "
+                                               "ORDER BY changed_at DESC LIMIT 20",
+                   p, 2, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW row;
+    while (*n < AL_TIER_HISTORY && (row = mysql_fetch_row(res)) != NULL) {
+        al_tier_change *c = &out[(*n)++];
+        snprintf(c->at, sizeof(c->at), "%s", row[0]);
+        snprintf(c->from, sizeof(c->from), "%s", row[1]);
+        snprintf(c->to, sizeof(c->to), "%s", row[2]);
+        snprintf(c->reason, sizeof(c->reason), "%s", row[3]);
+        c->rules_version = atoi(row[4]);
+    }
+    mysql_free_result(res);
+    return AL_DB_OK;
+}
+
+al_db_status al_member_history(al_db *db, const char *tenant, const char *id, int64_t cursor,
+                               int64_t limit, al_history_entry **out, size_t *n)
+{
+    char account[AL_ACCOUNT_MAX];
+    al_member_account(account, id);
+    al_db_param p[] = {AL_STR(account), AL_STR(tenant), AL_STR(id),
+                       AL_INT(cursor),  AL_INT(cursor), AL_INT(limit)};
+    MYSQL_RES *res = NULL;
+    *out = NULL;
+    *n = 0;
+    al_db_status st = al_db_exec(db,
+                                 "SELECT booking_id, kind, IF(to_account = ?, points, -points), "
+                                 "IFNULL(partner_id, ''), IFNULL(ref_id, ''), " ISO(
+                                     "booked_at") ", "
+                                                  "detail FROM bookings "
+                                                  "WHERE tenant_id = ? AND member_id = ? "
+                                                  "AND (? = 0 OR booking_id < ?) "
+                                                  "ORDER BY booking_id DESC LIMIT ?",
+                                 p, 6, &res);
+    if (st != AL_DB_OK)
+        return st;
+    size_t rows = (size_t)mysql_num_rows(res);
+    *out = calloc(rows ? rows : 1, sizeof(**out));
+    MYSQL_ROW row;
+    while (*out != NULL && (row = mysql_fetch_row(res)) != NULL) {
+        al_history_entry *e = &(*out)[(*n)++];
+        e->id = atoll(row[0]);
+        snprintf(e->kind, sizeof(e->kind), "%s", row[1]);
+        e->points = atoll(row[2]);
+        snprintf(e->partner, sizeof(e->partner), "%s", row[3]);
+        snprintf(e->ref, sizeof(e->ref), "%s", row[4]);
+        snprintf(e->booked_at, sizeof(e->booked_at), "%s", row[5]);
+        e->detail = row[6] != NULL && row[6][0] != '\0' ? strdup(row[6]) : NULL;
+    }
+    mysql_free_result(res);
+    return *out != NULL ? AL_DB_OK : AL_DB_ERROR;
+}
+
+void al_history_free(al_history_entry *entries, size_t n)
+{
+    for (size_t i = 0; entries != NULL && i < n; i++)
+        free(entries[i].detail);
+    free(entries);
+}

@@ -1,0 +1,276 @@
+/* Settlement's SQL; see store.h. */
+#include "settlement/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ledger/accounts.h"
+
+/* Contract intervals [f, t) per partner, for pricing each booking by its time. */
+#define CONTRACTS                                                                                  \
+    "WITH c AS (SELECT partner_id, effective_from AS f, currency AS cur, "                         \
+    "IFNULL(LEAD(effective_from) OVER (PARTITION BY partner_id ORDER BY effective_from), "         \
+    "'9999-12-31') AS t, issue_minor_per_1000 AS ir, redeem_minor_per_1000 AS rr "                 \
+    "FROM partner_contracts WHERE tenant_id = ?) "
+
+/* Points into member accounts less points out of them, of bookings b. */
+#define MEMBER_DELTA(b)                                                                            \
+    "SUM(IF(" b "to_account LIKE " AL_SQL_MEMBER_ACCOUNTS ", " b "points, 0)) - "                  \
+    "SUM(IF(" b "from_account LIKE " AL_SQL_MEMBER_ACCOUNTS ", " b "points, 0))"
+
+#define SQL_TIME(col) "DATE_FORMAT(" col ", '%Y-%m-%d %H:%i:%s.%f')"
+
+static void copy(char *out, size_t size, const char *s)
+{
+    snprintf(out, size, "%s", s ? s : "");
+}
+
+al_db_status al_period_rows(al_db *db, const char *tenant, const char *start, const char *end,
+                            al_period_row **out, size_t *n)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(tenant), AL_STR(start), AL_STR(end)};
+    MYSQL_RES *res = NULL;
+    *out = NULL;
+    *n = 0;
+    al_db_status st = al_db_exec(
+        db,
+        CONTRACTS "SELECT IFNULL(b.partner_id, ''), b.kind, IFNULL(c.cur, ''), "
+                  "SUM(b.points), IFNULL(c.ir, 0), IFNULL(c.rr, 0), " MEMBER_DELTA(
+                      "b.") " FROM bookings b LEFT JOIN c ON c.partner_id = b.partner_id "
+                            "AND b.booked_at >= c.f AND b.booked_at < c.t "
+                            "WHERE b.tenant_id = ? AND b.booked_at >= ? "
+                            "AND b.booked_at < ? "
+                            "GROUP BY b.partner_id, b.kind, c.f ORDER BY 1",
+        p, 4, &res);
+    if (st != AL_DB_OK)
+        return st;
+    size_t rows = (size_t)mysql_num_rows(res);
+    *out = calloc(rows ? rows : 1, sizeof(**out));
+    MYSQL_ROW row;
+    while (*out != NULL && (row = mysql_fetch_row(res)) != NULL) {
+        al_period_row *r = &(*out)[(*n)++];
+        copy(r->partner, sizeof(r->partner), row[0]);
+        copy(r->kind, sizeof(r->kind), row[1]);
+        copy(r->currency, sizeof(r->currency), row[2]);
+        r->points = strtoll(row[3], NULL, 10);
+        r->issue_per_1000 = strtoll(row[4], NULL, 10);
+        r->redeem_per_1000 = strtoll(row[5], NULL, 10);
+        r->member_delta = strtoll(row[6], NULL, 10);
+    }
+    mysql_free_result(res);
+    return *out != NULL ? AL_DB_OK : AL_DB_ERROR;
+}
+
+al_db_status al_provenance_rows(al_db *db, const char *tenant, const char *start, const char *end,
+                                al_provenance_row **out, size_t *n)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(tenant), AL_STR(start), AL_STR(end)};
+    MYSQL_RES *res = NULL;
+    *out = NULL;
+    *n = 0;
+    al_db_status st =
+        al_db_exec(db,
+                   CONTRACTS "SELECT IFNULL(lc.issuer_partner, ''), lc.redeemer_partner, c.cur, "
+                             "SUM(lc.points), SUM(lc.points * c.rr) FROM lot_consumptions lc "
+                             "JOIN bookings b ON b.booking_id = lc.booking_id "
+                             "JOIN c ON c.partner_id = lc.redeemer_partner "
+                             "AND b.booked_at >= c.f AND b.booked_at < c.t "
+                             "WHERE lc.tenant_id = ? AND b.kind = 'redeem' "
+                             "AND b.booked_at >= ? AND b.booked_at < ? "
+                             "GROUP BY lc.issuer_partner, lc.redeemer_partner, c.cur "
+                             "ORDER BY 1, 2",
+                   p, 4, &res);
+    if (st != AL_DB_OK)
+        return st;
+    size_t rows = (size_t)mysql_num_rows(res);
+    *out = calloc(rows ? rows : 1, sizeof(**out));
+    MYSQL_ROW row;
+    while (*out != NULL && (row = mysql_fetch_row(res)) != NULL) {
+        al_provenance_row *r = &(*out)[(*n)++];
+        copy(r->issuer, sizeof(r->issuer), row[0]);
+        copy(r->redeemer, sizeof(r->redeemer), row[1]);
+        copy(r->currency, sizeof(r->currency), row[2]);
+        r->points = strtoll(row[3], NULL, 10);
+        r->value_num = strtoll(row[4], NULL, 10);
+    }
+    mysql_free_result(res);
+    return *out != NULL ? AL_DB_OK : AL_DB_ERROR;
+}
+
+al_db_status al_outstanding_from_bookings(al_db *db, const char *tenant, const char *t,
+                                          int64_t *out)
+{
+    bool found;
+    al_db_param p[] = {AL_STR(tenant), AL_STR(t)};
+    return al_db_int(db,
+                     "SELECT IFNULL(" MEMBER_DELTA("") ", 0) FROM bookings "
+                                                       "WHERE tenant_id = ? AND booked_at < ?",
+                     p, 2, out, &found);
+}
+
+al_db_status al_outstanding_from_balances(al_db *db, const char *tenant, const char *t,
+                                          int64_t *out)
+{
+    bool found;
+    int64_t now = 0, since = 0;
+    al_db_param p[] = {AL_STR(tenant)};
+    al_db_status st = al_db_int(db,
+                                "SELECT IFNULL(SUM(balance), 0) FROM account_balances "
+                                "WHERE tenant_id = ? AND account LIKE " AL_SQL_MEMBER_ACCOUNTS,
+                                p, 1, &now, &found);
+    al_db_param q[] = {AL_STR(tenant), AL_STR(t)};
+    if (st == AL_DB_OK)
+        st = al_db_int(db,
+                       "SELECT IFNULL(" MEMBER_DELTA("") ", 0) FROM bookings "
+                                                         "WHERE tenant_id = ? AND booked_at >= ?",
+                       q, 2, &since, &found);
+    *out = now - since;
+    return st;
+}
+
+al_db_status al_closed_closing_at(al_db *db, const char *tenant, const char *t, int64_t *out,
+                                  bool *found)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(t)};
+    MYSQL_RES *res = NULL;
+    *found = false;
+    al_db_status st = al_db_exec(db,
+                                 "SELECT document FROM settlements WHERE tenant_id = ? AND "
+                                 "status = 'closed' AND period_end = ? LIMIT 1",
+                                 p, 2, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    json_t *doc = row ? json_loads(row[0], 0, NULL) : NULL;
+    json_t *closing =
+        json_object_get(json_object_get(doc, "reconciliation"), "closing_outstanding");
+    if ((*found = json_is_integer(closing)))
+        *out = json_integer_value(closing);
+    json_decref(doc);
+    mysql_free_result(res);
+    return AL_DB_OK;
+}
+
+al_db_status al_closed_overlapping(al_db *db, const char *tenant, const char *start,
+                                   const char *end, int64_t except, int64_t *count)
+{
+    bool found;
+    al_db_param p[] = {AL_STR(tenant), AL_STR(end), AL_STR(start), AL_INT(except)};
+    return al_db_int(db,
+                     "SELECT COUNT(*) FROM settlements WHERE tenant_id = ? AND "
+                     "status = 'closed' AND period_start < ? AND period_end > ? "
+                     "AND settlement_id <> ?",
+                     p, 4, count, &found);
+}
+
+al_db_status al_last_closed_end(al_db *db, const char *tenant, char out[AL_SQL_TIME], bool *found)
+{
+    al_db_param p[] = {AL_STR(tenant)};
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    al_db_status st =
+        al_db_row(db,
+                  "SELECT " SQL_TIME("MAX(period_end)") " FROM settlements "
+                                                        "WHERE tenant_id = ? AND status = 'closed'",
+                  p, 1, &res, &row);
+    *found = st == AL_DB_OK && row != NULL && row[0] != NULL;
+    if (*found)
+        copy(out, AL_SQL_TIME, row[0]);
+    al_db_free_result(res);
+    return st;
+}
+
+al_db_status al_draft_replace(al_db *db, const char *tenant, const char *start, const char *end,
+                              const char *csv, int64_t *id)
+{
+    al_db_param d[] = {AL_STR(tenant), AL_STR(start), AL_STR(end)};
+    al_db_status st = al_db_exec(db,
+                                 "DELETE FROM settlements WHERE tenant_id = ? AND status = 'draft' "
+                                 "AND period_start = ? AND period_end = ?",
+                                 d, 3, NULL);
+    al_db_param i[] = {AL_STR(tenant), AL_STR(start), AL_STR(end), AL_STR(csv)};
+    if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "INSERT INTO settlements (tenant_id, period_start, period_end, status, "
+                        "document, csv) VALUES (?, ?, ?, 'draft', '', ?)",
+                        i, 4, NULL);
+    *id = (int64_t)al_db_insert_id(db);
+    return st;
+}
+
+al_db_status al_statement_set_document(al_db *db, int64_t id, const char *document)
+{
+    al_db_param u[] = {AL_STR(document), AL_INT(id)};
+    return al_db_exec(db, "UPDATE settlements SET document = ? WHERE settlement_id = ?", u, 2,
+                      NULL);
+}
+
+al_db_status al_statement_load(al_db *db, const char *tenant, int64_t id, int margin_s,
+                               al_statement_row *out, bool *found)
+{
+    al_db_param p[] = {AL_INT(margin_s), AL_INT(id), AL_STR(tenant)};
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    memset(out, 0, sizeof(*out));
+    al_db_status st = al_db_row(db,
+                                "SELECT settlement_id, status, document, csv, "
+                                "IFNULL(signature, ''), " SQL_TIME("period_start") ", " SQL_TIME(
+                                    "period_end") ", period_end <= NOW(6) - INTERVAL ? SECOND "
+                                                  "FROM settlements WHERE settlement_id = ? "
+                                                  "AND tenant_id = ?",
+                                p, 3, &res, &row);
+    *found = false;
+    if (st == AL_DB_OK && row != NULL) {
+        out->id = strtoll(row[0], NULL, 10);
+        out->closed = strcmp(row[1], "closed") == 0;
+        out->document = strdup(row[2]);
+        out->csv = strdup(row[3]);
+        copy(out->signature, sizeof(out->signature), row[4]);
+        copy(out->start, sizeof(out->start), row[5]);
+        copy(out->end, sizeof(out->end), row[6]);
+        out->over = strcmp(row[7], "1") == 0;
+        *found = out->document != NULL && out->csv != NULL;
+        if (!*found)
+            st = AL_DB_ERROR;
+    }
+    al_db_free_result(res);
+    return st;
+}
+
+void al_statement_row_clear(al_statement_row *r)
+{
+    free(r->document);
+    free(r->csv);
+    r->document = r->csv = NULL;
+}
+
+al_db_status al_settlement_lock(al_db *db, const char *tenant)
+{
+    int64_t one = 0;
+    bool found;
+    al_db_param t[] = {AL_STR(tenant)};
+    return al_db_int(db, "SELECT 1 FROM tenants WHERE tenant_id = ? FOR UPDATE", t, 1, &one,
+                     &found);
+}
+
+al_db_status al_next_number(al_db *db, const char *tenant, int64_t *number)
+{
+    bool found;
+    al_db_param t[] = {AL_STR(tenant)};
+    return al_db_int(db, "SELECT IFNULL(MAX(number), 0) + 1 FROM settlements WHERE tenant_id = ?",
+                     t, 1, number, &found);
+}
+
+al_db_status al_statement_mark_closed(al_db *db, int64_t id, int64_t number, const char *document,
+                                      const char *csv, const char *signature)
+{
+    al_db_param u[] = {AL_INT(number), AL_STR(document), AL_STR(csv), AL_STR(signature),
+                       AL_INT(id)};
+    return al_db_exec(db,
+                      "UPDATE settlements SET status = 'closed', number = ?, document = ?, "
+                      "csv = ?, signature = ?, closed_at = NOW(6) WHERE settlement_id = ?",
+                      u, 5, NULL);
+}
