@@ -15,6 +15,7 @@
 #include "api/lookups.h"
 #include "api/outcome.h"
 #include "api/routes.h"
+#include "http/server.h"
 #include "partners/partners.h"
 #include "plugins/translate.h"
 #include "rules/rules.h"
@@ -216,12 +217,22 @@ done:
 /* Lines of one batch at most; a larger file is sent in several batches. */
 #define BATCH_MAX_LINES 10000
 
+/* Lines a worker parses and translates in one turn of its loop, between its other work. */
+#define BATCH_SLICE 64
+
 /* A batch in flight: each line's answer, kept until the last one is in. */
 typedef struct {
+    al_task next_slice; /* the lines still to send, at the worker's next turn */
     al_exchange *x;
-    size_t n;       /* lines */
-    size_t pending; /* lines not yet answered, plus one while lines are still being sent */
-    int *line;      /* each line's number in the body */
+    const char *data; /* the body (the request's, alive until the reply) */
+    size_t len, pos;
+    int line_no;
+    size_t sent;      /* lines sent so far */
+    partner_setup ps; /* the partner's, read once for the batch */
+    al_rules *rules;  /* a reference */
+    size_t n;         /* lines */
+    size_t pending;   /* lines not yet answered, plus one while lines are still being sent */
+    int *line;        /* each line's number in the body */
     int *status;
     char **reply; /* malloc'd */
 } batch;
@@ -232,6 +243,18 @@ typedef struct {
     batch *b;
     size_t index;
 } batch_line;
+
+static void batch_free(batch *b)
+{
+    for (size_t i = 0; b->reply != NULL && i < b->n; i++)
+        free(b->reply[i]);
+    free(b->line);
+    free(b->status);
+    free(b->reply);
+    al_rules_drop(b->rules);
+    al_partner_setup_clear(&b->ps);
+    free(b);
+}
 
 /* All lines answered: the NDJSON reply, in the body's order. */
 static void batch_finish(batch *b)
@@ -249,12 +272,7 @@ static void batch_finish(batch *b)
                       len ? (const char *)evbuffer_pullup(out, -1) : "", len);
         evbuffer_free(out);
     }
-    for (size_t i = 0; i < n; i++)
-        free(b->reply[i]);
-    free(b->line);
-    free(b->status);
-    free(b->reply);
-    free(b);
+    batch_free(b);
 }
 
 static void batch_release(batch *b)
@@ -274,6 +292,50 @@ static void line_done(al_exchange *sub, int status, char *reply)
     batch_release(b);
 }
 
+/* The next slice of lines: each parsed, translated and handed to the committers. */
+static void send_slice(al_task *task)
+{
+    batch *b = (batch *)task;
+    al_exchange *x = b->x;
+    bool stopping = al_http_worker_stopping(al_http_worker_of(x));
+    const char *start;
+    size_t k;
+    for (int i = 0; i < BATCH_SLICE && b->sent < b->n; i++) {
+        if (!al_ndjson_next(b->data, b->len, &b->pos, &b->line_no, &start, &k))
+            break;
+        size_t at = b->sent++;
+        b->line[at] = b->line_no;
+        b->status[at] = stopping ? 503 : 500;
+        batch_line *l = stopping ? NULL : malloc(sizeof(*l));
+        if (l == NULL) {
+            b->reply[at] = strdup(stopping ? "{\"error\":{\"code\":\"shutting_down\","
+                                             "\"message\":\"the server is stopping\"}}"
+                                           : "{\"error\":{\"code\":\"internal_error\","
+                                             "\"message\":\"out of memory\"}}");
+            b->pending--;
+            continue;
+        }
+        memcpy(&l->x, x, sizeof(l->x));
+        l->b = b;
+        l->index = at;
+        snprintf(l->x.path, sizeof(l->x.path), "/v1/transactions");
+        l->x.sub = true;
+        l->x.sub_body = start;
+        l->x.sub_len = k;
+        l->x.sub_done = line_done;
+        json_t *body = NULL;
+        if (al_body_object(&l->x, &body) == 0)
+            earn_body(&l->x, body, &b->ps, b->rules); /* answers now, or after its COMMIT */
+        json_decref(body);
+    }
+    if (b->sent < b->n) {
+        al_http_next_turn(al_http_worker_of(x), &b->next_slice);
+        return;
+    }
+    /* The last answer frees b: this one when every line answered at once. */
+    batch_release(b);
+}
+
 /*
  * POST /v1/transactions:batch: NDJSON in, one transactions body a line;
  * NDJSON out, one line a result in the same order:
@@ -281,8 +343,9 @@ static void line_done(al_exchange *sub, int status, char *reply)
  * Each line runs exactly as POST /v1/transactions would (the same idempotency
  * record, through the committers, group-committed with everything else), so
  * one bad line refuses only itself and a batch sent twice books nothing
- * twice. Blank lines are skipped. The worker only parses and translates; the
- * reply goes out when the last line's COMMIT is done.
+ * twice. Blank lines are skipped. The worker parses and translates the lines
+ * a slice a turn, answering its other connections in between; the reply goes
+ * out when the last line's COMMIT is done.
  */
 void al_api_transaction_batch(al_exchange *x)
 {
@@ -297,63 +360,32 @@ void al_api_transaction_batch(al_exchange *x)
             al_reply_error(x, 413, "batch_too_large", "at most %d lines a batch", BATCH_MAX_LINES);
             return;
         }
-    partner_setup ps = {0};
-    al_rules *rules = NULL;
-    if (load_setup(x, x->partner, &ps) != 0 ||
-        (rules = al_rules_for(x, ps.rules_version)) == NULL) {
-        al_partner_setup_clear(&ps);
-        return;
-    }
     batch *b = calloc(1, sizeof(*b));
-    if (b != NULL) {
-        b->line = calloc(n ? n : 1, sizeof(*b->line));
-        b->status = calloc(n ? n : 1, sizeof(*b->status));
-        b->reply = calloc(n ? n : 1, sizeof(*b->reply));
-    }
-    if (b == NULL || b->line == NULL || b->status == NULL || b->reply == NULL) {
-        if (b != NULL) {
-            free(b->line);
-            free(b->status);
-            free(b->reply);
-            free(b);
-        }
-        al_rules_drop(rules);
-        al_partner_setup_clear(&ps);
+    if (b == NULL) {
         al_reply_error(x, 500, "internal_error", "out of memory");
         return;
     }
+    if (load_setup(x, x->partner, &b->ps) != 0 ||
+        (b->rules = al_rules_for(x, b->ps.rules_version)) == NULL) {
+        al_partner_setup_clear(&b->ps);
+        free(b);
+        return;
+    }
+    b->line = calloc(n ? n : 1, sizeof(*b->line));
+    b->status = calloc(n ? n : 1, sizeof(*b->status));
+    b->reply = calloc(n ? n : 1, sizeof(*b->reply));
     b->x = x;
     b->n = n;
-    b->pending = n + 1;
-    line = 0;
-    pos = 0;
-    for (size_t i = 0; al_ndjson_next(data, len, &pos, &line, &start, &k); i++) {
-        b->line[i] = line;
-        b->status[i] = 500;
-        batch_line *l = malloc(sizeof(*l));
-        if (l == NULL) {
-            b->reply[i] = strdup("{\"error\":{\"code\":\"internal_error\","
-                                 "\"message\":\"out of memory\"}}");
-            b->pending--;
-            continue;
-        }
-        memcpy(&l->x, x, sizeof(l->x));
-        l->b = b;
-        l->index = i;
-        snprintf(l->x.path, sizeof(l->x.path), "/v1/transactions");
-        l->x.sub = true;
-        l->x.sub_body = start;
-        l->x.sub_len = k;
-        l->x.sub_done = line_done;
-        json_t *body = NULL;
-        if (al_body_object(&l->x, &body) == 0)
-            earn_body(&l->x, body, &ps, rules); /* answers now, or after its COMMIT */
-        json_decref(body);
+    if (b->line == NULL || b->status == NULL || b->reply == NULL) {
+        batch_free(b);
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        return;
     }
-    al_rules_drop(rules);
-    al_partner_setup_clear(&ps);
-    /* The last answer frees b: this one when every line answered at once. */
-    batch_release(b);
+    b->data = data;
+    b->len = len;
+    b->pending = n + 1;
+    b->next_slice.handler = send_slice;
+    send_slice(&b->next_slice);
 } // NOLINT(clang-analyzer-unix.Malloc): b is freed by batch_finish, after its last line
 
 /*

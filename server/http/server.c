@@ -51,6 +51,8 @@ struct al_http_worker {
     struct event *task_event;  /* tasks were posted */
     pthread_mutex_t task_lock;
     al_task *tasks, *tasks_tail; /* posted, not yet run */
+    struct event *turn_event;    /* a zero timer: runs what waits for the next turn */
+    al_task *turn, *turn_tail;   /* waiting for the next turn (this thread only) */
     int listen_fd;
     int inflight; /* requests accepted and not yet answered */
     int stopping;
@@ -179,12 +181,44 @@ static void on_tasks(evutil_socket_t fd, short what, void *arg)
     run_tasks(arg);
 }
 
+void al_http_next_turn(al_http_worker *w, al_task *task)
+{
+    task->next = NULL;
+    if (w->turn_tail != NULL)
+        w->turn_tail->next = task;
+    else
+        w->turn = task;
+    w->turn_tail = task;
+    /* A timer, not event_active: timers run after the loop has polled its sockets. */
+    static const struct timeval now = {0, 0};
+    event_add(w->turn_event, &now);
+}
+
+static void on_turn(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    al_http_worker *w = arg;
+    al_task *t = w->turn;
+    w->turn = w->turn_tail = NULL;
+    while (t != NULL) {
+        al_task *next = t->next;
+        t->handler(t); /* may ask for another turn */
+        t = next;
+    }
+}
+
 void al_http_request_done(al_http_worker *w)
 {
     w->inflight--;
 }
 
 bool al_http_stopping(const al_http_worker *w)
+{
+    return w->stopping != 0;
+}
+
+bool al_http_worker_stopping(const al_http_worker *w)
 {
     return w->stopping != 0;
 }
@@ -318,9 +352,10 @@ static int worker_setup(al_http_worker *w, int id, al_http_server *s, int fd)
     w->stop_event = event_new(w->base, -1, 0, on_stop, w);
     w->drain_timer = event_new(w->base, -1, EV_PERSIST, on_drain_tick, w);
     w->task_event = event_new(w->base, -1, 0, on_tasks, w);
+    w->turn_event = evtimer_new(w->base, on_turn, w);
     pthread_mutex_init(&w->task_lock, NULL);
     if (w->http == NULL || w->stop_event == NULL || w->drain_timer == NULL ||
-        w->task_event == NULL ||
+        w->task_event == NULL || w->turn_event == NULL ||
         al_guard_init(&w->guard, w->base, s->tls, o->max_connections, o->header_timeout_s, id) != 0)
         return -1;
     evhttp_set_gencb(w->http, on_request, w);
@@ -345,6 +380,10 @@ static void worker_free(al_http_worker *w)
         event_free(w->task_event);
         pthread_mutex_destroy(&w->task_lock);
     }
+    while (w->turn != NULL) /* slices of work left when the loop ended */
+        on_turn(-1, 0, w);
+    if (w->turn_event != NULL)
+        event_free(w->turn_event);
     if (w->http != NULL)
         evhttp_free(w->http); /* closes the listener still bound, if any */
     if (w->listen_fd >= 0)

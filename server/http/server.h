@@ -70,6 +70,16 @@ void al_http_free(al_http_server *s);
 /* Hands task to w's loop (from any thread); its handler runs there. */
 void al_http_post(al_http_worker *w, al_task *task);
 
+/*
+ * Runs task on w's loop at its next turn, after the loop has looked at its
+ * connections (only from w's own thread): long work on a worker goes in
+ * slices this way, so the worker keeps answering between them.
+ */
+void al_http_next_turn(al_http_worker *w, al_task *task);
+
+/* True once w is stopping (SIGTERM): long work should give up rather than start more. */
+bool al_http_worker_stopping(const al_http_worker *w);
+
 /* The worker that took x. */
 static inline al_http_worker *al_http_worker_of(const al_exchange *x)
 {

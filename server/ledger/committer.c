@@ -261,6 +261,11 @@ void al_committers_interrupt(void)
 
 void al_commit_submit(al_job *job)
 {
+    if (ncommitters == 0) { /* stopped: nothing books any more */
+        set_error(job, AL_STOPPING, "shutting_down", "the server is stopping; try again");
+        job->done(job);
+        return;
+    }
     committer *c = &committers[job->affinity % (uint32_t)ncommitters];
     job->next = NULL;
     pthread_mutex_lock(&c->lock);

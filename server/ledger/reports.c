@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,14 @@ void al_report_submit(al_job *job)
 {
     job->next = NULL;
     pthread_mutex_lock(&lock);
+    if (nthreads == 0 || stopping) { /* stopped: no more long work */
+        pthread_mutex_unlock(&lock);
+        job->result = AL_STOPPING;
+        snprintf(job->code, sizeof(job->code), "shutting_down");
+        snprintf(job->message, sizeof(job->message), "the server is stopping; ask again later");
+        job->done(job);
+        return;
+    }
     if (tail != NULL)
         tail->next = job;
     else

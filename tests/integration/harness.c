@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -61,7 +62,12 @@ static pid_t spawn(const char *const *env, const char *const *args, const char *
     setenv("ALLIANCE_EXPIRY_SWEEP_S", "0", 1); /* tests drive expiry; test_sweeper.c turns it on */
     setenv("ALLIANCE_PLUGIN_DIR", ALLIANCE_PLUGIN_BUILD_DIR, 1);
     for (; env != NULL && *env != NULL; env++)
-        putenv((char *)*env); /* glibc: "NAME" without "=" unsets it */
+        putenv((char *)*env);                            /* glibc: "NAME" without "=" unsets it */
+    const char *nofile = getenv("ALLIANCE_TEST_NOFILE"); /* a descriptor limit, soft and hard */
+    if (nofile != NULL) {
+        struct rlimit rl = {(rlim_t)atol(nofile), (rlim_t)atol(nofile)};
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     const char *argv[32] = {ALLIANCE_BIN};
     int n = 1;
     if (port_file != NULL) {
@@ -497,4 +503,52 @@ bool log_has_line(const test_server *s, const char *const *needles)
     }
     fclose(f);
     return found;
+}
+
+int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int response_worker(const response *r)
+{
+    char id[80];
+    unsigned boot;
+    int worker = -1;
+    if (response_header(r, "X-Request-Id", id, sizeof(id)) &&
+        sscanf(id, "%x-%d-", &boot, &worker) == 2)
+        return worker;
+    return -1;
+}
+
+double process_cpu_s(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* fields 14 and 15 (utime, stime) follow the name */
+    unsigned long utime = 0, stime = 0;
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+        return -1;
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+int count_log_lines(const test_server *s, const char *needle)
+{
+    FILE *f = fopen(s->log_path, "r");
+    char line[4096];
+    int n = 0;
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+        n += strstr(line, needle) != NULL;
+    if (f != NULL)
+        fclose(f);
+    return n;
 }

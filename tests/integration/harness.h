@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -115,5 +116,17 @@ int db_scalar(const char *sql, char *out, size_t size);
 
 /* Whether the server's log holds a line containing every one of the NULL-ended needles. */
 bool log_has_line(const test_server *s, const char *const *needles);
+
+/* Monotonic milliseconds. */
+int64_t now_ms(void);
+
+/* The worker that answered (from the generated X-Request-Id), or -1. */
+int response_worker(const response *r);
+
+/* CPU seconds a process has used (user and system), or -1. */
+double process_cpu_s(pid_t pid);
+
+/* Lines of the server's log that contain needle. */
+int count_log_lines(const test_server *s, const char *needle);
 
 #endif
