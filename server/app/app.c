@@ -145,12 +145,8 @@ int al_app_run(const al_config *cfg, const char *port_file)
     }
 
     /* The threads started here leave the signals to the transport's main loop. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    sigset_t old;
+    al_http_block_signals(&old);
     int started = start_threads(&a, &url);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 

@@ -328,6 +328,27 @@ al_db_status al_db_row(al_db *db, const char *sql, const al_db_param *params, si
     return AL_DB_OK;
 }
 
+al_db_status al_db_list(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                        size_t size, int (*fill)(MYSQL_ROW row, void *element), void **out,
+                        size_t *n)
+{
+    MYSQL_RES *res = NULL;
+    *out = NULL;
+    *n = 0;
+    al_db_status st = al_db_exec(db, sql, params, nparams, &res);
+    if (st != AL_DB_OK || res == NULL)
+        return st;
+    size_t rows = (size_t)mysql_num_rows(res);
+    char *list = calloc(rows ? rows : 1, size);
+    MYSQL_ROW row;
+    while (list != NULL && st == AL_DB_OK && (row = mysql_fetch_row(res)) != NULL)
+        if (fill(row, list + (*n)++ * size) != 0)
+            st = AL_DB_ERROR;
+    mysql_free_result(res);
+    *out = list;
+    return list != NULL ? st : AL_DB_ERROR;
+}
+
 void al_db_free_result(MYSQL_RES *res)
 {
     if (res != NULL)

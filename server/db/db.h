@@ -107,6 +107,15 @@ al_db_status al_db_stream(al_db *db, const char *sql, const al_db_param *params,
 al_db_status al_db_row(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
                        MYSQL_RES **res, MYSQL_ROW *row);
 
+/*
+ * The rows a query answers as an array: fill(row, element) makes each
+ * element (size bytes, zeroed first) of one row, and returns 0 or -1 (out of
+ * memory). *out (malloc'd, free it) holds *n elements, also after a failure.
+ */
+al_db_status al_db_list(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                        size_t size, int (*fill)(MYSQL_ROW row, void *element), void **out,
+                        size_t *n);
+
 /* Frees a result; NULL is fine. */
 void al_db_free_result(MYSQL_RES *res);
 

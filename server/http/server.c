@@ -417,6 +417,16 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
         event_active(s->workers[i].stop_event, EV_READ, 0);
 }
 
+void al_http_block_signals(sigset_t *old)
+{
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, old);
+}
+
 al_http_server *al_http_start(const al_http_options *opt, const al_http_hooks *hooks)
 {
     char err[256] = "invalid listen address";
@@ -464,12 +474,8 @@ al_http_server *al_http_start(const al_http_options *opt, const al_http_hooks *h
     }
 
     /* Workers must not see the signals; the main thread's loop takes them. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    sigset_t old;
+    al_http_block_signals(&old);
     for (; s->started < s->n; s->started++)
         if (pthread_create(&s->workers[s->started].thread, NULL, worker_main,
                            &s->workers[s->started]) != 0)

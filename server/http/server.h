@@ -9,6 +9,7 @@
 #ifndef AL_HTTP_SERVER_H
 #define AL_HTTP_SERVER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -50,8 +51,15 @@ typedef struct al_http_options {
 } al_http_options;
 
 /*
- * Binds the listeners and starts the workers; NULL after logging why. Threads
- * the caller starts afterwards should block SIGTERM, SIGINT and SIGHUP.
+ * Blocks the signals the transport's main loop takes (SIGTERM, SIGINT,
+ * SIGHUP) in the calling thread, saving the mask in *old: threads started
+ * meanwhile inherit it and leave those signals to that loop.
+ */
+void al_http_block_signals(sigset_t *old);
+
+/*
+ * Binds the listeners and starts the workers; NULL after logging why. Other
+ * threads of the process should be started with the signals blocked.
  */
 al_http_server *al_http_start(const al_http_options *opt, const al_http_hooks *hooks);
 

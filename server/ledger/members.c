@@ -107,14 +107,25 @@ al_db_status al_member_next_expiries(al_db *db, const char *tenant, const char *
     return AL_DB_OK;
 }
 
+static int activity_of(MYSQL_ROW row, void *element)
+{
+    al_partner_activity *a = element;
+    snprintf(a->partner, sizeof(a->partner), "%s", row[0]);
+    a->transactions = atoll(row[1]);
+    a->points_earned = atoll(row[2]);
+    a->redemptions = atoll(row[3]);
+    a->points_redeemed = atoll(row[4]);
+    a->points_reversed = atoll(row[5]);
+    snprintf(a->last_activity_at, sizeof(a->last_activity_at), "%s", row[6]);
+    return 0;
+}
+
 al_db_status al_member_partner_activity(al_db *db, const char *tenant, const char *id,
                                         al_partner_activity **out, size_t *n)
 {
     al_db_param p[] = {AL_STR(tenant), AL_STR(id)};
-    MYSQL_RES *res = NULL;
-    *out = NULL;
-    *n = 0;
-    al_db_status st = al_db_exec(
+    void *list = NULL;
+    al_db_status st = al_db_list(
         db,
         "SELECT partner_id, SUM(kind = 'earn'), SUM(IF(kind = 'earn', points, 0)), "
         "SUM(kind = 'redeem'), SUM(IF(kind = 'redeem', points, 0)), "
@@ -122,24 +133,9 @@ al_db_status al_member_partner_activity(al_db *db, const char *tenant, const cha
             "MAX(booked_at)") " "
                               "FROM bookings WHERE tenant_id = ? AND member_id = ? "
                               "AND partner_id IS NOT NULL GROUP BY partner_id ORDER BY partner_id",
-        p, 2, &res);
-    if (st != AL_DB_OK)
-        return st;
-    size_t rows = (size_t)mysql_num_rows(res);
-    *out = calloc(rows ? rows : 1, sizeof(**out));
-    MYSQL_ROW row;
-    while (*out != NULL && (row = mysql_fetch_row(res)) != NULL) {
-        al_partner_activity *a = &(*out)[(*n)++];
-        snprintf(a->partner, sizeof(a->partner), "%s", row[0]);
-        a->transactions = atoll(row[1]);
-        a->points_earned = atoll(row[2]);
-        a->redemptions = atoll(row[3]);
-        a->points_redeemed = atoll(row[4]);
-        a->points_reversed = atoll(row[5]);
-        snprintf(a->last_activity_at, sizeof(a->last_activity_at), "%s", row[6]);
-    }
-    mysql_free_result(res);
-    return *out != NULL ? AL_DB_OK : AL_DB_ERROR;
+        p, 2, sizeof(**out), activity_of, &list, n);
+    *out = list;
+    return st;
 }
 
 al_db_status al_member_tier_history(al_db *db, const char *tenant, const char *id,
@@ -170,6 +166,20 @@ al_db_status al_member_tier_history(al_db *db, const char *tenant, const char *i
     return AL_DB_OK;
 }
 
+static int entry_of(MYSQL_ROW row, void *element)
+{
+    al_history_entry *e = element;
+    e->id = atoll(row[0]);
+    snprintf(e->kind, sizeof(e->kind), "%s", row[1]);
+    e->points = atoll(row[2]);
+    snprintf(e->partner, sizeof(e->partner), "%s", row[3]);
+    snprintf(e->ref, sizeof(e->ref), "%s", row[4]);
+    snprintf(e->booked_at, sizeof(e->booked_at), "%s", row[5]);
+    if (row[6] != NULL && row[6][0] != '\0' && (e->detail = strdup(row[6])) == NULL)
+        return -1;
+    return 0;
+}
+
 al_db_status al_member_history(al_db *db, const char *tenant, const char *id, int64_t cursor,
                                int64_t limit, al_history_entry **out, size_t *n)
 {
@@ -177,10 +187,8 @@ al_db_status al_member_history(al_db *db, const char *tenant, const char *id, in
     al_member_account(account, id);
     al_db_param p[] = {AL_STR(account), AL_STR(tenant), AL_STR(id),
                        AL_INT(cursor),  AL_INT(cursor), AL_INT(limit)};
-    MYSQL_RES *res = NULL;
-    *out = NULL;
-    *n = 0;
-    al_db_status st = al_db_exec(db,
+    void *list = NULL;
+    al_db_status st = al_db_list(db,
                                  "SELECT booking_id, kind, IF(to_account = ?, points, -points), "
                                  "IFNULL(partner_id, ''), IFNULL(ref_id, ''), " ISO(
                                      "booked_at") ", "
@@ -188,24 +196,9 @@ al_db_status al_member_history(al_db *db, const char *tenant, const char *id, in
                                                   "WHERE tenant_id = ? AND member_id = ? "
                                                   "AND (? = 0 OR booking_id < ?) "
                                                   "ORDER BY booking_id DESC LIMIT ?",
-                                 p, 6, &res);
-    if (st != AL_DB_OK)
-        return st;
-    size_t rows = (size_t)mysql_num_rows(res);
-    *out = calloc(rows ? rows : 1, sizeof(**out));
-    MYSQL_ROW row;
-    while (*out != NULL && (row = mysql_fetch_row(res)) != NULL) {
-        al_history_entry *e = &(*out)[(*n)++];
-        e->id = atoll(row[0]);
-        snprintf(e->kind, sizeof(e->kind), "%s", row[1]);
-        e->points = atoll(row[2]);
-        snprintf(e->partner, sizeof(e->partner), "%s", row[3]);
-        snprintf(e->ref, sizeof(e->ref), "%s", row[4]);
-        snprintf(e->booked_at, sizeof(e->booked_at), "%s", row[5]);
-        e->detail = row[6] != NULL && row[6][0] != '\0' ? strdup(row[6]) : NULL;
-    }
-    mysql_free_result(res);
-    return *out != NULL ? AL_DB_OK : AL_DB_ERROR;
+                                 p, 6, sizeof(**out), entry_of, &list, n);
+    *out = list;
+    return st;
 }
 
 void al_history_free(al_history_entry *entries, size_t n)

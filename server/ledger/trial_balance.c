@@ -4,33 +4,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+static int account_of(MYSQL_ROW row, void *element)
+{
+    al_account_balance *a = element;
+    snprintf(a->account, sizeof(a->account), "%s", row[0]);
+    a->balance = strtoll(row[1], NULL, 10);
+    return 0;
+}
+
 al_db_status al_trial_balance(al_db *db, const char *tenant, al_account_balance **rows, size_t *n,
                               __int128 *total)
 {
     al_db_param p[] = {AL_STR(tenant)};
-    MYSQL_RES *res = NULL;
-    *rows = NULL;
-    *n = 0;
-    *total = 0;
-    al_db_status st = al_db_exec(db,
+    void *list = NULL;
+    al_db_status st = al_db_list(db,
                                  "SELECT account, SUM(balance) FROM account_balances "
                                  "WHERE tenant_id = ? GROUP BY account ORDER BY account",
-                                 p, 1, &res);
-    if (st != AL_DB_OK)
-        return st;
-    size_t count = (size_t)mysql_num_rows(res);
-    *rows = calloc(count ? count : 1, sizeof(**rows));
-    if (*rows == NULL) {
-        mysql_free_result(res);
-        return AL_DB_ERROR;
-    }
-    MYSQL_ROW row;
-    while ((row = mysql_fetch_row(res)) != NULL) {
-        al_account_balance *a = &(*rows)[(*n)++];
-        snprintf(a->account, sizeof(a->account), "%s", row[0]);
-        a->balance = strtoll(row[1], NULL, 10);
-        *total += a->balance;
-    }
-    mysql_free_result(res);
-    return AL_DB_OK;
+                                 p, 1, sizeof(**rows), account_of, &list, n);
+    *rows = list;
+    *total = 0;
+    for (size_t i = 0; i < *n; i++)
+        *total += (*rows)[i].balance;
+    return st;
 }

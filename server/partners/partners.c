@@ -120,24 +120,19 @@ al_db_status al_partner_get(al_db *db, const char *tenant, const char *id, al_pa
     return st;
 }
 
+static int listed_partner(MYSQL_ROW row, void *element)
+{
+    return partner_of_row(row, element);
+}
+
 al_db_status al_partners_list(al_db *db, const char *tenant, al_partner **out, size_t *n)
 {
     al_db_param p[] = {AL_STR(tenant)};
-    MYSQL_RES *res = NULL;
-    *out = NULL;
-    *n = 0;
-    al_db_status st =
-        al_db_exec(db, PARTNER_COLUMNS "WHERE tenant_id = ? ORDER BY partner_id", p, 1, &res);
-    if (st != AL_DB_OK)
-        return st;
-    size_t rows = (size_t)mysql_num_rows(res);
-    *out = calloc(rows ? rows : 1, sizeof(**out));
-    MYSQL_ROW row;
-    while (*out != NULL && (row = mysql_fetch_row(res)) != NULL)
-        if (partner_of_row(row, &(*out)[(*n)++]) != 0)
-            st = AL_DB_ERROR;
-    mysql_free_result(res);
-    return *out == NULL ? AL_DB_ERROR : st;
+    void *list = NULL;
+    al_db_status st = al_db_list(db, PARTNER_COLUMNS "WHERE tenant_id = ? ORDER BY partner_id", p,
+                                 1, sizeof(**out), listed_partner, &list, n);
+    *out = list;
+    return st;
 }
 
 void al_partners_free(al_partner *list, size_t n)

@@ -32,36 +32,28 @@ al_db_status al_rules_version_load(al_db *db, const char *tenant, int version,
     return st;
 }
 
+static int version_of(MYSQL_ROW row, void *element)
+{
+    al_rules_version_row *r = element;
+    r->version = atoi(row[0]);
+    snprintf(r->created_at, sizeof(r->created_at), "%s", row[1]);
+    snprintf(r->created_by, sizeof(r->created_by), "%s", row[2]);
+    return 0;
+}
+
 al_db_status al_rules_versions_list(al_db *db, const char *tenant, al_rules_version_row **out,
                                     size_t *n)
 {
     al_db_param p[] = {AL_STR(tenant)};
-    MYSQL_RES *res = NULL;
-    *out = NULL;
-    *n = 0;
-    al_db_status st = al_db_exec(
+    void *list = NULL;
+    al_db_status st = al_db_list(
         db,
         "SELECT version, " RFC3339(
             "created_at") ", created_by "
                           "FROM rules_versions WHERE tenant_id = ? ORDER BY version DESC",
-        p, 1, &res);
-    if (st != AL_DB_OK)
-        return st;
-    size_t rows = (size_t)mysql_num_rows(res);
-    *out = calloc(rows ? rows : 1, sizeof(**out));
-    if (*out == NULL) {
-        mysql_free_result(res);
-        return AL_DB_ERROR;
-    }
-    MYSQL_ROW row;
-    while ((row = mysql_fetch_row(res)) != NULL) {
-        al_rules_version_row *r = &(*out)[(*n)++];
-        r->version = atoi(row[0]);
-        snprintf(r->created_at, sizeof(r->created_at), "%s", row[1]);
-        snprintf(r->created_by, sizeof(r->created_by), "%s", row[2]);
-    }
-    mysql_free_result(res);
-    return AL_DB_OK;
+        p, 1, sizeof(**out), version_of, &list, n);
+    *out = list;
+    return st;
 }
 
 al_db_status al_rules_version_add(al_db *db, const char *tenant, const char *document,

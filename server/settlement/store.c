@@ -28,14 +28,25 @@ static void copy(char *out, size_t size, const char *s)
     snprintf(out, size, "%s", s ? s : "");
 }
 
+static int period_row_of(MYSQL_ROW row, void *element)
+{
+    al_period_row *r = element;
+    copy(r->partner, sizeof(r->partner), row[0]);
+    copy(r->kind, sizeof(r->kind), row[1]);
+    copy(r->currency, sizeof(r->currency), row[2]);
+    r->points = strtoll(row[3], NULL, 10);
+    r->issue_per_1000 = strtoll(row[4], NULL, 10);
+    r->redeem_per_1000 = strtoll(row[5], NULL, 10);
+    r->member_delta = strtoll(row[6], NULL, 10);
+    return 0;
+}
+
 al_db_status al_period_rows(al_db *db, const char *tenant, const char *start, const char *end,
                             al_period_row **out, size_t *n)
 {
     al_db_param p[] = {AL_STR(tenant), AL_STR(tenant), AL_STR(start), AL_STR(end)};
-    MYSQL_RES *res = NULL;
-    *out = NULL;
-    *n = 0;
-    al_db_status st = al_db_exec(
+    void *list = NULL;
+    al_db_status st = al_db_list(
         db,
         CONTRACTS "SELECT IFNULL(b.partner_id, ''), b.kind, IFNULL(c.cur, ''), "
                   "SUM(b.points), IFNULL(c.ir, 0), IFNULL(c.rr, 0), " MEMBER_DELTA(
@@ -44,35 +55,29 @@ al_db_status al_period_rows(al_db *db, const char *tenant, const char *start, co
                             "WHERE b.tenant_id = ? AND b.booked_at >= ? "
                             "AND b.booked_at < ? "
                             "GROUP BY b.partner_id, b.kind, c.f ORDER BY 1",
-        p, 4, &res);
-    if (st != AL_DB_OK)
-        return st;
-    size_t rows = (size_t)mysql_num_rows(res);
-    *out = calloc(rows ? rows : 1, sizeof(**out));
-    MYSQL_ROW row;
-    while (*out != NULL && (row = mysql_fetch_row(res)) != NULL) {
-        al_period_row *r = &(*out)[(*n)++];
-        copy(r->partner, sizeof(r->partner), row[0]);
-        copy(r->kind, sizeof(r->kind), row[1]);
-        copy(r->currency, sizeof(r->currency), row[2]);
-        r->points = strtoll(row[3], NULL, 10);
-        r->issue_per_1000 = strtoll(row[4], NULL, 10);
-        r->redeem_per_1000 = strtoll(row[5], NULL, 10);
-        r->member_delta = strtoll(row[6], NULL, 10);
-    }
-    mysql_free_result(res);
-    return *out != NULL ? AL_DB_OK : AL_DB_ERROR;
+        p, 4, sizeof(**out), period_row_of, &list, n);
+    *out = list;
+    return st;
+}
+
+static int provenance_of(MYSQL_ROW row, void *element)
+{
+    al_provenance_row *r = element;
+    copy(r->issuer, sizeof(r->issuer), row[0]);
+    copy(r->redeemer, sizeof(r->redeemer), row[1]);
+    copy(r->currency, sizeof(r->currency), row[2]);
+    r->points = strtoll(row[3], NULL, 10);
+    r->value_num = strtoll(row[4], NULL, 10);
+    return 0;
 }
 
 al_db_status al_provenance_rows(al_db *db, const char *tenant, const char *start, const char *end,
                                 al_provenance_row **out, size_t *n)
 {
     al_db_param p[] = {AL_STR(tenant), AL_STR(tenant), AL_STR(start), AL_STR(end)};
-    MYSQL_RES *res = NULL;
-    *out = NULL;
-    *n = 0;
+    void *list = NULL;
     al_db_status st =
-        al_db_exec(db,
+        al_db_list(db,
                    CONTRACTS "SELECT IFNULL(lc.issuer_partner, ''), lc.redeemer_partner, c.cur, "
                              "SUM(lc.points), SUM(lc.points * c.rr) FROM lot_consumptions lc "
                              "JOIN bookings b ON b.booking_id = lc.booking_id "
@@ -82,22 +87,9 @@ al_db_status al_provenance_rows(al_db *db, const char *tenant, const char *start
                              "AND b.booked_at >= ? AND b.booked_at < ? "
                              "GROUP BY lc.issuer_partner, lc.redeemer_partner, c.cur "
                              "ORDER BY 1, 2",
-                   p, 4, &res);
-    if (st != AL_DB_OK)
-        return st;
-    size_t rows = (size_t)mysql_num_rows(res);
-    *out = calloc(rows ? rows : 1, sizeof(**out));
-    MYSQL_ROW row;
-    while (*out != NULL && (row = mysql_fetch_row(res)) != NULL) {
-        al_provenance_row *r = &(*out)[(*n)++];
-        copy(r->issuer, sizeof(r->issuer), row[0]);
-        copy(r->redeemer, sizeof(r->redeemer), row[1]);
-        copy(r->currency, sizeof(r->currency), row[2]);
-        r->points = strtoll(row[3], NULL, 10);
-        r->value_num = strtoll(row[4], NULL, 10);
-    }
-    mysql_free_result(res);
-    return *out != NULL ? AL_DB_OK : AL_DB_ERROR;
+                   p, 4, sizeof(**out), provenance_of, &list, n);
+    *out = list;
+    return st;
 }
 
 al_db_status al_outstanding_from_bookings(al_db *db, const char *tenant, const char *t,

@@ -552,3 +552,19 @@ int count_log_lines(const test_server *s, const char *needle)
         fclose(f);
     return n;
 }
+
+int server_term(test_server *s, int64_t *took_ms)
+{
+    int64_t t0 = now_ms();
+    int status = 0;
+    kill(s->pid, SIGTERM);
+    while (waitpid(s->pid, &status, WNOHANG) == 0 && now_ms() - t0 < 30000)
+        sleep_ms(10);
+    *took_ms = now_ms() - t0;
+    if (now_ms() - t0 >= 30000) {
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, &status, 0);
+    }
+    s->pid = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

@@ -117,6 +117,9 @@ int db_scalar(const char *sql, char *out, size_t size);
 /* Whether the server's log holds a line containing every one of the NULL-ended needles. */
 bool log_has_line(const test_server *s, const char *const *needles);
 
+/* SIGTERM, then waits (30 s at most): the exit status, and how long it took in *took_ms. */
+int server_term(test_server *s, int64_t *took_ms);
+
 /* Monotonic milliseconds. */
 int64_t now_ms(void);
 
