@@ -18,4 +18,16 @@ cmake -S . -B build/lint -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang >/dev
 sources=$(git ls-files 'server/*.c' 'plugins/*.c')
 clang-tidy --quiet -p build/lint $sources 2>&1 | grep -v "warnings generated" || true
 clang-tidy --quiet -p build/lint $sources >/dev/null 2>&1
+echo "== docs"
+# The documents send nobody outside the repository, and their links lead somewhere.
+if git grep -nE '\.\./shared|DESIGN\.md' -- ':!scripts/lint.sh'; then
+  echo "the lines above point outside the repository" >&2
+  exit 1
+fi
+for doc in README.md docs/*.md; do
+  dir=$(dirname "$doc")
+  for link in $(grep -oE '\]\([^)#]+' "$doc" | sed 's/^](//' | grep -vE '^[a-z]+://'); do
+    [ -e "$dir/$link" ] || { echo "$doc: link to $link leads nowhere" >&2; exit 1; }
+  done
+done
 echo "lint: clean"

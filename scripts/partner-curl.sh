@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A signed partner request, as DESIGN.md "Credentials" says, with curl:
+# A signed partner request, as the README says ("Using the API"), with curl:
 #   scripts/partner-curl.sh BASE_URL KEY_ID SECRET METHOD PATH [BODY]
 # e.g. scripts/partner-curl.sh http://127.0.0.1:8080 pk_... 9f... POST /v1/transactions:simulate '{"data":{...}}'
 # A BODY of @FILE sends that file as it is.

@@ -1,7 +1,7 @@
 /*
  * Who is calling, from the request's headers: the operator's bearer token
  * (from the configuration), a tenant admin's bearer key, or a partner's
- * signed request (DESIGN.md "Credentials"). The tenant always comes from the
+ * signed request (README, "Using the API"). The tenant always comes from the
  * credentials, never from the request.
  */
 #ifndef AL_API_CREDENTIALS_H

@@ -103,7 +103,7 @@ typedef struct {
 response partner_call(const test_server *s, const partner_key *k, const char *method,
                       const char *path, const char *body, long ts, const char *bad_signature);
 
-/* The signature of a request as DESIGN.md says (ts in Unix seconds). */
+/* The signature of a request as the README says (ts in Unix seconds). */
 void partner_sign(const partner_key *k, const char *method, const char *path, const char *body,
                   long ts, char sig[65]);
 

@@ -2,7 +2,7 @@
  * Known answers of the primitives credentials rest on: HMAC-SHA256 (RFC 4231),
  * AES-256-GCM (McGrew and Viega's GCM specification, test case 15, the
  * vector NIST's GCM validation also lists), Ed25519 (RFC 8032), and the
- * signature of a partner's request as DESIGN.md defines it.
+ * signature of a partner's request as the README defines it.
  */
 #include <stdio.h>
 #include <string.h>
