@@ -15,7 +15,7 @@
 #include "analytics/history.h"
 #include "analytics/value.h"
 #include "core/ids.h"
-#include "ledger/reports.h"
+#include "ledger/report_threads.h"
 
 /* One member's row: its id (an offset into the population's ids) and measures. */
 typedef struct {

@@ -13,8 +13,8 @@
 #include "analytics/value.h"
 #include "api/booking.h"
 #include "api/context.h"
-#include "api/outcome.h"
 #include "api/routes.h"
+#include "api/statuses.h"
 
 #define PAGE_DEFAULT 100
 #define PAGE_MAX 1000

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/outcome.h"
+#include "api/statuses.h"
 #include "core/ids.h"
 #include "http/server.h"
-#include "ledger/reports.h"
+#include "ledger/report_threads.h"
 
 /* A job with what the request must keep alive until its answer. */
 typedef struct {

@@ -29,7 +29,7 @@ void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *bo
 
 /*
  * Runs long work fn with a copy of ctx on a report thread
- * (server/ledger/reports.c): no transaction, no idempotency record; the
+ * (server/ledger/report_threads.c): no transaction, no idempotency record; the
  * answer is sent from x's worker.
  */
 void al_run_report(al_exchange *x, al_job_fn fn, const void *ctx, size_t ctx_size,

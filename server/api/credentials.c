@@ -9,7 +9,7 @@
 #include <event2/buffer.h>
 
 #include "api/context.h"
-#include "api/outcome.h"
+#include "api/statuses.h"
 #include "auth/auth.h"
 
 /* The token of "Authorization: Bearer <token>", or NULL. */

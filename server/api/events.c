@@ -13,8 +13,8 @@
 #include "api/booking.h"
 #include "api/context.h"
 #include "api/lookups.h"
-#include "api/outcome.h"
 #include "api/routes.h"
+#include "api/statuses.h"
 #include "rules/rules.h"
 
 typedef struct {

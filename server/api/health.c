@@ -6,8 +6,8 @@
  */
 #include <jansson.h>
 
-#include "api/outcome.h"
 #include "api/routes.h"
+#include "api/statuses.h"
 #include "db/probe.h"
 
 void al_api_healthz(al_exchange *x)

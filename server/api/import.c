@@ -16,9 +16,10 @@
 #include "api/booking.h"
 #include "api/context.h"
 #include "api/lookups.h"
-#include "api/outcome.h"
 #include "api/routes.h"
+#include "api/statuses.h"
 #include "ledger/import.h"
+#include "ledger/report_threads.h"
 
 /* Lines of one request at most; a longer history is sent in several. */
 #define IMPORT_MAX_LINES 10000
@@ -120,9 +121,15 @@ static bool import(al_db *db, void *arg, al_outcome *o)
 {
     import_job *c = arg;
     al_import_totals t = {0};
-    al_db_status st = al_import_book(db, c->tenant, c->lines, c->n, c->expiry_months, &t);
+    al_db_status st =
+        al_import_book(db, c->tenant, c->lines, c->n, c->expiry_months, al_reports_cancelled, &t);
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
+    if (t.stopped)
+        return al_refuse(o, AL_STOPPING, "shutting_down",
+                         "the server is stopping: %zu of %zu lines done; send the body again "
+                         "and what was booked is skipped",
+                         t.lines_done, c->n);
     o->reply = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "lines", (json_int_t)c->n, "imported",
                          (json_int_t)t.imported, "duplicates", (json_int_t)t.duplicates,
                          "members_created", (json_int_t)t.members_created, "points",

@@ -12,11 +12,11 @@
 
 #include "api/booking.h"
 #include "api/context.h"
-#include "api/outcome.h"
 #include "api/routes.h"
+#include "api/statuses.h"
 #include "core/log.h"
 #include "ledger/expiry.h"
-#include "ledger/reports.h"
+#include "ledger/report_threads.h"
 #include "ledger/trial_balance.h"
 
 void al_api_trial_balance(al_exchange *x)

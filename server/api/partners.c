@@ -12,8 +12,8 @@
 #include <jansson.h>
 
 #include "api/context.h"
-#include "api/outcome.h"
 #include "api/routes.h"
+#include "api/statuses.h"
 #include "partners/partners.h"
 #include "plugins/translate.h"
 

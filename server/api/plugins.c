@@ -6,8 +6,8 @@
 #include <jansson.h>
 
 #include "api/context.h"
-#include "api/outcome.h"
 #include "api/routes.h"
+#include "api/statuses.h"
 #include "plugins/registry.h"
 
 void al_api_plugins_list(al_exchange *x)

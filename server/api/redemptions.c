@@ -10,8 +10,8 @@
 
 #include "api/booking.h"
 #include "api/context.h"
-#include "api/outcome.h"
 #include "api/routes.h"
+#include "api/statuses.h"
 
 #define DEFAULT_HOLD_S 900
 #define MAX_HOLD_S 2592000 /* 30 days */

@@ -12,8 +12,8 @@
 
 #include "api/context.h"
 #include "api/lookups.h"
-#include "api/outcome.h"
 #include "api/routes.h"
+#include "api/statuses.h"
 #include "rules/cache.h"
 #include "rules/store.h"
 

@@ -18,8 +18,8 @@
 
 #include "api/booking.h"
 #include "api/context.h"
-#include "api/outcome.h"
 #include "api/routes.h"
+#include "api/statuses.h"
 #include "auth/secrets.h"
 #include "settlement/statement.h"
 

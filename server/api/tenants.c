@@ -9,8 +9,8 @@
 #include <jansson.h>
 
 #include "api/context.h"
-#include "api/outcome.h"
 #include "api/routes.h"
+#include "api/statuses.h"
 #include "auth/auth.h"
 #include "tenants/tenants.h"
 

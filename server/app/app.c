@@ -16,7 +16,7 @@
 #include "db/probe.h"
 #include "http/server.h"
 #include "ledger/committer.h"
-#include "ledger/reports.h"
+#include "ledger/report_threads.h"
 
 typedef struct {
     const al_config *cfg;

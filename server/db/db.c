@@ -92,7 +92,8 @@ static al_db_status fail(al_db *db)
     if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT)
         return AL_DB_RETRY;
     if (connection_lost(err)) {
-        al_log(AL_LOG_WARN, "database connection lost: %s", mysql_error(db->conn));
+        if (!db->quiet)
+            al_log(AL_LOG_WARN, "database connection lost: %s", mysql_error(db->conn));
         al_db_close(db);
         return AL_DB_DOWN;
     }
@@ -146,7 +147,8 @@ al_db_status al_db_ensure(al_db *db)
     db->conn = connect_to(db, db->url.database, &err, msg, sizeof(msg));
     if (db->conn == NULL) {
         db->retry_after_ms = now + RETRY_MS;
-        al_log(AL_LOG_WARN, "database unavailable: %s", msg);
+        if (!db->quiet)
+            al_log(AL_LOG_WARN, "database unavailable: %s", msg);
         return AL_DB_DOWN;
     }
     db->retry_after_ms = 0;

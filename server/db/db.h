@@ -36,6 +36,7 @@ typedef struct al_db {
      * not wait on each other's balance rows.
      */
     int lane;
+    bool quiet; /* no log line for a lost or refused connection (the probe says it once) */
     pthread_mutex_t fd_lock; /* guards fd, which al_db_interrupt reads from another thread */
     int fd;                  /* the connection's socket, or -1 */
 } al_db;

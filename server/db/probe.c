@@ -38,6 +38,9 @@ static void *probe_main(void *arg)
     while (!stopping) {
         pthread_mutex_unlock(&lock);
         bool ok = al_db_ping(&probe_db) == AL_DB_OK;
+        if (ok != atomic_load(&last_ok)) /* one line a change, not one a ping */
+            al_log(ok ? AL_LOG_INFO : AL_LOG_WARN, "readiness: the database %s",
+                   ok ? "answers" : "does not answer within 1 s; /readyz says 503");
         atomic_store(&last_ok, ok);
         if (ok)
             atomic_store(&ok_at_ms, al_monotonic_ms());
@@ -61,6 +64,7 @@ static void *probe_main(void *arg)
 int al_db_probe_start(const al_db_url *url)
 {
     al_db_init(&probe_db, url, PROBE_TIMEOUT_S, PROBE_TIMEOUT_S);
+    probe_db.quiet = true;
     stopping = false;
     if (pthread_create(&thread, NULL, probe_main, NULL) != 0) {
         al_log(AL_LOG_ERROR, "cannot start the database probe");

@@ -309,7 +309,7 @@ static al_db_status book_chunk(al_db *db, const char *tenant, al_import_line **c
 }
 
 al_db_status al_import_book(al_db *db, const char *tenant, al_import_line *lines, size_t n,
-                            int expiry_months, al_import_totals *totals)
+                            int expiry_months, bool (*stop)(void), al_import_totals *totals)
 {
     int64_t mode = 0;
     bool found = false;
@@ -323,6 +323,11 @@ al_db_status al_import_book(al_db *db, const char *tenant, al_import_line *lines
     }
     al_import_line *chunk[CHUNK];
     for (size_t start = 0; start < n;) {
+        if (stop != NULL && stop()) {
+            totals->stopped = true;
+            return AL_DB_OK;
+        }
+        totals->lines_done = start;
         size_t m = 0, next = start;
         for (; next < n && m < CHUNK; next++) {
             if (lines[next].duplicate) /* a repeat within the body */
@@ -341,5 +346,6 @@ al_db_status al_import_book(al_db *db, const char *tenant, al_import_line *lines
             return st;
         start = next;
     }
+    totals->lines_done = n;
     return AL_DB_OK;
 }

@@ -17,15 +17,18 @@
 
 typedef struct al_import_totals {
     int64_t imported, duplicates, members_created, points, amount_minor;
+    size_t lines_done; /* lines of the body booked or skipped, in order */
+    bool stopped;      /* stop() said so before the end */
 } al_import_totals;
 
 /*
  * Books lines (their partners known to exist in tenant, currency filled in)
- * in chunks, each chunk one database transaction; adds to *totals. A failure
- * leaves the chunks before it booked: sending the same lines again books the
- * rest, once.
+ * in chunks, each chunk one database transaction; adds to *totals. stop, when
+ * not NULL, is asked before each chunk (a server that stops). A failure or a
+ * stop leaves the chunks before it booked: sending the same lines again books
+ * the rest, once.
  */
 al_db_status al_import_book(al_db *db, const char *tenant, al_import_line *lines, size_t n,
-                            int expiry_months, al_import_totals *totals);
+                            int expiry_months, bool (*stop)(void), al_import_totals *totals);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * What a domain operation (a booking, a statement, a report) comes to: done
  * with an answer, refused with a code and a message, or the database failed.
- * Domain results, not HTTP statuses: api/outcome.c is the one place that
+ * Domain results, not HTTP statuses: api/statuses.c is the one place that
  * maps them to statuses and headers.
  */
 #ifndef AL_OUTCOME_H

@@ -6,8 +6,8 @@
  * report is an al_job with no idempotency record and no transaction of its
  * own; its answer goes back to the worker like a committer's.
  */
-#ifndef AL_REPORTS_H
-#define AL_REPORTS_H
+#ifndef AL_REPORT_THREADS_H
+#define AL_REPORT_THREADS_H
 
 #include <stdbool.h>
 

@@ -3,8 +3,8 @@
  * statuses, a database failure to 503 or 500, a refusal to the error
  * envelope, a detached signature to its header.
  */
-#ifndef AL_API_OUTCOME_H
-#define AL_API_OUTCOME_H
+#ifndef AL_API_STATUSES_H
+#define AL_API_STATUSES_H
 
 #include "db/db.h"
 #include "http/exchange.h"

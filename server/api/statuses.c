@@ -1,5 +1,5 @@
 /* Domain results to HTTP; see outcome.h. */
-#include "api/outcome.h"
+#include "api/statuses.h"
 
 #include <event2/http.h>
 

@@ -1,5 +1,5 @@
 /* Report threads; see reports.h. */
-#include "ledger/reports.h"
+#include "ledger/report_threads.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
