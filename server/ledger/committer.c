@@ -182,7 +182,11 @@ static void *committer_main(void *arg)
         pthread_mutex_unlock(&c->lock);
 
         bool down = false;
-        if (!run_batch(c, batch, &down))
+        bool done = run_batch(c, batch, &down);
+        /* A connection the database dropped while idle is no dead database: one ping says which. */
+        if (!done && down && al_db_ping(&c->db) == AL_DB_OK)
+            down = false;
+        if (!done)
             for (al_job *j = batch; j != NULL; j = j->next) {
                 if (!down) {
                     al_job_run_alone(&c->db, j);
