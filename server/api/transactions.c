@@ -440,17 +440,7 @@ static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *
                  .expiry_months = ps.expiry_months,
                  .explain = true};
     al_outcome o = {0};
-    al_db *db = al_db_of(x);
-    al_db_status st = AL_DB_OK;
-    bool ok = false;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        memset(&o, 0, sizeof(o));
-        st = al_ledger_begin(db);
-        ok = st == AL_DB_OK && al_ledger_earn(db, &e, &o);
-        al_ledger_rollback(db); /* a dry run: nothing stays */
-        if (ok || st != AL_DB_OK || o.db != AL_DB_RETRY)
-            break;
-    }
+    bool ok = al_ledger_dry_run(al_db_of(x), &e, &o);
     json_decref(translation);
     if (ok) {
         json_t *breakdown = json_object_get(o.reply, "breakdown");
@@ -466,8 +456,8 @@ static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *
             json_object_set_new(reply, "rules_version", json_integer(rules->version));
         json_decref(o.reply);
         al_reply_json(x, 200, reply);
-    } else if (st != AL_DB_OK || o.db != AL_DB_OK) {
-        al_reply_db_failure(x, st != AL_DB_OK ? st : o.db);
+    } else if (o.db != AL_DB_OK) {
+        al_reply_db_failure(x, o.db);
     } else {
         al_reply_error(x, al_status_of(o.result), o.code, "%s", o.message);
     }

@@ -497,6 +497,23 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
     return true;
 }
 
+bool al_ledger_dry_run(al_db *db, const al_earn *e, al_outcome *o)
+{
+    bool ok = false;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        json_decref(o->reply);
+        memset(o, 0, sizeof(*o));
+        al_db_status st = al_ledger_begin(db);
+        if (st != AL_DB_OK)
+            return al_db_failed(o, st);
+        ok = al_ledger_earn(db, e, o);
+        al_ledger_rollback(db); /* a dry run: nothing stays */
+        if (ok || o->db != AL_DB_RETRY)
+            break;
+    }
+    return ok;
+}
+
 bool al_ledger_reverse(al_db *db, const char *tenant, const char *partner,
                        const char *transaction_id, const char *reversal_id, int64_t amount_minor,
                        al_outcome *o)

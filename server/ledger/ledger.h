@@ -65,6 +65,14 @@ void al_ledger_rollback(al_db *db);
  */
 bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o);
 
+/*
+ * The whole earning of e (tier, promotions and their caps, the cross-partner
+ * bonus) in a transaction of its own that is rolled back, retried on
+ * deadlocks: the breakdown booking would give, and nothing stays. Opens and
+ * ends its own transaction (not for a committer's).
+ */
+bool al_ledger_dry_run(al_db *db, const al_earn *e, al_outcome *o);
+
 /* A non-transactional reward (an event the rules name). */
 typedef struct al_event {
     const char *tenant;
