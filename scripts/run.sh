@@ -5,10 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+echo "== packages"
 scripts/deps.sh
+echo "== building build/release (the first time takes a minute or two)"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALLIANCE_TESTS=OFF >/dev/null
-cmake --build build/release -j"$(nproc)" >/dev/null
+# One line of progress, redrawn: cmake's percentage and the target it builds.
+cmake --build build/release -j"$(nproc)" |
+  awk '/^\[ *[0-9]+%\]/ { printf "\r  %-6s %-60.60s", $1 $2, $NF; fflush() }
+       / error|Error / { print; fflush() } END { printf "\r  built.%-66s\n", "" }'
 
+echo "== the database (var/db)"
 scripts/db.sh start var/db
 mkdir -p var
 if [ -z "${ALLIANCE_OPERATOR_TOKEN:-}" ]; then
@@ -33,6 +39,8 @@ export ALLIANCE_LISTEN=${ALLIANCE_LISTEN:-127.0.0.1:8080}
 export ALLIANCE_SCHEMA_DIR=${ALLIANCE_SCHEMA_DIR:-$root/schema}
 
 rm -f var/run.port
+echo "== the server"
+export ALLIANCE_PID_FILE=${ALLIANCE_PID_FILE:-$root/var/allianced.pid}
 build/release/allianced --config conf/allianced.conf --port-file var/run.port &
 server=$!
 stop() {
@@ -42,7 +50,9 @@ stop() {
   scripts/db.sh stop var/db
   echo "Stopped the server and the database (data kept in var/)."
 }
-trap stop INT TERM EXIT
+# Ctrl-C is the way to stop: a requested stop exits 0. Any other end stops too.
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 for _ in $(seq 1 100); do
   [ -s var/run.port ] && break
@@ -125,6 +135,8 @@ analyses (docs/analytics.md):
 Operator token: $ALLIANCE_OPERATOR_TOKEN (var/operator-token, or set ALLIANCE_OPERATOR_TOKEN)
 Plugins: build/release/plugins; after changing one there, reload with
   curl -s -X POST $base/v1/admin/plugins/reload -H 'Authorization: Bearer $ALLIANCE_OPERATOR_TOKEN'
+  or: kill -HUP \$(cat $ALLIANCE_PID_FILE)
+Finance's command line: build/release/alliancectl --help
 Ctrl-C stops the server and the database; the data stays in var/.
 
 TXT

@@ -30,11 +30,29 @@ typedef struct {
     SSL *ssl;
 } link_t;
 
+static void print_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: alliancectl [--url URL] [--key ADMIN_KEY] [--insecure] COMMAND\n"
+            "\n"
+            "  settlement run START END   a draft statement of [START, END) (RFC 3339 UTC)\n"
+            "  settlement show ID         a statement (JSON)\n"
+            "  settlement csv ID          a statement (CSV)\n"
+            "  settlement close ID        reconcile, number and sign it (signature on stderr)\n"
+            "  ledger trial-balance       every account's balance and the total\n"
+            "\n"
+            "  --url URL        the server (ALLIANCE_URL; default http://127.0.0.1:8080)\n"
+            "  --key ADMIN_KEY  a tenant admin key (ALLIANCE_ADMIN_KEY)\n"
+            "  --insecure       do not verify an https server's certificate\n"
+            "  --help           this text\n"
+            "\n"
+            "Exit 0 on success, 1 on an error answer or no answer, 2 on bad usage.\n");
+}
+
+/* Bad usage: the text on stderr, exit 2. */
 static int usage(void)
 {
-    fprintf(stderr, "usage: alliancectl [--url URL] [--key ADMIN_KEY] [--insecure] "
-                    "settlement run START END | settlement show|close|csv ID | "
-                    "ledger trial-balance\n");
+    print_usage(stderr);
     return 2;
 }
 
@@ -157,6 +175,10 @@ int main(int argc, char **argv)
     const char *url = getenv("ALLIANCE_URL"), *key = getenv("ALLIANCE_ADMIN_KEY");
     int insecure = 0, i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            print_usage(stdout);
+            return 0;
+        }
         if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
             url = argv[++i];
         else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)

@@ -1,16 +1,14 @@
 /*
  * template: the smallest useful allianced plugin, to copy for a new kind of
- * partner. Rename it (the file, PLUGIN_NAME), then change config_load and
- * translate. See docs/plugins.md.
+ * partner. Rename the file (the Makefile names the plugin after it), then
+ * change config_load and translate. See docs/plugins.md.
  *
  * config {"currency","minor_per_point"}
  * data   {"amount_minor","currency"}
  * points = floor(amount_minor / minor_per_point) x POINTS_MULTIPLIER
  *
- * Build out of tree against the installed header:
- *   cc $(pkg-config --cflags alliance-plugin) -O2 -Wall -c template.c
- *   cc -shared -o template.so template.o
- * or simply `make` beside this file.
+ * Build out of tree against the installed header: `make` beside this file
+ * (it passes -DPLUGIN_NAME from the file's name).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +87,7 @@ static int translate(const alliance_host *h, const void *state, const alliance_j
 
 static const char *describe(void)
 {
-    return "{\"summary\":\"Template: points per money spent\","
+    return "{\"summary\":\"" PLUGIN_NAME ": points per money spent\","
            "\"config\":{\"currency\":\"ISO 4217\",\"minor_per_point\":\"int >= 1\"},"
            "\"data\":{\"amount_minor\":\"int >= 1\",\"currency\":\"ISO 4217\"}}";
 }

@@ -1,11 +1,15 @@
 /* The application; see app.h. */
 #include "app/app.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/context.h"
 #include "app/dispatch.h"
@@ -93,6 +97,20 @@ static void stopping(void *arg)
     a->watchdog_started = pthread_create(&a->watchdog, NULL, watchdog_main, a) == 0;
 }
 
+/* The process id into path (written whole, then renamed into place); 0 or -1. */
+static int write_pid_file(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "%ld\n", (long)getpid());
+    if (fclose(f) != 0)
+        return -1;
+    return rename(tmp, path);
+}
+
 static int start_threads(app *a, const al_db_url *url)
 {
     const al_config *cfg = a->cfg;
@@ -170,8 +188,16 @@ int al_app_run(const al_config *cfg, const char *port_file)
                                .stopping = stopping};
         srv = al_http_start(&opt, &hooks);
     }
+    bool pid_written = false;
+    if (srv != NULL && cfg->pid_file[0] != '\0') {
+        pid_written = write_pid_file(cfg->pid_file) == 0;
+        if (!pid_written)
+            al_log(AL_LOG_WARN, "cannot write the pid file %s: %s", cfg->pid_file, strerror(errno));
+    }
     if (srv != NULL)
         rc = al_http_wait(srv);
+    if (pid_written)
+        unlink(cfg->pid_file);
     stop_threads();
     pthread_mutex_lock(&a.lock);
     a.all_stopped = true;

@@ -45,6 +45,8 @@ static const key_spec keys[] = {
             "bearer token of the operator (empty: operator calls refused)"),
     STR_KEY("plugin_dir", plugin_dir, "build/plugins", "folder partner plugins are loaded from"),
     STR_KEY("schema_dir", schema_dir, "schema", "folder of NNN_name.sql migrations"),
+    STR_KEY("pid_file", pid_file, "",
+            "file the server writes its process id to while it runs (empty: none)"),
     STR_KEY("tls.cert", tls_cert, "", "PEM certificate chain; TLS when set"),
     STR_KEY("tls.key", tls_key, "", "PEM private key for tls.cert"),
     {"log_level", KEY_LEVEL, offsetof(al_config, log_level), "info", 0, 0,

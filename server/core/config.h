@@ -18,6 +18,7 @@ typedef struct al_config {
     char *operator_token; /* bearer token of the operator */
     char *plugin_dir;     /* where partner plugins are loaded from */
     char *schema_dir;     /* where NNN_name.sql migrations live */
+    char *pid_file;       /* the process id while serving, for signals; "" for none */
     char *tls_cert;       /* PEM certificate chain; TLS when set with tls_key */
     char *tls_key;        /* PEM private key */
     char *log_level;      /* "debug", "info", "warn", "error" */

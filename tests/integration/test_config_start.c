@@ -124,3 +124,31 @@ Test(start, migrate_applies_once_and_refuses_an_edited_migration)
     snprintf(sql, sizeof(sql), "DROP DATABASE %s", name);
     db_scalar(sql, ignored, sizeof(ignored));
 }
+
+Test(start, the_pid_file_names_this_server_for_signals_and_goes_at_exit)
+{
+    char dir[300], env_pid[400], path[350];
+    snprintf(dir, sizeof(dir), "%s/var/tmp/pid-XXXXXX", ALLIANCE_SOURCE_DIR);
+    cr_assert(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/allianced.pid", dir);
+    snprintf(env_pid, sizeof(env_pid), "ALLIANCE_PID_FILE=%s", path);
+    const char *const env[] = {env_pid, NULL};
+    test_server s;
+    server_start(&s, env, NULL);
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    cr_assert(f != NULL, "no pid file at %s", path);
+    cr_expect_eq(fscanf(f, "%ld", &pid), 1);
+    fclose(f);
+    cr_expect_eq(pid, (long)s.pid, "the pid file names this server");
+    /* The documented way to reload the plugins: kill -HUP $(cat the pid file). */
+    char cmd[500];
+    snprintf(cmd, sizeof(cmd), "kill -HUP $(cat %s)", path);
+    cr_expect_eq(system(cmd), 0);
+    static const char *const reload[] = {"SIGHUP: reloading plugins", NULL};
+    for (int i = 0; i < 50 && !log_has_line(&s, reload); i++)
+        usleep(100 * 1000);
+    cr_expect(log_has_line(&s, reload));
+    cr_expect_eq(server_stop(&s), 0, "see %s", s.log_path);
+    cr_expect_neq(access(path, F_OK), 0, "the pid file is gone once the server has stopped");
+}

@@ -109,26 +109,35 @@ Test(plugins, reload_by_http_and_by_sighup)
 
 Test(plugins, template_built_out_of_tree_with_pkg_config_serves_a_partner)
 {
-    /* As docs/plugins.md says: install, copy the template, build it with pkg-config. */
+    /*
+     * The steps of docs/plugins.md, literally: install, copy the template,
+     * rename the file, make, deploy the .so, reload.
+     */
     char prefix[300], work[300];
     snprintf(prefix, sizeof(prefix), "%s/prefix", plugin_dir);
-    snprintf(work, sizeof(work), "%s/my-plugin", plugin_dir);
+    snprintf(work, sizeof(work), "%s/my-partner", plugin_dir);
     sh("cmake --install %s --prefix %s >/dev/null", ALLIANCE_BUILD_DIR, prefix);
     sh("cp -r %s/plugins/template %s", ALLIANCE_SOURCE_DIR, work);
-    sh("cd %s && PKG_CONFIG_PATH=%s/lib/pkgconfig make -s "
-       "CFLAGS_EXTRA='-DPLUGIN_NAME=\\\"acme\\\"' "
-       ">/dev/null && cp template.so %s/acme.so",
+    sh("cd %s && mv template.c my_partner.c && PKG_CONFIG_PATH=%s/lib/pkgconfig make -s "
+       ">/dev/null && cp my_partner.so %s/",
        work, prefix, plugin_dir);
     response r = http(&srv, "POST", "/v1/admin/plugins/reload", OPERATOR_TOKEN, NULL);
     cr_assert_eq(r.status, 200);
     response_free(&r);
-    cr_assert(listed("acme", OPERATOR_TOKEN), "the out-of-tree plugin did not load");
+    cr_assert(listed("my_partner", OPERATOR_TOKEN), "the out-of-tree plugin did not load");
+    r = http(&srv, "GET", "/v1/plugins", OPERATOR_TOKEN, NULL);
+    cr_expect(strstr(r.body, "Template") == NULL && strstr(r.body, "my_partner: points") != NULL,
+              "the renamed plugin describes itself by its own name: %s", r.body);
+    response_free(&r);
+    char alliancectl[400];
+    snprintf(alliancectl, sizeof(alliancectl), "%s/bin/alliancectl", prefix);
+    cr_expect(access(alliancectl, X_OK) == 0, "make install puts alliancectl in bin/");
 
     char t[64], admin[128];
     unique_id(t, sizeof(t), "tp");
     make_tenant(&srv, t, admin, sizeof(admin));
     partner_key k;
-    make_partner(&srv, admin, "acme-store", "acme",
+    make_partner(&srv, admin, "acme-store", "my_partner",
                  "{\"currency\":\"CNY\",\"minor_per_point\":100}", &k);
     r = partner_call(&srv, &k, "POST", "/v1/transactions:simulate",
                      "{\"data\":{\"amount_minor\":1999,\"currency\":\"CNY\"}}", 0, NULL);

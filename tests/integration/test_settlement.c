@@ -327,4 +327,8 @@ Test(settlement, alliancectl_runs_shows_closes_and_prints_csv)
     cr_expect_eq(ctl("ak_wrong", "ledger trial-balance", out, sizeof(out)), 1, "%s", out);
     cr_expect(strstr(out, "unauthorized") != NULL, "%s", out);
     cr_expect_eq(ctl(admin, "settlement fly 1", out, sizeof(out)), 2);
+    /* Asked for, the usage is an answer: exit 0, every command named. */
+    cr_expect_eq(ctl(admin, "--help", out, sizeof(out)), 0, "%s", out);
+    cr_expect(strstr(out, "usage: alliancectl") != NULL && strstr(out, "settlement close ID"), "%s",
+              out);
 }
