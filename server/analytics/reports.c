@@ -170,9 +170,12 @@ bool al_rfm_report(al_db *db, void *ctx, al_outcome *o)
         v[p.n + i] = p.m[i].f.window_days;
         v[2 * p.n + i] = p.m[i].f.window_spend;
     }
-    al_quintiles(v, p.n, true, score);
-    al_quintiles(v + p.n, p.n, false, score + p.n);
-    al_quintiles(v + 2 * p.n, p.n, false, score + 2 * p.n);
+    if (al_rfm_scores(v, v + p.n, v + 2 * p.n, p.n, score) != 0) {
+        free(v);
+        free(score);
+        al_refuse(o, AL_FAILED, "internal_error", "out of memory");
+        goto done;
+    }
     int64_t counts[AL_SEG_COUNT] = {0};
     json_t *items = json_array();
     size_t matched = 0;

@@ -266,3 +266,39 @@ double al_lift(int64_t both, int64_t active, int64_t at_a, int64_t at_b)
     double expect = (double)at_a * (double)at_b;
     return expect > 0 ? (double)both * (double)active / expect : 0;
 }
+
+int al_rfm_scores(const int64_t *recency, const int64_t *frequency, const int64_t *monetary,
+                  size_t n, uint8_t *score)
+{
+    /* The members who bought in the window, packed: their three measures, then their scores. */
+    size_t active = 0;
+    for (size_t i = 0; i < n; i++)
+        active += frequency[i] > 0;
+    int64_t *v = malloc(3 * (active ? active : 1) * sizeof(*v));
+    uint8_t *s = malloc(3 * (active ? active : 1));
+    if (v == NULL || s == NULL) {
+        free(v);
+        free(s);
+        return -1;
+    }
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (frequency[i] > 0) {
+            v[k] = recency[i];
+            v[active + k] = frequency[i];
+            v[2 * active + k] = monetary[i];
+            k++;
+        }
+    al_quintiles(v, active, true, s);
+    al_quintiles(v + active, active, false, s + active);
+    al_quintiles(v + 2 * active, active, false, s + 2 * active);
+    for (size_t i = 0, k = 0; i < n; i++) {
+        bool bought = frequency[i] > 0;
+        score[i] = bought ? s[k] : 1;
+        score[n + i] = bought ? s[active + k] : 1;
+        score[2 * n + i] = bought ? s[2 * active + k] : 1;
+        k += bought;
+    }
+    free(v);
+    free(s);
+    return 0;
+}

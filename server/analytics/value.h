@@ -90,6 +90,17 @@ typedef enum {
     AL_SEG_COUNT
 } al_segment;
 
+/*
+ * RFM scores of n members from their recency (days since the last purchase),
+ * frequency and monetary value in the window: quintiles among the members who
+ * bought in the window (frequency > 0); a member who did not scores 1 on all
+ * three, so it never lands in "new" or "champions" however long the rest have
+ * been away. score holds r, f and m of member i at i, n + i and 2n + i.
+ * 0, or -1 out of memory.
+ */
+int al_rfm_scores(const int64_t *recency, const int64_t *frequency, const int64_t *monetary,
+                  size_t n, uint8_t *score);
+
 /* The segment of recency score r and frequency-monetary score fm = round((f + m) / 2). */
 al_segment al_rfm_segment(int r, int f, int m);
 const char *al_segment_name(al_segment s);

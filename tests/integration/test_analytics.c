@@ -691,4 +691,13 @@ Test(analytics, cdnow_through_the_import_agrees_with_fader_hardie_lee)
     cr_expect_eq(num(gg, "repeat_buyers"), 946);
     json_decref(clv);
     check_members(admin);
+    /* As of today nobody of 1997-98 bought in the window: all lost, none new nor champions. */
+    json_t *rfm = get(admin, "/v1/analytics/rfm?limit=1");
+    json_t *segments = json_object_get(rfm, "segments");
+    for (size_t i = 0; i < json_array_size(segments); i++) {
+        json_t *seg = json_array_get(segments, i);
+        const char *name = json_string_value(json_object_get(seg, "segment"));
+        cr_expect_eq(num(seg, "members"), strcmp(name, "lost") == 0 ? 2357 : 0, "%s", name);
+    }
+    json_decref(rfm);
 }

@@ -75,3 +75,36 @@ Test(formulas, affinity_counts_and_lift)
     cr_expect_float_eq(al_lift(1, 6, 4, 3), 0.5, 1e-12);
     cr_expect_float_eq(al_lift(0, 6, 0, 3), 0.0, 1e-12, "nobody at a: no lift");
 }
+
+Test(formulas, rfm_scores_rank_only_who_bought_in_the_window)
+{
+    /*
+     * Five members bought in the window (recency 10..50, frequency 5..1,
+     * spend 500..100); two did not, one of them with a recency of 28 years.
+     * The buyers take the five scores; the others score 1, 1, 1: lost.
+     */
+    int64_t recency[] = {10, 20, 30, 40, 50, 400, 10389};
+    int64_t frequency[] = {5, 4, 3, 2, 1, 0, 0};
+    int64_t monetary[] = {500, 400, 300, 200, 100, 0, 0};
+    enum { N = 7 };
+    uint8_t score[3 * N];
+    cr_assert_eq(al_rfm_scores(recency, frequency, monetary, N, score), 0);
+    for (int i = 0; i < 5; i++) {
+        cr_expect_eq(score[i], 5 - i, "r of buyer %d", i);
+        cr_expect_eq(score[N + i], 5 - i, "f of buyer %d", i);
+        cr_expect_eq(score[2 * N + i], 5 - i, "m of buyer %d", i);
+    }
+    for (int i = 5; i < N; i++) {
+        cr_expect_eq(score[i], 1);
+        cr_expect_eq(score[N + i], 1);
+        cr_expect_eq(score[2 * N + i], 1);
+        cr_expect_eq(al_rfm_segment(score[i], score[N + i], score[2 * N + i]), AL_SEG_LOST);
+    }
+    /* Nobody bought in the window: everyone is lost, nobody new. */
+    int64_t none[] = {0, 0, 0};
+    int64_t old[] = {9000, 10000, 10389};
+    uint8_t s3[9];
+    cr_assert_eq(al_rfm_scores(old, none, none, 3, s3), 0);
+    for (int i = 0; i < 3; i++)
+        cr_expect_eq(al_rfm_segment(s3[i], s3[3 + i], s3[6 + i]), AL_SEG_LOST);
+}
