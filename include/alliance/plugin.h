@@ -22,6 +22,12 @@
  *        services log, now_ms and the JSON readers. Reversals are the host's:
  *        points x refunded / base_amount_minor, rounded half up, on the
  *        running total of refunds (docs/ledger.md).
+ *   1.1  describe(): each field of "config" and "data" is a spec object
+ *        {"type", "required", "min", "max", "default", "description"} (type:
+ *        string, integer, number, boolean, currency, object, array); the host
+ *        refuses a plugin whose specs are not, checks a partner's config
+ *        against them before config_load (400 naming the field), and shows them
+ *        in GET /v1/plugins. A 1.0 plugin's free-text description still loads.
  */
 #ifndef ALLIANCE_PLUGIN_H
 #define ALLIANCE_PLUGIN_H
@@ -34,7 +40,7 @@ extern "C" {
 #endif
 
 #define ALLIANCE_PLUGIN_ABI_MAJOR 1
-#define ALLIANCE_PLUGIN_ABI_MINOR 0
+#define ALLIANCE_PLUGIN_ABI_MINOR 1
 
 /* The name of the one function a plugin exports. */
 #define ALLIANCE_PLUGIN_ENTRY "alliance_plugin_entry"
@@ -139,7 +145,11 @@ typedef struct alliance_plugin {
     int (*translate)(const alliance_host *host, const void *state, const alliance_json *data,
                      alliance_translation *out, alliance_error *err);
 
-    /* A static JSON document: {"summary", "config": {...}, "data": {...}}. */
+    /*
+     * A static JSON document: {"summary", "config": {FIELD: SPEC}, "data":
+     * {FIELD: SPEC}}, SPEC = {"type", "required", "min", "max", "default",
+     * "description"} (ABI 1.1; see the changelog above and docs/plugins.md).
+     */
     const char *(*describe)(void);
 
     /* Frees what config_load built. */

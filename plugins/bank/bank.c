@@ -120,8 +120,21 @@ static int translate(const alliance_host *h, const void *state, const alliance_j
 }
 
 PU_PLUGIN("bank", "1.0.0", load, translate,
-          "{\"summary\":\"Card spend by merchant category code\","
-          "\"config\":{\"currency\":\"ISO 4217\",\"spend_minor_per_point\":\"int >= 1\","
-          "\"mcc_multipliers\":{\"<mcc>\":\"int >= 1\"},\"excluded_mcc\":[\"<mcc>\"]},"
-          "\"data\":{\"type\":\"purchase\",\"amount_minor\":\"int >= 1\","
-          "\"currency\":\"ISO 4217\",\"mcc\":\"4 digits\"}}")
+          "{\"summary\":\"Card spend by merchant category code\",\"config\":{"
+          "\"currency\":{\"type\":\"currency\",\"required\":true,\"description\":\"the partner's "
+          "money, ISO 4217\"},"
+          "\"spend_minor_per_point\":{\"type\":\"integer\",\"required\":true,\"min\":1,"
+          "\"description\":\"minor units of spend for one point\"},"
+          "\"mcc_multipliers\":{\"type\":\"object\",\"required\":false,\"default\":{},"
+          "\"description\":\"4-digit MCC to a multiplier >= 1 (at most 64)\"},"
+          "\"excluded_mcc\":{\"type\":\"array\",\"required\":false,\"default\":[],\"description\":"
+          "\"4-digit MCCs that earn nothing\"}"
+          "},\"data\":{"
+          "\"type\":{\"type\":\"string\",\"required\":true,\"description\":\"purchase\"},"
+          "\"amount_minor\":{\"type\":\"integer\",\"required\":true,\"min\":1,\"description\":"
+          "\"the purchase in minor units\"},"
+          "\"currency\":{\"type\":\"currency\",\"required\":true,\"description\":\"must be the "
+          "partner's\"},"
+          "\"mcc\":{\"type\":\"string\",\"required\":true,\"description\":\"merchant category "
+          "code, 4 digits\"}"
+          "}}")

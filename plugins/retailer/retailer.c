@@ -156,10 +156,19 @@ static int translate(const alliance_host *h, const void *state, const alliance_j
 }
 
 PU_PLUGIN("retailer", "1.0.0", load, translate,
-          "{\"summary\":\"Retail baskets by product category\","
-          "\"config\":{\"currency\":\"ISO 4217\",\"minor_per_point\":\"int >= 1\","
-          "\"category_multipliers\":{\"<category>\":\"int >= 1\"},"
-          "\"excluded_categories\":[\"<category>\"]},"
-          "\"data\":{\"type\":\"purchase\",\"currency\":\"ISO "
-          "4217\",\"lines\":[{\"sku\":\"string\","
-          "\"category\":\"string\",\"qty\":\"int >= 1\",\"unit_minor\":\"int >= 1\"}]}}")
+          "{\"summary\":\"Retail baskets by product category\",\"config\":{"
+          "\"currency\":{\"type\":\"currency\",\"required\":true,\"description\":\"the partner's "
+          "money, ISO 4217\"},"
+          "\"minor_per_point\":{\"type\":\"integer\",\"required\":true,\"min\":1,\"description\":"
+          "\"minor units of spend for one point\"},"
+          "\"category_multipliers\":{\"type\":\"object\",\"required\":false,\"default\":{},"
+          "\"description\":\"category to a multiplier >= 1\"},"
+          "\"excluded_categories\":{\"type\":\"array\",\"required\":false,\"default\":[],"
+          "\"description\":\"categories that earn nothing\"}"
+          "},\"data\":{"
+          "\"type\":{\"type\":\"string\",\"required\":true,\"description\":\"purchase\"},"
+          "\"currency\":{\"type\":\"currency\",\"required\":true,\"description\":\"must be the "
+          "partner's\"},"
+          "\"lines\":{\"type\":\"array\",\"required\":true,\"description\":\"basket lines {sku, "
+          "category, qty >= 1, unit_minor >= 1}\"}"
+          "}}")

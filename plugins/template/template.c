@@ -87,9 +87,17 @@ static int translate(const alliance_host *h, const void *state, const alliance_j
 
 static const char *describe(void)
 {
-    return "{\"summary\":\"" PLUGIN_NAME ": points per money spent\","
-           "\"config\":{\"currency\":\"ISO 4217\",\"minor_per_point\":\"int >= 1\"},"
-           "\"data\":{\"amount_minor\":\"int >= 1\",\"currency\":\"ISO 4217\"}}";
+    return "{\"summary\":\"" PLUGIN_NAME ": points per money spent\",\"config\":{"
+           "\"currency\":{\"type\":\"currency\",\"required\":true,\"description\":\"the partner's "
+           "money, ISO 4217\"},"
+           "\"minor_per_point\":{\"type\":\"integer\",\"required\":true,\"min\":1,\"description\":"
+           "\"minor units of spend for one point\"}"
+           "},\"data\":{"
+           "\"amount_minor\":{\"type\":\"integer\",\"required\":true,\"min\":1,\"description\":"
+           "\"the purchase in minor units\"},"
+           "\"currency\":{\"type\":\"currency\",\"required\":true,\"description\":\"must be the "
+           "partner's\"}"
+           "}}";
 }
 
 static void config_free(void *state)

@@ -275,7 +275,7 @@ int al_rfm_scores(const int64_t *recency, const int64_t *frequency, const int64_
     for (size_t i = 0; i < n; i++)
         active += frequency[i] > 0;
     int64_t *v = malloc(3 * (active ? active : 1) * sizeof(*v));
-    uint8_t *s = malloc(3 * (active ? active : 1));
+    uint8_t *s = calloc(3 * (active ? active : 1), 1);
     if (v == NULL || s == NULL) {
         free(v);
         free(s);

@@ -50,8 +50,8 @@ static bool translate(al_exchange *x, const partner_setup *ps, json_t *data, al_
     if (st == AL_TR_NO_PLUGIN)
         al_reply_error(x, 503, "plugin_unavailable", "the partner's plugin %s is not loaded",
                        ps->plugin);
-    else if (st != AL_TR_OK)
-        al_reply_error(x, st == AL_TR_BAD_OUTPUT ? 500 : 422, err.code, "%s", err.message);
+    else if (st != AL_TR_OK) /* refused, or a result it cannot use: the partner sees why */
+        al_reply_error(x, 422, err.code, "%s", err.message);
     return st == AL_TR_OK;
 }
 

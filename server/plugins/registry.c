@@ -16,6 +16,7 @@
 
 #include "core/log.h"
 #include "plugins/host.h"
+#include "plugins/schema.h"
 
 #define MAX_PLUGINS 256
 
@@ -131,6 +132,12 @@ static int load_one(const char *file, al_plugin *p, const al_plugin_set *set, js
     p->description = text ? json_loads(text, 0, NULL) : NULL;
     if (!json_is_object(p->description)) {
         refuse(refused, file, "plugin %s: describe() is not a JSON object", abi->name);
+        goto fail;
+    }
+    char why[200];
+    /* From ABI 1.1 the fields are specs the host checks configs against. */
+    if (abi->abi_minor >= 1 && !al_schema_valid(p->description, why, sizeof(why))) {
+        refuse(refused, file, "plugin %s: describe(): %s", abi->name, why);
         goto fail;
     }
     p->abi = abi;

@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "plugins/host.h"
+#include "plugins/schema.h"
 
 static al_tr_status refused(alliance_error *err)
 {
@@ -24,6 +25,13 @@ al_tr_status al_plugin_check_config(const al_plugin_set *set, const char *plugin
     if (p->abi->config_load(al_plugin_host(), al_json_in(config), &state, err) != ALLIANCE_OK)
         return refused(err);
     p->abi->config_free(state);
+    /*
+     * What the plugin took but the host would refuse later (a currency "cny"
+     * it passes through), refused now against the plugin's own specs.
+     */
+    if (p->abi->abi_minor >= 1 && al_schema_check_config(p->description, config, err->code,
+                                                         err->message, sizeof(err->message)) != 0)
+        return AL_TR_REFUSED;
     return AL_TR_OK;
 }
 
@@ -31,7 +39,9 @@ static al_tr_status bad_output(alliance_error *err, const char *plugin, const ch
 {
     al_log(AL_LOG_ERROR, "plugin %s broke the ABI contract: %s", plugin, what);
     snprintf(err->code, sizeof(err->code), "plugin_error");
-    snprintf(err->message, sizeof(err->message), "the partner's plugin returned an invalid result");
+    snprintf(err->message, sizeof(err->message),
+             "the partner's plugin %.31s returned a result the ledger cannot use: %s", plugin,
+             what);
     return AL_TR_BAD_OUTPUT;
 }
 

@@ -68,7 +68,7 @@ Test(plugins, list_shows_loaded_plugins_with_their_description)
     cr_assert_eq(r.status, 200, "%s", r.body);
     json_t *first = json_array_get(json_object_get(r.json, "plugins"), 0);
     cr_expect_str_eq(json_string_value(json_object_get(first, "name")), "bank");
-    cr_expect_str_eq(json_string_value(json_object_get(first, "abi")), "1.0");
+    cr_expect_str_eq(json_string_value(json_object_get(first, "abi")), "1.1");
     cr_expect(json_is_object(json_object_get(json_object_get(first, "description"), "config")));
     response_free(&r);
     char t[64], admin[128];
@@ -143,6 +143,25 @@ Test(plugins, template_built_out_of_tree_with_pkg_config_serves_a_partner)
                      "{\"data\":{\"amount_minor\":1999,\"currency\":\"CNY\"}}", 0, NULL);
     cr_expect_eq(r.status, 200, "%s", r.body);
     cr_expect_eq(json_integer_value(json_object_get(r.json, "points")), 19);
+    response_free(&r);
+    /*
+     * A config the template takes but the ledger could not use (a lowercase
+     * currency) is refused when it is set, naming the field; nothing changes.
+     */
+    r = http(&srv, "PATCH", "/v1/partners/acme-store", admin,
+             "{\"config\":{\"currency\":\"cny\",\"minor_per_point\":100}}");
+    expect_error(&r, 400, "invalid_field");
+    cr_expect(strstr(r.body, "config.currency must be an ISO 4217 code") != NULL, "%s", r.body);
+    response_free(&r);
+    r = partner_call(&srv, &k, "POST", "/v1/transactions:simulate",
+                     "{\"data\":{\"amount_minor\":1999,\"currency\":\"CNY\"}}", 0, NULL);
+    cr_expect_eq(r.status, 200, "the partner still works: %s", r.body);
+    response_free(&r);
+    /* GET /v1/plugins says what each config field is: type, required, range. */
+    r = http(&srv, "GET", "/v1/plugins", OPERATOR_TOKEN, NULL);
+    cr_expect(strstr(r.body, "\"spend_minor_per_point\":{\"type\":\"integer\",\"required\":true,"
+                             "\"min\":1") != NULL,
+              "%s", r.body);
     response_free(&r);
 }
 

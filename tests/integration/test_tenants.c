@@ -186,3 +186,23 @@ Test(tenants, tenants_survive_a_server_restart)
     cr_expect_eq(r.status, 200, "%s", r.body);
     response_free(&r);
 }
+
+/* The shape the README's API table gives: {"id","name","created_at","settings":{...}}, no more. */
+Test(tenants, the_tenant_has_the_shape_the_readme_gives)
+{
+    char id[64], key[128], path[128];
+    unique_id(id, sizeof(id), "sh");
+    make_tenant(&srv, id, key, sizeof(key));
+    snprintf(path, sizeof(path), "/v1/tenants/%s", id);
+    response r = http(&srv, "GET", path, key, NULL);
+    cr_assert_eq(r.status, 200);
+    static const char *const keys[] = {"id", "name", "created_at", "settings"};
+    cr_expect_eq(json_object_size(r.json), 4, "%s", r.body);
+    for (size_t i = 0; i < 4; i++)
+        cr_expect(json_object_get(r.json, keys[i]) != NULL, "%s: %s", keys[i], r.body);
+    json_t *settings = json_object_get(r.json, "settings");
+    cr_expect_eq(json_object_size(settings), 2, "%s", r.body);
+    cr_expect(json_is_boolean(json_object_get(settings, "auto_enrol")));
+    cr_expect(json_is_integer(json_object_get(settings, "expiry_months")));
+    response_free(&r);
+}

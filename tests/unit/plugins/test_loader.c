@@ -59,7 +59,7 @@ Test(loader, refuses_each_broken_plugin_and_keeps_the_rest)
     cr_expect(al_plugins_find(set, "services") != NULL);
     static const char *const expect[][2] = {
         {"broken_wrong_major.so", "ABI major 2, this server speaks 1"},
-        {"broken_newer_minor.so", "ABI 1.1 is newer than this server's 1.0"},
+        {"broken_newer_minor.so", "ABI 1.2 is newer than this server's 1.1"},
         {"broken_missing_callback.so", "has no translate"},
         {"broken_not_plugin.so", "not a plugin"},
         {"broken_duplicate.so", "a plugin named bank is already loaded"},
