@@ -189,10 +189,11 @@ void al_api_member_history(al_exchange *x)
         const al_history_entry *e = &rows[i];
         json_t *detail = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
         json_array_append_new(
-            entries, json_pack("{s:I,s:s,s:I,s:s*,s:s*,s:s,s:o*}", "id", (json_int_t)e->id, "kind",
-                               e->kind, "points", (json_int_t)e->points, "partner",
+            entries, json_pack("{s:I,s:s,s:I,s:s*,s:s*,s:s,s:s*,s:o*}", "id", (json_int_t)e->id,
+                               "kind", e->kind, "points", (json_int_t)e->points, "partner",
                                e->partner[0] ? e->partner : NULL, "ref", e->ref[0] ? e->ref : NULL,
-                               "booked_at", e->booked_at, "detail", detail));
+                               "booked_at", e->booked_at, "occurred_at",
+                               e->occurred_at[0] ? e->occurred_at : NULL, "detail", detail));
     }
     json_t *reply = json_pack("{s:s,s:o}", "member", id, "entries", entries);
     if ((long long)n == limit)

@@ -9,6 +9,11 @@
 
 #define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
 
+/* An earning's or an import's transaction, for when it happened (not when it was booked). */
+#define OCCURRED_JOIN                                                                              \
+    "LEFT JOIN transactions t ON t.tenant_id = b.tenant_id AND t.partner_id = b.partner_id "       \
+    "AND t.transaction_id = b.ref_id AND b.kind IN ('earn', 'import')"
+
 void al_member_clear(al_member *m)
 {
     free(m->profile);
@@ -127,12 +132,15 @@ al_db_status al_member_partner_activity(al_db *db, const char *tenant, const cha
     void *list = NULL;
     al_db_status st = al_db_list(
         db,
-        "SELECT partner_id, SUM(kind = 'earn'), SUM(IF(kind = 'earn', points, 0)), "
-        "SUM(kind = 'redeem'), SUM(IF(kind = 'redeem', points, 0)), "
-        "SUM(IF(kind = 'reversal', points, 0)), " ISO(
-            "MAX(booked_at)") " "
-                              "FROM bookings WHERE tenant_id = ? AND member_id = ? "
-                              "AND partner_id IS NOT NULL GROUP BY partner_id ORDER BY partner_id",
+        "SELECT b.partner_id, SUM(b.kind IN ('earn', 'import')), "
+        "SUM(IF(b.kind IN ('earn', 'import'), b.points, 0)), "
+        "SUM(b.kind = 'redeem'), SUM(IF(b.kind = 'redeem', b.points, 0)), "
+        "SUM(IF(b.kind = 'reversal', b.points, 0)), " ISO(
+            "MAX(IFNULL(t.occurred_at, b.booked_at))") " "
+                                                       "FROM bookings b " OCCURRED_JOIN
+                                                       " WHERE b.tenant_id = ? AND b.member_id = ? "
+                                                       "AND b.partner_id IS NOT NULL GROUP BY "
+                                                       "b.partner_id ORDER BY b.partner_id",
         p, 2, sizeof(**out), activity_of, &list, n);
     *out = list;
     return st;
@@ -175,6 +183,7 @@ static int entry_of(MYSQL_ROW row, void *element)
     snprintf(e->partner, sizeof(e->partner), "%s", row[3]);
     snprintf(e->ref, sizeof(e->ref), "%s", row[4]);
     snprintf(e->booked_at, sizeof(e->booked_at), "%s", row[5]);
+    snprintf(e->occurred_at, sizeof(e->occurred_at), "%s", row[7]);
     if (row[6] != NULL && row[6][0] != '\0' && (e->detail = strdup(row[6])) == NULL)
         return -1;
     return 0;
@@ -188,15 +197,18 @@ al_db_status al_member_history(al_db *db, const char *tenant, const char *id, in
     al_db_param p[] = {AL_STR(account), AL_STR(tenant), AL_STR(id),
                        AL_INT(cursor),  AL_INT(cursor), AL_INT(limit)};
     void *list = NULL;
-    al_db_status st = al_db_list(db,
-                                 "SELECT booking_id, kind, IF(to_account = ?, points, -points), "
-                                 "IFNULL(partner_id, ''), IFNULL(ref_id, ''), " ISO(
-                                     "booked_at") ", "
-                                                  "detail FROM bookings "
-                                                  "WHERE tenant_id = ? AND member_id = ? "
-                                                  "AND (? = 0 OR booking_id < ?) "
-                                                  "ORDER BY booking_id DESC LIMIT ?",
-                                 p, 6, sizeof(**out), entry_of, &list, n);
+    al_db_status st = al_db_list(
+        db,
+        "SELECT b.booking_id, b.kind, IF(b.to_account = ?, b.points, -b.points), "
+        "IFNULL(b.partner_id, ''), IFNULL(b.ref_id, ''), " ISO(
+            "b.booked_at") ", "
+                           "b.detail, IFNULL(" ISO(
+                               "t.occurred_at") ", '') "
+                                                "FROM bookings b " OCCURRED_JOIN " "
+                                                "WHERE b.tenant_id = ? AND b.member_id = ? "
+                                                "AND (? = 0 OR b.booking_id < ?) "
+                                                "ORDER BY b.booking_id DESC LIMIT ?",
+        p, 6, sizeof(**out), entry_of, &list, n);
     *out = list;
     return st;
 }

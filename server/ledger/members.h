@@ -49,6 +49,7 @@ typedef struct al_expiry {
 al_db_status al_member_next_expiries(al_db *db, const char *tenant, const char *id,
                                      al_expiry out[AL_NEXT_EXPIRIES], size_t *n);
 
+/* Per partner: earnings and imported transactions, redemptions, reversals, and the last time. */
 typedef struct al_partner_activity {
     char partner[AL_ID_MAX + 1];
     int64_t transactions, points_earned, redemptions, points_redeemed, points_reversed;
@@ -79,7 +80,8 @@ typedef struct al_history_entry {
     char partner[AL_ID_MAX + 1]; /* "" when none */
     char ref[AL_ID_MAX + 1];     /* "" when none */
     char booked_at[AL_TIME_TEXT];
-    char *detail; /* JSON text or NULL, malloc'd */
+    char occurred_at[AL_TIME_TEXT]; /* an earning's or import's transaction time; "" for others */
+    char *detail;                   /* JSON text or NULL, malloc'd */
 } al_history_entry;
 
 /*

@@ -701,3 +701,35 @@ Test(analytics, cdnow_through_the_import_agrees_with_fader_hardie_lee)
     }
     json_decref(rfm);
 }
+
+/*
+ * An imported member's 360 view and history speak of when things happened:
+ * the imports count as the partner's transactions, the partner's last
+ * activity is the last purchase (not the day of the import), and each entry
+ * carries its transaction's occurred_at.
+ */
+Test(analytics, imported_history_shows_when_it_happened)
+{
+    char tenant[64], admin[128], body[1024] = "";
+    setup(tenant, sizeof(tenant), admin, sizeof(admin), (const char *[]){"shop", NULL});
+    add_line(body, sizeof(body), "h1", "shop", "old", "2024-03-01T10:00:00Z", 5000, 50);
+    add_line(body, sizeof(body), "h2", "shop", "old", "2024-05-02T11:00:00Z", 3000, 30);
+    response r = http(&srv, "POST", "/v1/import/transactions", admin, body);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    json_t *view = get(admin, "/v1/members/old");
+    json_t *line = json_array_get(json_object_get(view, "partners"), 0);
+    cr_expect_eq(num(line, "transactions"), 2, "the imports are the partner's transactions");
+    cr_expect_eq(num(line, "points_earned"), 80);
+    cr_expect_str_eq(json_string_value(json_object_get(line, "last_activity_at")),
+                     "2024-05-02T11:00:00.000000Z");
+    json_decref(view);
+    json_t *history = get(admin, "/v1/members/old/history");
+    json_t *entries = json_object_get(history, "entries");
+    cr_assert_eq(json_array_size(entries), 2);
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(entries, 0), "occurred_at")),
+                     "2024-05-02T11:00:00.000000Z");
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(entries, 1), "occurred_at")),
+                     "2024-03-01T10:00:00.000000Z");
+    json_decref(history);
+}
