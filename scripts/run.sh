@@ -86,22 +86,14 @@ if [ ! -s var/demo-partner ] && [ -s var/demo-admin-key ]; then
 fi
 read -r partner_key partner_secret <var/demo-partner 2>/dev/null || true
 
-# A demo history for the analyses: the CDNOW sample (tests/unit/analytics/data/),
-# one purchase a line, imported once as the demo bank's customers of 1997-98.
-if [ ! -e var/demo-history ] && [ -s var/demo-partner ]; then
-  awk 'NF >= 5 {
-         split($5, d, "."); cents = d[1] * 100 + substr(d[2] "00", 1, 2)
-         printf "{\"id\":\"cdnow-%d\",\"partner\":\"demo-bank\",\"member\":\"cd%s\",", NR, $1
-         printf "\"occurred_at\":\"%s-%s-%sT12:00:00Z\",", substr($3, 1, 4), substr($3, 5, 2), substr($3, 7, 2)
-         printf "\"amount_minor\":%d,\"points\":%d}\n", cents, int(cents / 100) }' \
-    tests/unit/analytics/data/CDNOW_sample.txt | split -l 5000 - var/demo-history-part-
-  for part in var/demo-history-part-*; do
-    curl -s -X POST "$base/v1/import/transactions" -H "Authorization: Bearer $admin" \
-      --data-binary @"$part" >/dev/null
-    rm -f "$part"
-  done
-  touch var/demo-history
+# The demo's story (scripts/demo.sh, once): more partners, rules, 18 months of history dated from
+# today, live earnings, a closed settlement period.
+if [ -s var/demo-admin-key ] && [ -s var/demo-partner ]; then
+  echo "== the demo alliance's story (the first time: about a minute)"
+  scripts/demo.sh "$base" "$admin"
 fi
+calibration=$(date -u -d '180 days ago' +%Y-%m-%d)
+statement=$(cat var/demo-statement 2>/dev/null || echo '<id>')
 
 cat <<TXT
 
@@ -122,15 +114,19 @@ The demo alliance is "demo", with the partner "demo-bank" (bank plugin). Try:
   curl -s $base/v1/members/alice -H 'Authorization: Bearer $admin'
   curl -s $base/v1/ledger/trial-balance -H 'Authorization: Bearer $admin'
 
-The demo alliance holds the CDNOW sample's 2,357 customers of 1997-98 (ids cd00001...) for the
-analyses (docs/analytics.md):
+The demo alliance's story: partners demo-bank, demo-insure and demo-shop; tiers normal, silver
+and gold and a weekend promotion at the shop; 240 members over 18 months, active, lapsing, lost
+and new (m0001 ... m0240); a closed settlement period. Its value and lifecycle (docs/analytics.md):
 
-  curl -s '$base/v1/analytics/clv?calibration_end=1997-09-30&limit=3' -H 'Authorization: Bearer $admin'
-  curl -s '$base/v1/analytics/rfm?as_of=1998-06-30&limit=3' -H 'Authorization: Bearer $admin'
-  curl -s '$base/v1/analytics/churn?as_of=1998-06-30&limit=3' -H 'Authorization: Bearer $admin'
-  curl -s '$base/v1/analytics/lifecycle?as_of=1998-06-30&limit=3' -H 'Authorization: Bearer $admin'
-  curl -s '$base/v1/analytics/pareto?as_of=1998-06-30' -H 'Authorization: Bearer $admin'
-  curl -s $base/v1/members/cd00004 -H 'Authorization: Bearer $admin'
+  curl -s '$base/v1/members/m0001' -H 'Authorization: Bearer $admin'
+  curl -s '$base/v1/members/m0001/history?limit=3' -H 'Authorization: Bearer $admin'
+  curl -s '$base/v1/analytics/rfm?limit=3' -H 'Authorization: Bearer $admin'
+  curl -s '$base/v1/analytics/lifecycle?limit=3' -H 'Authorization: Bearer $admin'
+  curl -s '$base/v1/analytics/clv?calibration_end=$calibration&limit=3' -H 'Authorization: Bearer $admin'
+  curl -s '$base/v1/analytics/churn?limit=3' -H 'Authorization: Bearer $admin'
+  curl -s '$base/v1/analytics/affinity' -H 'Authorization: Bearer $admin'
+  curl -s '$base/v1/settlements/$statement' -H 'Authorization: Bearer $admin'
+  build/release/alliancectl --url $base --key $admin settlement csv $statement
 
 Operator token: $ALLIANCE_OPERATOR_TOKEN (var/operator-token, or set ALLIANCE_OPERATOR_TOKEN)
 Plugins: build/release/plugins; after changing one there, reload with
