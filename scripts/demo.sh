@@ -77,11 +77,13 @@ awk -v today="$today" '
       else if (i <= 210) { last = today - 400 - int(rand() * 140); first = last - 200 - int(rand() * 100) }
       else { first = today - 5 - int(rand() * 55); last = today - int(rand() * 5) }
       shop = rand() < 0.6; insured = rand() < 0.3
-      for (day = last; day >= first; day -= 10 + int(rand() * 20)) {
-        amount = 5000 + int(rand() * 25000)
+      # Each member their own pace and basket: exponential gaps around a mean of their own.
+      pace = 6 + int(-log(1 - rand()) * 25); basket = 3000 + int(-log(1 - rand()) * 12000)
+      for (day = last; day >= first; day -= 1 + int(-log(1 - rand()) * pace)) {
+        amount = int(basket * (0.5 + rand()))
         line("demo-bank", member, day, amount, int(amount / 100))
-        if (shop && rand() < 0.7) {
-          amount = 2000 + int(rand() * 15000)
+        if (shop && rand() < 0.5) {
+          amount = int(basket * (0.2 + rand() * 0.6))
           line("demo-shop", member, day - int(rand() * 3), amount, int(amount / 100))
         }
       }
@@ -120,16 +122,17 @@ scripts/partner-curl.sh "$base" "$shop_key" "$shop_secret" POST /v1/redemptions 
   "{\"id\":\"live-$stamp-r1\",\"member\":\"m0001\",\"points\":500}" >/dev/null
 say "live: 16 earnings at the bank and the shop (tier bonuses, the cross-partner bonus) and a redemption"
 
-# A closed settlement period: today so far, once its end is over 5 s past.
+# A closed settlement period: today so far. A period closes once its end is 5 s past.
 start=$(date -u +%Y-%m-%dT00:00:00Z)
-sleep 6
-end=$(date -u -d '@'$(($(date -u +%s) - 1)) +%Y-%m-%dT%H:%M:%SZ)
+end=$(date -u -d "@$(($(date -u +%s) + 1))" +%Y-%m-%dT%H:%M:%SZ)
+sleep 7
 reply=$(api POST /v1/settlements "{\"period_start\":\"$start\",\"period_end\":\"$end\"}")
 id=$(printf '%s' "$reply" | sed -n 's/^{"id":\([0-9]*\),.*/\1/p')
-if [ -n "$id" ] && api POST "/v1/settlements/$id/close" | grep -q '"status":"closed"'; then
+closed=$( [ -n "$id" ] && api POST "/v1/settlements/$id/close" )
+if printf '%s' "$closed" | grep -q '"status":"closed"'; then
   echo "$id" >var/demo-statement
   say "settlement: statement $id of $start to $end closed and signed"
 else
-  say "settlement: $reply"
+  say "settlement: ${closed:-$reply}"
 fi
 touch var/demo-story

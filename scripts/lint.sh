@@ -30,4 +30,12 @@ for doc in README.md docs/*.md; do
     [ -e "$dir/$link" ] || { echo "$doc: link to $link leads nowhere" >&2; exit 1; }
   done
 done
+# The README shows what make run prints: the two agree.
+readme=$(awk '/^<!-- what scripts\/run-sample.sh prints/ { on = 1; next }
+              on && /^```/ { if (++fence == 2) exit; next } on { print }' README.md)
+if [ "$readme" != "$(scripts/run-sample.sh)" ]; then
+  echo "README.md: the sample of make run's output differs from scripts/run-sample.sh:" >&2
+  diff <(echo "$readme") <(scripts/run-sample.sh) >&2 || true
+  exit 1
+fi
 echo "lint: clean"

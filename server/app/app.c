@@ -111,6 +111,19 @@ static int write_pid_file(const char *path)
     return rename(tmp, path);
 }
 
+/* Removes path if it still names this process (another server may have taken it over since). */
+static void remove_pid_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (f == NULL)
+        return;
+    bool ours = fscanf(f, "%ld", &pid) == 1 && pid == (long)getpid();
+    fclose(f);
+    if (ours)
+        unlink(path);
+}
+
 static int start_threads(app *a, const al_db_url *url)
 {
     const al_config *cfg = a->cfg;
@@ -197,7 +210,7 @@ int al_app_run(const al_config *cfg, const char *port_file)
     if (srv != NULL)
         rc = al_http_wait(srv);
     if (pid_written)
-        unlink(cfg->pid_file);
+        remove_pid_file(cfg->pid_file);
     stop_threads();
     pthread_mutex_lock(&a.lock);
     a.all_stopped = true;
