@@ -41,8 +41,8 @@ static void answer(al_task *task)
 {
     booking *b = BOOKING_OF(task, task);
     al_job *job = &b->job;
-    al_reply_outcome(b->x, job->replay ? AL_DONE : job->result, job->reply, job->code, job->message,
-                     job->db, job->signature);
+    al_reply_outcome(b->x, job->result, job->reply, job->code, job->message, job->db,
+                     job->signature);
     free(job->reply);
     if (b->ctx_free != NULL)
         b->ctx_free(b->ctx);

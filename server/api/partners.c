@@ -81,9 +81,8 @@ static int check_config(al_exchange *x, const char *plugin, json_t *config)
         al_reply_error(x, 400, "unknown_plugin", "no plugin named %.32s is loaded", plugin);
         return -1;
     }
-    if (st != AL_TR_OK) { /* the host's check names config.<field> itself */
-        al_reply_error(x, 400, err.code, "%s%s",
-                       strncmp(err.message, "config.", 7) == 0 ? "" : "config: ", err.message);
+    if (st != AL_TR_OK) {
+        al_reply_error(x, 400, err.code, "%s", err.message);
         return -1;
     }
     return 0;

@@ -20,9 +20,7 @@
 #include "plugins/translate.h"
 #include "rules/rules.h"
 
-typedef al_partner_setup partner_setup;
-
-static int load_setup(al_exchange *x, const char *partner, partner_setup *ps)
+static int load_setup(al_exchange *x, const char *partner, al_partner_setup *ps)
 {
     bool found = false;
     al_db_status st = al_partner_setup_load(al_db_of(x), x->tenant, partner, ps, &found);
@@ -41,7 +39,7 @@ static int load_setup(al_exchange *x, const char *partner, partner_setup *ps)
 }
 
 /* Translates data with the partner's plugin; replies and returns false when it cannot. */
-static bool translate(al_exchange *x, const partner_setup *ps, json_t *data, al_translation *t)
+static bool translate(al_exchange *x, const al_partner_setup *ps, json_t *data, al_translation *t)
 {
     alliance_error err;
     al_plugin_set *set = al_plugins_acquire(&al_ctx_of(x)->plugins);
@@ -133,7 +131,7 @@ static int occurred_at(al_exchange *x, json_t *body, char out[27])
  * worker, then booked by a committer; the reply comes after its COMMIT.
  * Replies on x in every case.
  */
-static void earn_body(al_exchange *x, json_t *body, const partner_setup *ps, al_rules *rules)
+static void earn_body(al_exchange *x, json_t *body, const al_partner_setup *ps, al_rules *rules)
 {
     static const char *const fields[] = {"id", "member", "occurred_at", "data", NULL};
     json_t *data;
@@ -162,7 +160,7 @@ static void earn_body(al_exchange *x, json_t *body, const partner_setup *ps, al_
 void al_api_transaction_create(al_exchange *x)
 {
     json_t *body = NULL;
-    partner_setup ps = {0};
+    al_partner_setup ps = {0};
     al_rules *rules = NULL;
     if (al_body_object(x, &body) != 0)
         return;
@@ -227,12 +225,12 @@ typedef struct {
     const char *data; /* the body (the request's, alive until the reply) */
     size_t len, pos;
     int line_no;
-    size_t sent;      /* lines sent so far */
-    partner_setup ps; /* the partner's, read once for the batch */
-    al_rules *rules;  /* a reference */
-    size_t n;         /* lines */
-    size_t pending;   /* lines not yet answered, plus one while lines are still being sent */
-    int *line;        /* each line's number in the body */
+    size_t sent;         /* lines sent so far */
+    al_partner_setup ps; /* the partner's, read once for the batch */
+    al_rules *rules;     /* a reference */
+    size_t n;            /* lines */
+    size_t pending;      /* lines not yet answered, plus one while lines are still being sent */
+    int *line;           /* each line's number in the body */
     int *status;
     char **reply; /* malloc'd */
 } batch;
@@ -308,10 +306,10 @@ static void send_slice(al_task *task)
         b->status[at] = stopping ? 503 : 500;
         batch_line *l = stopping ? NULL : malloc(sizeof(*l));
         if (l == NULL) {
-            b->reply[at] = strdup(stopping ? "{\"error\":{\"code\":\"shutting_down\","
-                                             "\"message\":\"the server is stopping\"}}"
-                                           : "{\"error\":{\"code\":\"internal_error\","
-                                             "\"message\":\"out of memory\"}}");
+            json_t *e = stopping ? al_error_envelope("shutting_down", "the server is stopping")
+                                 : al_error_envelope("internal_error", "out of memory");
+            b->reply[at] = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            json_decref(e);
             b->pending--;
             continue;
         }
@@ -398,7 +396,7 @@ static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *
                      const char *label)
 {
     static const char *const fields[] = {"id", "member", "occurred_at", "data", "partner", NULL};
-    partner_setup ps = {0};
+    al_partner_setup ps = {0};
     char id[40] = "simulate:", member_buf[48] = "simulate:", occurred[27];
     json_t *data = data_of(x, tx, fields);
     const char *member = json_string_value(json_object_get(tx, "member"));

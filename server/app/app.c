@@ -72,9 +72,7 @@ static void interrupt_all(app *a)
 static void *watchdog_main(void *arg)
 {
     app *a = arg;
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += a->cfg->shutdown_grace_s;
+    struct timespec until = al_deadline_in_ms(a->cfg->shutdown_grace_s * 1000);
     pthread_mutex_lock(&a->lock);
     int rc = 0;
     while (!a->all_stopped && rc == 0)
@@ -95,20 +93,6 @@ static void stopping(void *arg)
     al_reports_cancel();
     al_sweeper_cancel();
     a->watchdog_started = pthread_create(&a->watchdog, NULL, watchdog_main, a) == 0;
-}
-
-/* The process id into path (written whole, then renamed into place); 0 or -1. */
-static int write_pid_file(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return -1;
-    fprintf(f, "%ld\n", (long)getpid());
-    if (fclose(f) != 0)
-        return -1;
-    return rename(tmp, path);
 }
 
 /* Removes path if it still names this process (another server may have taken it over since). */
@@ -203,7 +187,7 @@ int al_app_run(const al_config *cfg, const char *port_file)
     }
     bool pid_written = false;
     if (srv != NULL && cfg->pid_file[0] != '\0') {
-        pid_written = write_pid_file(cfg->pid_file) == 0;
+        pid_written = al_write_number_file(cfg->pid_file, (long long)getpid()) == 0;
         if (!pid_written)
             al_log(AL_LOG_WARN, "cannot write the pid file %s: %s", cfg->pid_file, strerror(errno));
     }

@@ -47,9 +47,7 @@ static void *sweeper_main(void *arg)
     al_db_thread_start();
     pthread_mutex_lock(&lock);
     while (!atomic_load(&cancelled)) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += every;
+        struct timespec until = al_deadline_in_ms((int64_t)every * 1000);
         while (!atomic_load(&cancelled) && pthread_cond_timedwait(&wake, &lock, &until) == 0)
             ; /* woken early without a cancel: wait on */
         if (atomic_load(&cancelled))

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define AL_ID_MAX 64
 
@@ -37,6 +38,12 @@ uint32_t al_id_hash(const char *s);
 
 /* Milliseconds of the monotonic clock. */
 int64_t al_monotonic_ms(void);
+
+/* The real-time clock ms from now: a deadline for pthread_cond_timedwait. */
+struct timespec al_deadline_in_ms(int64_t ms);
+
+/* Writes value and a newline to path whole (a temporary file renamed into place); 0 or -1. */
+int al_write_number_file(const char *path, long long value);
 
 /* Now as a database DATETIME ("YYYY-MM-DD HH:MM:SS", UTC). */
 void al_sql_now(char out[27]);

@@ -5,8 +5,6 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include <mysql.h>
-
 #include "core/ids.h"
 #include "core/log.h"
 #include "db/db.h"
@@ -33,7 +31,7 @@ bool al_db_probe_ready(void)
 static void *probe_main(void *arg)
 {
     (void)arg;
-    mysql_thread_init();
+    al_db_thread_start();
     pthread_mutex_lock(&lock);
     while (!stopping) {
         pthread_mutex_unlock(&lock);
@@ -44,20 +42,14 @@ static void *probe_main(void *arg)
         atomic_store(&last_ok, ok);
         if (ok)
             atomic_store(&ok_at_ms, al_monotonic_ms());
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += PROBE_EVERY_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = al_deadline_in_ms(PROBE_EVERY_MS);
         pthread_mutex_lock(&lock);
         if (!stopping)
             pthread_cond_timedwait(&wake, &lock, &until);
     }
     pthread_mutex_unlock(&lock);
     al_db_close(&probe_db);
-    mysql_thread_end();
+    al_db_thread_end();
     return NULL;
 }
 

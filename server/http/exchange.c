@@ -10,6 +10,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "core/log.h"
+#include "http/server.h"
 #include "http/worker.h"
 
 static int64_t micros_since(const struct timespec *t0)
@@ -29,7 +30,7 @@ static void send_reply(al_exchange *x, int status, const char *content_type, con
     struct evkeyvalq *h = evhttp_request_get_output_headers(x->req);
     evhttp_add_header(h, "Content-Type", content_type);
     evhttp_add_header(h, "X-Request-Id", x->request_id);
-    if (al_http_stopping(x->worker))
+    if (al_http_worker_stopping(x->worker)) /* its answer closes the connection */
         evhttp_add_header(h, "Connection", "close");
     struct evbuffer *buf = evhttp_request_get_output_buffer(x->req);
     evbuffer_add(buf, body, len);

@@ -51,7 +51,6 @@ typedef struct al_exchange {
     const char *sub_body;
     size_t sub_len;
     void (*sub_done)(struct al_exchange *x, int status, char *reply);
-    void *sub_arg;
 } al_exchange;
 
 /* Replies with body (stolen, may be NULL for an empty body). */

@@ -25,8 +25,7 @@ enum phase { IDLE, HEADERS, BODY };
 typedef struct {
     al_guard *g;
     struct bufferevent *bev;
-    struct evhttp_connection *evcon; /* once adopted */
-    struct event *adopt;             /* right after evhttp has set the connection up */
+    struct event *adopt; /* right after evhttp has set the connection up */
     struct event *deadline;
     struct evbuffer_cb_entry *in_cb, *out_cb;
     enum phase phase;
@@ -82,7 +81,6 @@ int al_guard_init(al_guard *g, struct event_base *base, SSL_CTX *tls, int64_t ma
                   int64_t header_timeout_s, int worker_id)
 {
     memset(g, 0, sizeof(*g));
-    g->base = base;
     g->tls = tls;
     g->max_open = max_open;
     g->header_timeout_s = header_timeout_s;
@@ -201,11 +199,10 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     conn *c = arg;
-    void *cbarg = NULL;
-    bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
-    c->evcon = cbarg;
-    if (c->evcon != NULL)
-        evhttp_connection_set_closecb(c->evcon, on_close, c);
+    void *evcon = NULL;
+    bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+    if (evcon != NULL)
+        evhttp_connection_set_closecb(evcon, on_close, c);
 }
 
 struct bufferevent *al_guard_bufferevent(struct event_base *base, void *arg)

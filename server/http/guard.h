@@ -19,7 +19,6 @@
 #include <openssl/ssl.h>
 
 typedef struct al_guard {
-    struct event_base *base;
     struct evconnlistener *listener; /* NULL once closed */
     SSL_CTX *tls;                    /* NULL: plain */
     int64_t open;                    /* connections now */

@@ -213,11 +213,6 @@ void al_http_request_done(al_http_worker *w)
     w->inflight--;
 }
 
-bool al_http_stopping(const al_http_worker *w)
-{
-    return w->stopping != 0;
-}
-
 bool al_http_worker_stopping(const al_http_worker *w)
 {
     return w->stopping != 0;
@@ -310,19 +305,6 @@ static int bound_port(int fd)
     if (getsockname(fd, &addr.sa, &len) != 0)
         return -1;
     return ntohs(addr.sa.sa_family == AF_INET6 ? addr.in6.sin6_port : addr.in.sin_port);
-}
-
-static int write_port_file(const char *path, int port)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return -1;
-    fprintf(f, "%d\n", port);
-    if (fclose(f) != 0)
-        return -1;
-    return rename(tmp, path);
 }
 
 /* The soft descriptor limit up to the hard one: each connection is a descriptor. */
@@ -495,7 +477,7 @@ al_http_server *al_http_start(const al_http_options *opt, const al_http_hooks *h
         event_add(s->sigterm, NULL) != 0 || event_add(s->sigint, NULL) != 0 ||
         event_add(s->sighup, NULL) != 0)
         goto fail;
-    if (opt->port_file != NULL && write_port_file(opt->port_file, s->port) != 0) {
+    if (opt->port_file != NULL && al_write_number_file(opt->port_file, s->port) != 0) {
         al_log(AL_LOG_ERROR, "cannot write port file %s: %s", opt->port_file, strerror(errno));
         goto fail;
     }

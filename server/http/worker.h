@@ -1,7 +1,6 @@
 /*
  * What the transport's own files share about a worker (private to http/):
- * the reply path counts requests in flight and says "Connection: close"
- * while stopping.
+ * the reply path counts requests in flight.
  */
 #ifndef AL_HTTP_WORKER_H
 #define AL_HTTP_WORKER_H
@@ -13,8 +12,5 @@ struct al_http_worker;
 
 /* Called by the reply path once per answered request. */
 void al_http_request_done(struct al_http_worker *w);
-
-/* True once the worker is stopping: replies close their connection. */
-bool al_http_stopping(const struct al_http_worker *w);
 
 #endif

@@ -55,7 +55,6 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
         }
         if (state == AL_IDEM_REPLAY) {
             job->result = AL_DONE;
-            job->replay = true;
             job->reply = stored;
             return false; /* nothing of ours to keep */
         }

@@ -47,7 +47,6 @@ struct al_job {
     al_job_done_fn done;
     /* out */
     al_result result;    /* what the operation came to */
-    bool replay;         /* the answer is the one stored for this id */
     char *reply;         /* the answer's JSON text (malloc'd), success or replay */
     char code[64];       /* an error's code when reply is NULL */
     char message[256];   /* an error's message */

@@ -22,8 +22,14 @@ al_tr_status al_plugin_check_config(const al_plugin_set *set, const char *plugin
         return AL_TR_NO_PLUGIN;
     void *state = NULL;
     memset(err, 0, sizeof(*err));
-    if (p->abi->config_load(al_plugin_host(), al_json_in(config), &state, err) != ALLIANCE_OK)
-        return refused(err);
+    if (p->abi->config_load(al_plugin_host(), al_json_in(config), &state, err) != ALLIANCE_OK) {
+        refused(err);
+        /* Like the host's own refusals below, the message says it is about the config. */
+        char message[sizeof(err->message)];
+        snprintf(message, sizeof(message), "config: %.240s", err->message);
+        memcpy(err->message, message, sizeof(message));
+        return AL_TR_REFUSED;
+    }
     p->abi->config_free(state);
     /*
      * What the plugin took but the host would refuse later (a currency "cny"

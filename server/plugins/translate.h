@@ -29,7 +29,11 @@ typedef enum {
     AL_TR_BAD_OUTPUT, /* the plugin broke the contract; err says how */
 } al_tr_status;
 
-/* Runs the plugin's config_load (then config_free) over config. */
+/*
+ * Runs the plugin's config_load (then config_free) over config, then checks
+ * it against the plugin's specs (ABI 1.1). A refusal's message starts with
+ * "config" and names the field.
+ */
 al_tr_status al_plugin_check_config(const al_plugin_set *set, const char *plugin,
                                     const json_t *config, alliance_error *err);
 
