@@ -1,26 +1,25 @@
 #!/usr/bin/env bash
-# The demo alliance's story, told once (make run calls it; var/demo-story marks it done):
-# three partners of different kinds, program rules with tiers and promotions, 18 months of
+# The demo alliance's partners and story (make run calls it). The demo bank is made once
+# (its key and secret in var/demo-partner, shown by make run); the story is told once
+# (var/demo-story marks it done): three partners of different kinds, program rules with tiers and promotions, 18 months of
 # history dated from today (members active, lapsing, lost and new; points that have not
 # expired), live earnings and a redemption through the partners' signed API, and a closed,
 # signed settlement period.
 #
 #   scripts/demo.sh BASE ADMIN_KEY
 #
-# The demo bank (var/demo-partner) exists already; the insurer's and the shop's keys are kept
-# in var/demo-partners ("id key secret" a line), since the server shows a secret only once.
+# The partners' keys are kept in var/demo-partners ("id key secret" a line), since the server
+# shows a secret only once.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 base=$1
 admin=$2
-[ -e var/demo-story ] && exit 0
-
 say() { echo "   demo: $*"; }
 api() { # METHOD PATH [BODY]: the answer on stdout
   curl -s -X "$1" "$base$2" -H "Authorization: Bearer $admin" ${3:+-d "$3"}
 }
 
-# Partners: an insurer and a shop beside the bank.
+# Partners: a bank, an insurer and a shop.
 touch var/demo-partners
 add_partner() { # ID NAME PLUGIN CONFIG
   grep -q "^$1 " var/demo-partners && return 0
@@ -31,6 +30,15 @@ add_partner() { # ID NAME PLUGIN CONFIG
   sec=$(printf '%s' "$reply" | sed -n 's/.*"secret":"\([^"]*\)".*/\1/p')
   if [ -n "$kid" ]; then echo "$1 $kid $sec" >>var/demo-partners; else say "partner $1: $reply"; fi
 }
+# The bank, on every run until it exists: make run shows its key.
+if [ ! -s var/demo-partner ]; then
+  add_partner demo-bank "Demo Bank" bank '{"currency":"CNY","spend_minor_per_point":100,
+    "mcc_multipliers":{"5411":2},"excluded_mcc":["6011"]}'
+  grep '^demo-bank ' var/demo-partners | cut -d' ' -f2- >var/demo-partner
+fi
+[ -e var/demo-story ] && exit 0
+echo "== the demo alliance's story (the first time: about a minute)"
+
 add_partner demo-insure "Demo Insurance" insurer '{"currency":"CNY","premium_minor_per_point":200,
   "renewal_bonus_points":500,"claim_free_bonus_pct_per_year":10,"claim_free_bonus_pct_max":50}'
 add_partner demo-shop "Demo Shop" retailer '{"currency":"CNY","minor_per_point":100,

@@ -73,25 +73,11 @@ if [ ! -s var/demo-admin-key ]; then
 fi
 admin=$(cat var/demo-admin-key 2>/dev/null || echo '<see var/demo-admin-key>')
 
-# A demo partner: a bank, with the bank plugin. Its key and secret are shown
-# once by the server, so they are kept in var/ too.
-if [ ! -s var/demo-partner ] && [ -s var/demo-admin-key ]; then
-  reply=$(curl -s -X POST "$base/v1/partners" -H "Authorization: Bearer $admin" -d '{
-    "id":"demo-bank","name":"Demo Bank","plugin":"bank",
-    "config":{"currency":"CNY","spend_minor_per_point":100,"mcc_multipliers":{"5411":2},"excluded_mcc":["6011"]},
-    "contract":{"currency":"CNY","issue_minor_per_1000":800,"redeem_minor_per_1000":600}}')
-  kid=$(printf '%s' "$reply" | sed -n 's/.*"key_id":"\([^"]*\)".*/\1/p')
-  sec=$(printf '%s' "$reply" | sed -n 's/.*"secret":"\([^"]*\)".*/\1/p')
-  if [ -n "$kid" ]; then echo "$kid $sec" >var/demo-partner; else echo "demo partner: $reply" >&2; fi
-fi
-read -r partner_key partner_secret <var/demo-partner 2>/dev/null || true
-
-# The demo's story (scripts/demo.sh, once): more partners, rules, 18 months of history dated from
-# today, live earnings, a closed settlement period.
-if [ -s var/demo-admin-key ] && [ -s var/demo-partner ]; then
-  echo "== the demo alliance's story (the first time: about a minute)"
+# The demo's partners and story (scripts/demo.sh): the bank once, the rest of the story once.
+if [ -s var/demo-admin-key ]; then
   scripts/demo.sh "$base" "$admin"
 fi
+read -r partner_key partner_secret <var/demo-partner 2>/dev/null || true
 calibration=$(date -u -d '180 days ago' +%Y-%m-%d)
 statement=$(cat var/demo-statement 2>/dev/null || echo '<id>')
 

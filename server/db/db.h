@@ -41,6 +41,12 @@ typedef struct al_db {
     int fd;                  /* the connection's socket, or -1 */
 } al_db;
 
+/* SQL that formats a DATETIME column: RFC 3339 UTC with microseconds, or with seconds only. */
+#define AL_SQL_RFC3339(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
+#define AL_SQL_RFC3339_S(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+/* ... or as a DATETIME again ("YYYY-MM-DD HH:MM:SS.ffffff"), to bind back into a query. */
+#define AL_SQL_DATETIME(col) "DATE_FORMAT(" col ", '%Y-%m-%d %H:%i:%s.%f')"
+
 /* A value bound to one '?' of a statement. */
 typedef struct al_db_param {
     enum { AL_PARAM_STR, AL_PARAM_INT, AL_PARAM_NULL } kind;

@@ -7,8 +7,6 @@
 
 #include "ledger/ledger.h"
 
-#define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
-
 /* An earning's or an import's transaction, for when it happened (not when it was booked). */
 #define OCCURRED_JOIN                                                                              \
     "LEFT JOIN transactions t ON t.tenant_id = b.tenant_id AND t.partner_id = b.partner_id "       \
@@ -38,15 +36,16 @@ al_db_status al_member_get(al_db *db, const char *tenant, const char *id, al_mem
     al_db_param p[] = {AL_STR(tenant), AL_STR(id)};
     MYSQL_RES *res = NULL;
     MYSQL_ROW row;
-    al_db_status st = al_db_row(
-        db,
-        "SELECT profile, status, available, held, debt, lifetime_earned, "
-        "lifetime_redeemed, " ISO(
-            "created_at") ", "
-                          "IFNULL(" ISO("last_activity_at") ", ''), tier "
+    al_db_status st =
+        al_db_row(db,
+                  "SELECT profile, status, available, held, debt, lifetime_earned, "
+                  "lifetime_redeemed, " AL_SQL_RFC3339(
+                      "created_at") ", "
+                                    "IFNULL(" AL_SQL_RFC3339(
+                                        "last_activity_at") ", ''), tier "
                                                             "FROM members WHERE tenant_id = ? AND "
                                                             "member_id = ?",
-        p, 2, &res, &row);
+                  p, 2, &res, &row);
     memset(out, 0, sizeof(*out));
     *found = false;
     if (st == AL_DB_OK && row != NULL) {
@@ -95,7 +94,7 @@ al_db_status al_member_next_expiries(al_db *db, const char *tenant, const char *
     *n = 0;
     al_db_status st =
         al_db_exec(db,
-                   "SELECT SUM(remaining), " ISO(
+                   "SELECT SUM(remaining), " AL_SQL_RFC3339(
                        "expires_at") " FROM lots "
                                      "WHERE tenant_id = ? AND member_id = ? AND remaining > 0 "
                                      "GROUP BY expires_at ORDER BY expires_at LIMIT 3",
@@ -135,7 +134,7 @@ al_db_status al_member_partner_activity(al_db *db, const char *tenant, const cha
         "SELECT b.partner_id, SUM(b.kind IN ('earn', 'import')), "
         "SUM(IF(b.kind IN ('earn', 'import'), b.points, 0)), "
         "SUM(b.kind = 'redeem'), SUM(IF(b.kind = 'redeem', b.points, 0)), "
-        "SUM(IF(b.kind = 'reversal', b.points, 0)), " ISO(
+        "SUM(IF(b.kind = 'reversal', b.points, 0)), " AL_SQL_RFC3339(
             "MAX(IFNULL(t.occurred_at, b.booked_at))") " "
                                                        "FROM bookings b " OCCURRED_JOIN
                                                        " WHERE b.tenant_id = ? AND b.member_id = ? "
@@ -154,10 +153,10 @@ al_db_status al_member_tier_history(al_db *db, const char *tenant, const char *i
     *n = 0;
     al_db_status st =
         al_db_exec(db,
-                   "SELECT " ISO("changed_at") ", from_tier, to_tier, reason, "
-                                               "rules_version FROM tier_history "
-                                               "WHERE tenant_id = ? AND member_id = ? "
-                                               "ORDER BY changed_at DESC LIMIT 20",
+                   "SELECT " AL_SQL_RFC3339("changed_at") ", from_tier, to_tier, reason, "
+                                                          "rules_version FROM tier_history "
+                                                          "WHERE tenant_id = ? AND member_id = ? "
+                                                          "ORDER BY changed_at DESC LIMIT 20",
                    p, 2, &res);
     if (st != AL_DB_OK)
         return st;
@@ -200,9 +199,9 @@ al_db_status al_member_history(al_db *db, const char *tenant, const char *id, in
     al_db_status st = al_db_list(
         db,
         "SELECT b.booking_id, b.kind, IF(b.to_account = ?, b.points, -b.points), "
-        "IFNULL(b.partner_id, ''), IFNULL(b.ref_id, ''), " ISO(
+        "IFNULL(b.partner_id, ''), IFNULL(b.ref_id, ''), " AL_SQL_RFC3339(
             "b.booked_at") ", "
-                           "b.detail, IFNULL(" ISO(
+                           "b.detail, IFNULL(" AL_SQL_RFC3339(
                                "t.occurred_at") ", '') "
                                                 "FROM bookings b " OCCURRED_JOIN " "
                                                 "WHERE b.tenant_id = ? AND b.member_id = ? "

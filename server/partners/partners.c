@@ -81,8 +81,8 @@ al_db_status al_partner_create(al_db *db, const uint8_t master_key[AL_MASTER_KEY
 
 #define PARTNER_COLUMNS                                                                            \
     "SELECT partner_id, name, plugin, config, config_version, currency, issue_minor_per_1000, "    \
-    "redeem_minor_per_1000, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), "                       \
-    "DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%sZ') FROM partners "
+    "redeem_minor_per_1000, " AL_SQL_RFC3339_S("created_at") ", " AL_SQL_RFC3339_S(                \
+        "updated_at") " FROM partners "
 
 static int partner_of_row(MYSQL_ROW row, al_partner *p)
 {

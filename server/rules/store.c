@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RFC3339(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
-
 al_db_status al_rules_version_load(al_db *db, const char *tenant, int version,
                                    al_rules_version_row *out, bool *found)
 {
@@ -15,7 +13,7 @@ al_db_status al_rules_version_load(al_db *db, const char *tenant, int version,
     MYSQL_ROW row;
     al_db_status st =
         al_db_row(db,
-                  "SELECT document, " RFC3339(
+                  "SELECT document, " AL_SQL_RFC3339(
                       "created_at") ", created_by "
                                     "FROM rules_versions WHERE tenant_id = ? AND version = ?",
                   p, 2, &res, &row);
@@ -48,7 +46,7 @@ al_db_status al_rules_versions_list(al_db *db, const char *tenant, al_rules_vers
     void *list = NULL;
     al_db_status st = al_db_list(
         db,
-        "SELECT version, " RFC3339(
+        "SELECT version, " AL_SQL_RFC3339(
             "created_at") ", created_by "
                           "FROM rules_versions WHERE tenant_id = ? ORDER BY version DESC",
         p, 1, sizeof(**out), version_of, &list, n);

@@ -21,8 +21,6 @@
     "SUM(IF(" b "to_account LIKE " AL_SQL_MEMBER_ACCOUNTS ", " b "points, 0)) - "                  \
     "SUM(IF(" b "from_account LIKE " AL_SQL_MEMBER_ACCOUNTS ", " b "points, 0))"
 
-#define SQL_TIME(col) "DATE_FORMAT(" col ", '%Y-%m-%d %H:%i:%s.%f')"
-
 static void copy(char *out, size_t size, const char *s)
 {
     snprintf(out, size, "%s", s ? s : "");
@@ -163,11 +161,11 @@ al_db_status al_last_closed_end(al_db *db, const char *tenant, char out[AL_SQL_T
     al_db_param p[] = {AL_STR(tenant)};
     MYSQL_RES *res = NULL;
     MYSQL_ROW row;
-    al_db_status st =
-        al_db_row(db,
-                  "SELECT " SQL_TIME("MAX(period_end)") " FROM settlements "
-                                                        "WHERE tenant_id = ? AND status = 'closed'",
-                  p, 1, &res, &row);
+    al_db_status st = al_db_row(
+        db,
+        "SELECT " AL_SQL_DATETIME("MAX(period_end)") " FROM settlements "
+                                                     "WHERE tenant_id = ? AND status = 'closed'",
+        p, 1, &res, &row);
     *found = st == AL_DB_OK && row != NULL && row[0] != NULL;
     if (*found)
         copy(out, AL_SQL_TIME, row[0]);
@@ -207,13 +205,14 @@ al_db_status al_statement_load(al_db *db, const char *tenant, int64_t id, int ma
     MYSQL_RES *res = NULL;
     MYSQL_ROW row;
     memset(out, 0, sizeof(*out));
-    al_db_status st = al_db_row(db,
-                                "SELECT settlement_id, status, document, csv, "
-                                "IFNULL(signature, ''), " SQL_TIME("period_start") ", " SQL_TIME(
-                                    "period_end") ", period_end <= NOW(6) - INTERVAL ? SECOND "
-                                                  "FROM settlements WHERE settlement_id = ? "
-                                                  "AND tenant_id = ?",
-                                p, 3, &res, &row);
+    al_db_status st =
+        al_db_row(db,
+                  "SELECT settlement_id, status, document, csv, "
+                  "IFNULL(signature, ''), " AL_SQL_DATETIME("period_start") ", " AL_SQL_DATETIME(
+                      "period_end") ", period_end <= NOW(6) - INTERVAL ? SECOND "
+                                    "FROM settlements WHERE settlement_id = ? "
+                                    "AND tenant_id = ?",
+                  p, 3, &res, &row);
     *found = false;
     if (st == AL_DB_OK && row != NULL) {
         out->id = strtoll(row[0], NULL, 10);

@@ -23,9 +23,9 @@ al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *foun
     MYSQL_RES *res = NULL;
     MYSQL_ROW row;
     al_db_status st = al_db_row(db,
-                                "SELECT tenant_id, name, DATE_FORMAT(created_at, "
-                                "'%Y-%m-%dT%H:%i:%sZ'), auto_enrol, expiry_months, rules_version "
-                                "FROM tenants WHERE tenant_id = ?",
+                                "SELECT tenant_id, name, " AL_SQL_RFC3339_S(
+                                    "created_at") ", auto_enrol, expiry_months, rules_version "
+                                                  "FROM tenants WHERE tenant_id = ?",
                                 p, 1, &res, &row);
     *found = st == AL_DB_OK && row != NULL;
     if (*found) {
