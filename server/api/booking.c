@@ -90,9 +90,17 @@ void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *bo
                     uint32_t affinity, al_job_fn fn, const void *ctx, size_t ctx_size,
                     void (*ctx_free)(void *ctx))
 {
+    al_run_set_booking(x, kind, id, body, affinity, fn, NULL, ctx, ctx_size, ctx_free);
+}
+
+void al_run_set_booking(al_exchange *x, const char *kind, const char *id, json_t *body,
+                        uint32_t affinity, al_job_fn fn, void (*describe)(void *ctx, al_job_op *op),
+                        const void *ctx, size_t ctx_size, void (*ctx_free)(void *ctx))
+{
     booking *b = new_job(x, fn, ctx, ctx_size, ctx_free);
     if (b == NULL)
         return;
+    b->job.describe = describe;
     b->body = json_incref(body);
     al_job *job = &b->job;
     job->affinity = affinity;

@@ -28,6 +28,15 @@ void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *bo
                     void (*ctx_free)(void *ctx));
 
 /*
+ * The same for an earning or a redemption: describe says which (from the
+ * copy of ctx), so that the committer may book it with others as a set.
+ */
+void al_run_set_booking(al_exchange *x, const char *kind, const char *id, json_t *body,
+                        uint32_t affinity, al_job_fn fn,
+                        void (*describe)(void *ctx, al_job_op *op), const void *ctx,
+                        size_t ctx_size, void (*ctx_free)(void *ctx));
+
+/*
  * Runs long work fn with a copy of ctx on a report thread
  * (server/ledger/report_threads.c): no transaction, no idempotency record; the
  * answer is sent from x's worker.

@@ -21,6 +21,12 @@ static bool redeem(al_db *db, void *arg, al_outcome *o)
     return al_ledger_redeem(db, arg, o);
 }
 
+static void describe_redeem(void *arg, al_job_op *op)
+{
+    op->kind = AL_OP_REDEEM;
+    op->redeem = *(const al_redeem *)arg;
+}
+
 void al_api_redemption_create(al_exchange *x)
 {
     static const char *const fields[] = {"id", "member", "points", "capture", "hold_seconds", NULL};
@@ -59,8 +65,8 @@ void al_api_redemption_create(al_exchange *x)
     r.capture = capture == NULL || json_is_true(capture);
     if (hold != NULL)
         r.hold_seconds = json_integer_value(hold);
-    al_run_booking(x, "redemption", r.redemption_id, body, al_id_hash(r.member), redeem, &r,
-                   sizeof(r), NULL);
+    al_run_set_booking(x, "redemption", r.redemption_id, body, al_id_hash(r.member), redeem,
+                       describe_redeem, &r, sizeof(r), NULL);
 done:
     json_decref(body);
 }

@@ -81,9 +81,8 @@ typedef struct {
     int expiry_months;
 } earn_job;
 
-static bool earn(al_db *db, void *arg, al_outcome *o)
+static void earning_of(earn_job *c, al_earn *out)
 {
-    earn_job *c = arg;
     al_earn e = {.tenant = c->tenant,
                  .partner = c->partner,
                  .transaction_id = c->id,
@@ -100,7 +99,20 @@ static bool earn(al_db *db, void *arg, al_outcome *o)
                  .rules = c->rules,
                  .auto_enrol = c->auto_enrol,
                  .expiry_months = c->expiry_months};
+    *out = e;
+}
+
+static bool earn(al_db *db, void *arg, al_outcome *o)
+{
+    al_earn e;
+    earning_of(arg, &e);
     return al_ledger_earn(db, &e, o);
+}
+
+static void describe_earn(void *arg, al_job_op *op)
+{
+    op->kind = AL_OP_EARN;
+    earning_of(arg, &op->earn);
 }
 
 static void earn_free(void *arg)
@@ -153,8 +165,8 @@ static void earn_body(al_exchange *x, json_t *body, const al_partner_setup *ps, 
     c.base_amount_minor = t.base_amount_minor;
     c.auto_enrol = ps->auto_enrol;
     c.expiry_months = ps->expiry_months;
-    al_run_booking(x, "transaction", c.id, body, al_id_hash(c.member), earn, &c, sizeof(c),
-                   earn_free);
+    al_run_set_booking(x, "transaction", c.id, body, al_id_hash(c.member), earn, describe_earn, &c,
+                       sizeof(c), earn_free);
 }
 
 void al_api_transaction_create(al_exchange *x)

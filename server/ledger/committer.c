@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "ledger/batch.h"
 
 #define MAX_COMMITTERS 64
 #define ATTEMPTS 3
@@ -122,15 +123,61 @@ void al_job_run_alone(al_db *db, al_job *job)
         set_error(job, AL_BUSY, "busy", "the ledger is busy; try again with the same id");
 }
 
+/* Runs jobs (set-able, in order) as sets of one tenant each, the tenant's jobs in their order. */
+static al_db_status run_sets(al_db *db, al_job **jobs, size_t n)
+{
+    al_job **mine = malloc(n * sizeof(*mine));
+    if (mine == NULL)
+        return AL_DB_ERROR;
+    al_db_status st = AL_DB_OK;
+    for (size_t i = 0; i < n && st == AL_DB_OK; i++) {
+        if (jobs[i] == NULL)
+            continue;
+        size_t k = 0;
+        const char *tenant = jobs[i]->key.tenant;
+        for (size_t j = i; j < n; j++)
+            if (jobs[j] != NULL && strcmp(jobs[j]->key.tenant, tenant) == 0) {
+                mine[k++] = jobs[j];
+                jobs[j] = NULL;
+            }
+        for (size_t off = 0, done = 0; off < k && st == AL_DB_OK; off += done)
+            st = al_batch_run(db, mine + off, k - off, &done);
+    }
+    free(mine);
+    return st;
+}
+
+static bool settable(const al_job *j)
+{
+    return j->describe != NULL && j->idempotent;
+}
+
 /*
- * All jobs of a batch in one transaction, a savepoint each; false when it
- * must be redone, with *down set when the database is not answering.
+ * All jobs of a batch in one transaction: earnings and redemptions as sets
+ * (batch.h), any other job alone under a savepoint (so a refusal undoes only
+ * itself); false when it must be redone, with *down set when the database
+ * is not answering.
  */
 static bool run_batch(committer *c, al_job *jobs, bool *down)
 {
     al_db *db = &c->db;
     al_db_status st = al_ledger_begin(db);
-    for (al_job *j = jobs; j != NULL && st == AL_DB_OK; j = j->next) {
+    for (al_job *j = jobs; j != NULL && st == AL_DB_OK;) {
+        if (settable(j)) {
+            size_t n = 0;
+            for (al_job *k = j; k != NULL && settable(k); k = k->next)
+                n++;
+            al_job **run = malloc(n * sizeof(*run));
+            if (run == NULL) {
+                st = AL_DB_ERROR;
+                break;
+            }
+            for (size_t i = 0; i < n; i++, j = j->next)
+                run[i] = j;
+            st = run_sets(db, run, n);
+            free(run);
+            continue;
+        }
         st = al_db_exec(db, "SAVEPOINT job", NULL, 0, NULL);
         if (st != AL_DB_OK)
             break;
@@ -142,6 +189,7 @@ static bool run_batch(committer *c, al_job *jobs, bool *down)
         }
         if (!keep)
             st = al_db_exec(db, "ROLLBACK TO SAVEPOINT job", NULL, 0, NULL);
+        j = j->next;
     }
     if (st == AL_DB_OK)
         st = al_ledger_commit(db);

@@ -33,6 +33,18 @@ typedef struct al_job al_job;
 /* The operation, run on a committer's connection inside its transaction. */
 typedef bool (*al_job_fn)(al_db *db, void *ctx, al_outcome *o);
 
+/*
+ * What an earning or a redemption is, for the set-based batches (batch.h);
+ * a job of another kind runs through its fn alone.
+ */
+typedef enum { AL_OP_NONE = 0, AL_OP_EARN, AL_OP_REDEEM } al_op_kind;
+
+typedef struct al_job_op {
+    al_op_kind kind;
+    al_earn earn;
+    al_redeem redeem;
+} al_job_op;
+
 /* Called on the committer thread when the job's answer is final (after COMMIT). */
 typedef void (*al_job_done_fn)(al_job *job);
 
@@ -41,6 +53,7 @@ struct al_job {
     /* in */
     al_job_fn fn;
     void *ctx;
+    void (*describe)(void *ctx, al_job_op *op); /* NULL: fn only; else batches may run it as a set */
     bool idempotent;
     al_idem_key key;
     uint32_t affinity;

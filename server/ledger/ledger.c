@@ -289,8 +289,7 @@ static bool member_for_earning(al_db *db, const char *tenant, const char *member
     return true;
 }
 
-/* Adds an extra line to detail and its points to *points; false on overflow. */
-static bool add_line(json_t *detail, const char *category, const char *name, int64_t extra,
+bool al_earn_line(json_t *detail, const char *category, const char *name, int64_t extra,
                      int64_t *points)
 {
     if (extra <= 0)
@@ -376,7 +375,7 @@ static al_db_status extras(al_db *db, const al_earn *e, size_t tier, json_t *det
 {
     const al_rules *r = e->rules;
     const al_tier *t = &r->tiers[tier];
-    if (!add_line(detail, "tier:", t->name, al_rules_tier_bonus(t, e->points), points))
+    if (!al_earn_line(detail, "tier:", t->name, al_rules_tier_bonus(t, e->points), points))
         goto overflow;
     al_award awards[AL_PROMOS_MAX];
     size_t n = al_rules_promotions(r, e->partner, e->lines, e->nlines, tier, e->when, awards,
@@ -387,7 +386,7 @@ static al_db_status extras(al_db *db, const al_earn *e, size_t tier, json_t *det
                               : AL_DB_OK;
         if (st != AL_DB_OK)
             return st;
-        if (!add_line(detail, "promo:", awards[i].promo->id, awards[i].points, points))
+        if (!al_earn_line(detail, "promo:", awards[i].promo->id, awards[i].points, points))
             goto overflow;
     }
     if (r->cross_partner_points > 0) {
@@ -408,7 +407,7 @@ static al_db_status extras(al_db *db, const al_earn *e, size_t tier, json_t *det
         if (st != AL_DB_OK)
             return st;
         if (elsewhere > 0 && here == 0 &&
-            !add_line(detail, "cross_partner:", e->partner, r->cross_partner_points, points))
+            !al_earn_line(detail, "cross_partner:", e->partner, r->cross_partner_points, points))
             goto overflow;
     }
     return AL_DB_OK;

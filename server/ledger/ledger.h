@@ -66,6 +66,13 @@ void al_ledger_rollback(al_db *db);
 bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o);
 
 /*
+ * Adds an earning's extra line (category prefix + name, extra points, not
+ * qualifying) to detail's "lines" and extra to *points; false on overflow.
+ */
+bool al_earn_line(json_t *detail, const char *category, const char *name, int64_t extra,
+                  int64_t *points);
+
+/*
  * The whole earning of e (tier, promotions and their caps, the cross-partner
  * bonus) in a transaction of its own that is rolled back, retried on
  * deadlocks: the breakdown booking would give, and nothing stays. Opens and

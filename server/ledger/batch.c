@@ -1,0 +1,1208 @@
+/* Set-based batches; see batch.h. */
+#include "ledger/batch.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/ids.h"
+#include "core/log.h"
+
+#define RUN_MAX 256 /* jobs a run takes at most; the rest wait for the next */
+
+/* ---- A statement built as it goes: SQL text and its parameters. ---- */
+
+typedef struct {
+    char *sql;
+    size_t len, cap;
+    al_db_param *p;
+    size_t np, pcap;
+    bool oom;
+    size_t rows; /* tuples added by row() */
+} stmt;
+
+static void text(stmt *s, const char *t)
+{
+    size_t n = strlen(t);
+    if (s->oom)
+        return;
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = (s->cap ? s->cap * 2 : 1024) + n;
+        char *p = realloc(s->sql, cap);
+        if (p == NULL) {
+            s->oom = true;
+            return;
+        }
+        s->sql = p;
+        s->cap = cap;
+    }
+    memcpy(s->sql + s->len, t, n + 1);
+    s->len += n;
+}
+
+static void param(stmt *s, al_db_param p)
+{
+    if (s->oom)
+        return;
+    if (s->np == s->pcap) {
+        size_t cap = s->pcap ? s->pcap * 2 : 64;
+        al_db_param *q = realloc(s->p, cap * sizeof(*q));
+        if (q == NULL) {
+            s->oom = true;
+            return;
+        }
+        s->p = q;
+        s->pcap = cap;
+    }
+    s->p[s->np++] = p;
+}
+
+/* A tuple: the text (", " before all but the first) and its parameters. */
+static void row(stmt *s, const char *tuple, size_t n, ...)
+{
+    va_list ap;
+    text(s, s->rows++ ? ", " : "");
+    text(s, tuple);
+    va_start(ap, n);
+    for (size_t i = 0; i < n; i++)
+        param(s, va_arg(ap, al_db_param));
+    va_end(ap);
+}
+
+static void reset(stmt *s)
+{
+    s->len = 0;
+    s->np = 0;
+    s->rows = 0;
+    if (s->sql != NULL)
+        s->sql[0] = '\0';
+}
+
+static al_db_status run(al_db *db, stmt *s, MYSQL_RES **res)
+{
+    al_db_status st = s->oom ? AL_DB_ERROR : al_db_exec(db, s->sql, s->p, s->np, res);
+    reset(s);
+    return st;
+}
+
+/* ---- What a run holds. ---- */
+
+typedef enum { IT_PENDING, IT_REPLAY, IT_CONFLICT, IT_REFUSED, IT_DONE } item_state;
+
+typedef struct {
+    al_job *job;
+    al_job_op op;
+    const char *member, *partner, *id;
+    int m; /* its member */
+    item_state state;
+    char *replay; /* a stored answer (malloc'd) */
+    char *detail; /* an earning's booking detail (malloc'd) */
+    json_t *reply;
+    int booking, lot; /* indexes into the run's bookings and new lots; -1 for none */
+    int64_t points;
+} item;
+
+typedef struct {
+    const char *id;
+    bool found, blocked, touched, earned, tier_changed;
+    int64_t available, held, debt;
+    int64_t d_available, d_held, d_debt, d_earned, d_redeemed;
+    char tier[AL_TIER_NAME_MAX], floor[AL_TIER_NAME_MAX];
+    int64_t tier_since, below_since, floor_until;
+    int64_t qualifying; /* in the tier window, with the run's earnings */
+    size_t lot0, nlots; /* its lots in the run's lots (redemptions only) */
+} member_state;
+
+typedef struct {
+    int64_t id, remaining, take;
+    char issuer[AL_ID_MAX + 1];
+} lot;
+
+typedef struct {
+    int item;       /* whose booking */
+    int64_t lot_id; /* 0: none (no lot covered it) */
+    const char *issuer;
+    int64_t points;
+} consumption;
+
+typedef struct {
+    int item;
+    const char *kind;
+    char from[AL_ACCOUNT_MAX], to[AL_ACCOUNT_MAX];
+    int64_t id;
+} booking;
+
+typedef struct {
+    int item;
+    int64_t points, remaining, id;
+} new_lot;
+
+typedef struct {
+    char account[AL_ACCOUNT_MAX];
+    int64_t shard, delta;
+} balance_row;
+
+typedef struct {
+    const char *promo;
+    int m;
+    char period[16];
+    int64_t used, add;
+} usage;
+
+typedef struct {
+    int m;
+    char partner[AL_ID_MAX + 1];
+    int64_t count;
+} partner_count;
+
+typedef struct {
+    int m;
+    const char *from, *to, *reason;
+    int version;
+} tier_change;
+
+typedef struct {
+    const char *tenant;
+    item items[RUN_MAX];
+    size_t n;
+    member_state members[RUN_MAX];
+    size_t nmembers;
+    lot *lots;
+    size_t nlots;
+    consumption *cons;
+    size_t ncons, capcons;
+    booking bookings[RUN_MAX];
+    size_t nbookings;
+    new_lot new_lots[RUN_MAX];
+    size_t nnew_lots;
+    balance_row balances[RUN_MAX * 2];
+    size_t nbalances;
+    usage *usages;
+    size_t nusages, capusages;
+    partner_count *counts;
+    size_t ncounts, capcounts;
+    tier_change changes[RUN_MAX * 2];
+    size_t nchanges;
+    char since[32]; /* the start of the tier window, a DATETIME(6) */
+    int window_months;
+    bool cross_partner;
+    stmt s;
+} set;
+
+/* The server's auto-increment: consecutive ids in a multi-row INSERT (lock mode < 2). */
+static atomic_int autoinc_mode = -1, autoinc_step = 1;
+
+static al_db_status learn_autoinc(al_db *db)
+{
+    if (atomic_load(&autoinc_mode) >= 0)
+        return AL_DB_OK;
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW r;
+    al_db_status st = al_db_row(db, "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment",
+                                NULL, 0, &res, &r);
+    if (st != AL_DB_OK)
+        return st;
+    if (r != NULL) {
+        atomic_store(&autoinc_step, atoi(r[1]) > 0 ? atoi(r[1]) : 1);
+        atomic_store(&autoinc_mode, atoi(r[0]));
+        if (atoi(r[0]) >= 2)
+            al_log(AL_LOG_INFO, "auto-increment lock mode 2: bookings are inserted one by one");
+    }
+    al_db_free_result(res);
+    return AL_DB_OK;
+}
+
+static int find_member(set *s, const char *id)
+{
+    for (size_t i = 0; i < s->nmembers; i++)
+        if (strcmp(s->members[i].id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* 2026-11-29 10:00:00[.ffffff] against another: by time, a missing fraction as 0. */
+static int time_cmp(const char *a, const char *b)
+{
+    int c = strncmp(a, b, 19);
+    if (c != 0)
+        return c;
+    a += 19 + (a[19] == '.');
+    b += 19 + (b[19] == '.');
+    for (int i = 0; i < 6; i++) {
+        char x = *a ? *a++ : '0', y = *b ? *b++ : '0';
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
+static void refuse(item *it, al_result result, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void refuse(item *it, al_result result, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    it->state = IT_REFUSED;
+    it->job->result = result;
+    snprintf(it->job->code, sizeof(it->job->code), "%s", code);
+    va_start(ap, fmt);
+    vsnprintf(it->job->message, sizeof(it->job->message), fmt, ap);
+    va_end(ap);
+}
+
+static void add_balance(set *s, const char *account, const char *member, int lane, int64_t delta)
+{
+    int64_t shard = al_shard_of(account, member, lane);
+    for (size_t i = 0; i < s->nbalances; i++)
+        if (s->balances[i].shard == shard && strcmp(s->balances[i].account, account) == 0) {
+            s->balances[i].delta += delta;
+            return;
+        }
+    balance_row *b = &s->balances[s->nbalances++];
+    snprintf(b->account, sizeof(b->account), "%s", account);
+    b->shard = shard;
+    b->delta = delta;
+}
+
+/* A booking of the run, its balances moved (member accounts keep shard 0). */
+static void book(set *s, int lane, item *it, const char *kind, const char *from, const char *to)
+{
+    booking *b = &s->bookings[s->nbookings];
+    it->booking = (int)s->nbookings++;
+    b->item = (int)(it - s->items);
+    b->kind = kind;
+    snprintf(b->from, sizeof(b->from), "%s", from);
+    snprintf(b->to, sizeof(b->to), "%s", to);
+    if (it->points != 0) {
+        add_balance(s, from, it->member, lane, -it->points);
+        add_balance(s, to, it->member, lane, it->points);
+    }
+}
+
+static bool grow(void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t c = *cap ? *cap * 2 : 64;
+    void *q = realloc(*p, c * size);
+    if (q == NULL)
+        return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+/* ---- Reading what the run decides on. ---- */
+
+/*
+ * Claims every idempotency key at once. Keys already answered (committed
+ * before) make their items replays or conflicts; a row still at status 0 is
+ * this transaction's own claim (of a run cut short before).
+ */
+static al_db_status claim(al_db *db, set *s)
+{
+    stmt *q = &s->s;
+    text(q, "INSERT IGNORE INTO idempotency (tenant_id, partner_id, kind, request_id, "
+            "request_hash, status, response) VALUES ");
+    for (size_t i = 0; i < s->n; i++) {
+        al_idem_key *k = &s->items[i].job->key;
+        row(q, "(?, ?, ?, ?, ?, 0, '')", 5, AL_STR(k->tenant), AL_STR(k->partner), AL_STR(k->kind),
+            AL_STR(k->id), AL_STR(k->hash));
+    }
+    al_db_status st = run(db, q, NULL);
+    if (st != AL_DB_OK || al_db_affected(db) == s->n)
+        return st;
+    text(q, "SELECT partner_id, kind, request_id, request_hash, status, response FROM "
+            "idempotency WHERE tenant_id = ? AND (partner_id, kind, request_id) IN (");
+    param(q, AL_STR(s->tenant));
+    for (size_t i = 0; i < s->n; i++) {
+        al_idem_key *k = &s->items[i].job->key;
+        row(q, "(?, ?, ?)", 3, AL_STR(k->partner), AL_STR(k->kind), AL_STR(k->id));
+    }
+    text(q, ")");
+    MYSQL_RES *res = NULL;
+    if ((st = run(db, q, &res)) != AL_DB_OK)
+        return st;
+    MYSQL_ROW r;
+    while ((r = mysql_fetch_row(res)) != NULL) {
+        if (strcmp(r[4], "0") == 0)
+            continue; /* ours */
+        for (size_t i = 0; i < s->n; i++) {
+            item *it = &s->items[i];
+            al_idem_key *k = &it->job->key;
+            if (strcmp(r[0], k->partner) != 0 || strcmp(r[1], k->kind) != 0 ||
+                strcmp(r[2], k->id) != 0)
+                continue;
+            if (strcmp(r[3], k->hash) == 0) {
+                it->state = IT_REPLAY;
+                if ((it->replay = strdup(r[5])) == NULL)
+                    st = AL_DB_ERROR;
+            } else {
+                it->state = IT_CONFLICT;
+            }
+        }
+    }
+    al_db_free_result(res);
+    return st;
+}
+
+static al_db_status lock_members(al_db *db, set *s, const char **ids, size_t n)
+{
+    stmt *q = &s->s;
+    /* TIMESTAMPDIFF, not UNIX_TIMESTAMP: that stops at 2038 */
+    text(q, "SELECT member_id, available, held, debt, status, tier, "
+            "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', tier_since), 0), "
+            "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', below_since), 0), "
+            "IFNULL(tier_floor, ''), "
+            "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', tier_floor_until), 0) "
+            "FROM members WHERE tenant_id = ? AND member_id IN (");
+    param(q, AL_STR(s->tenant));
+    for (size_t i = 0; i < n; i++)
+        row(q, "?", 1, AL_STR(ids[i]));
+    text(q, ") ORDER BY member_id FOR UPDATE");
+    MYSQL_RES *res = NULL;
+    al_db_status st = run(db, q, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW r;
+    while ((r = mysql_fetch_row(res)) != NULL) {
+        int i = find_member(s, r[0]);
+        if (i < 0)
+            continue;
+        member_state *m = &s->members[i];
+        m->found = true;
+        m->available = strtoll(r[1], NULL, 10);
+        m->held = strtoll(r[2], NULL, 10);
+        m->debt = strtoll(r[3], NULL, 10);
+        m->blocked = strcmp(r[4], "blocked") == 0;
+        snprintf(m->tier, sizeof(m->tier), "%s", r[5]);
+        m->tier_since = strtoll(r[6], NULL, 10);
+        m->below_since = strtoll(r[7], NULL, 10);
+        snprintf(m->floor, sizeof(m->floor), "%s", r[8]);
+        m->floor_until = strtoll(r[9], NULL, 10);
+    }
+    al_db_free_result(res);
+    return AL_DB_OK;
+}
+
+/* Locks the run's members, enrolling the unknown ones an earning may enrol. */
+static al_db_status members(al_db *db, set *s)
+{
+    const char *ids[RUN_MAX], *enrol[RUN_MAX];
+    size_t nenrol = 0;
+    for (size_t i = 0; i < s->nmembers; i++)
+        ids[i] = s->members[i].id;
+    al_db_status st = lock_members(db, s, ids, s->nmembers);
+    for (size_t i = 0; i < s->n && st == AL_DB_OK; i++) {
+        item *it = &s->items[i];
+        member_state *m = &s->members[it->m];
+        if (it->state != IT_PENDING || m->found || it->op.kind != AL_OP_EARN ||
+            !it->op.earn.auto_enrol)
+            continue;
+        bool listed = false;
+        for (size_t j = 0; j < nenrol; j++)
+            listed = listed || enrol[j] == m->id;
+        if (!listed)
+            enrol[nenrol++] = m->id;
+    }
+    if (st != AL_DB_OK || nenrol == 0)
+        return st;
+    stmt *q = &s->s;
+    text(q, "INSERT IGNORE INTO members (tenant_id, member_id, profile) VALUES ");
+    for (size_t i = 0; i < nenrol; i++)
+        row(q, "(?, ?, '{}')", 2, AL_STR(s->tenant), AL_STR(enrol[i]));
+    if ((st = run(db, q, NULL)) == AL_DB_OK)
+        st = lock_members(db, s, enrol, nenrol);
+    for (size_t i = 0; i < nenrol && st == AL_DB_OK; i++)
+        if (!s->members[find_member(s, enrol[i])].found)
+            st = AL_DB_ERROR; /* enrolled, yet not there */
+    return st;
+}
+
+/* The capped promotions' counts the run's earnings may take (the members' locks guard them). */
+static al_db_status usages(al_db *db, set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        item *it = &s->items[i];
+        member_state *m = &s->members[it->m];
+        if (it->state != IT_PENDING || it->op.kind != AL_OP_EARN || !m->found || m->blocked)
+            continue;
+        const al_earn *e = &it->op.earn;
+        al_award awards[AL_PROMOS_MAX];
+        size_t tier = al_rules_tier_index(e->rules, m->tier);
+        size_t n = al_rules_promotions(e->rules, e->partner, e->lines, e->nlines, tier, e->when,
+                                       awards, AL_PROMOS_MAX);
+        for (size_t a = 0; a < n; a++) {
+            const al_promo *p = awards[a].promo;
+            if (p->cap_points == 0)
+                continue;
+            char period[16];
+            al_period_key(p->cap_period, e->when, period);
+            bool known = false;
+            for (size_t u = 0; u < s->nusages && !known; u++)
+                known = s->usages[u].m == it->m && strcmp(s->usages[u].promo, p->id) == 0 &&
+                        strcmp(s->usages[u].period, period) == 0;
+            if (known)
+                continue;
+            if (!grow((void **)&s->usages, &s->capusages, s->nusages, sizeof(usage)))
+                return AL_DB_ERROR;
+            usage *u = &s->usages[s->nusages++];
+            memset(u, 0, sizeof(*u));
+            u->promo = p->id;
+            u->m = it->m;
+            memcpy(u->period, period, sizeof(period));
+        }
+    }
+    if (s->nusages == 0)
+        return AL_DB_OK;
+    stmt *q = &s->s;
+    text(q, "SELECT promotion_id, member_id, period_key, points FROM promotion_usage "
+            "WHERE tenant_id = ? AND (promotion_id, member_id, period_key) IN (");
+    param(q, AL_STR(s->tenant));
+    for (size_t u = 0; u < s->nusages; u++)
+        row(q, "(?, ?, ?)", 3, AL_STR(s->usages[u].promo), AL_STR(s->members[s->usages[u].m].id),
+            AL_STR(s->usages[u].period));
+    text(q, ") FOR UPDATE");
+    MYSQL_RES *res = NULL;
+    al_db_status st = run(db, q, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW r;
+    while ((r = mysql_fetch_row(res)) != NULL)
+        for (size_t u = 0; u < s->nusages; u++)
+            if (strcmp(s->usages[u].promo, r[0]) == 0 &&
+                strcmp(s->members[s->usages[u].m].id, r[1]) == 0 &&
+                strcmp(s->usages[u].period, r[2]) == 0)
+                s->usages[u].used = strtoll(r[3], NULL, 10);
+    al_db_free_result(res);
+    return AL_DB_OK;
+}
+
+/* The earning members' qualifying points in the tier window, and their partners. */
+static al_db_status earners(al_db *db, set *s)
+{
+    stmt *q = &s->s;
+    size_t n = 0;
+    text(q, "SELECT " AL_SQL_DATETIME("b.since") ", t.member_id, "
+                                                 "IFNULL(SUM(t.qualifying_points), 0) FROM (SELECT "
+                                                 "NOW(6) - INTERVAL ? MONTH AS since) "
+                                                 "b LEFT JOIN transactions t ON t.tenant_id = ? "
+                                                 "AND t.occurred_at >= b.since AND "
+                                                 "t.member_id IN (");
+    param(q, AL_INT(s->window_months));
+    param(q, AL_STR(s->tenant));
+    for (size_t i = 0; i < s->nmembers; i++)
+        if (s->members[i].earned) {
+            row(q, "?", 1, AL_STR(s->members[i].id));
+            n++;
+        }
+    text(q, ") GROUP BY t.member_id");
+    if (n == 0) {
+        reset(q);
+        return AL_DB_OK;
+    }
+    MYSQL_RES *res = NULL;
+    al_db_status st = run(db, q, &res);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW r;
+    while ((r = mysql_fetch_row(res)) != NULL) {
+        snprintf(s->since, sizeof(s->since), "%s", r[0]);
+        int m = r[1] ? find_member(s, r[1]) : -1;
+        if (m >= 0)
+            s->members[m].qualifying = strtoll(r[2], NULL, 10);
+    }
+    al_db_free_result(res);
+    if (!s->cross_partner)
+        return AL_DB_OK;
+    text(q, "SELECT member_id, partner_id, COUNT(*) FROM transactions WHERE tenant_id = ? AND "
+            "member_id IN (");
+    param(q, AL_STR(s->tenant));
+    for (size_t i = 0; i < s->nmembers; i++)
+        if (s->members[i].earned)
+            row(q, "?", 1, AL_STR(s->members[i].id));
+    text(q, ") GROUP BY member_id, partner_id");
+    if ((st = run(db, q, &res)) != AL_DB_OK)
+        return st;
+    while ((r = mysql_fetch_row(res)) != NULL && st == AL_DB_OK) {
+        if (!grow((void **)&s->counts, &s->capcounts, s->ncounts, sizeof(partner_count))) {
+            st = AL_DB_ERROR;
+            break;
+        }
+        partner_count *c = &s->counts[s->ncounts++];
+        c->m = find_member(s, r[0]);
+        snprintf(c->partner, sizeof(c->partner), "%s", r[1]);
+        c->count = strtoll(r[2], NULL, 10);
+    }
+    al_db_free_result(res);
+    return st;
+}
+
+/* The lots of members who redeem, in the order they are spent. */
+static al_db_status lots(al_db *db, set *s)
+{
+    stmt *q = &s->s;
+    size_t n = 0;
+    text(q, "SELECT member_id, lot_id, partner_id, remaining FROM lots WHERE tenant_id = ? "
+            "AND remaining > 0 AND member_id IN (");
+    param(q, AL_STR(s->tenant));
+    for (size_t i = 0; i < s->n; i++) {
+        item *it = &s->items[i];
+        member_state *m = &s->members[it->m];
+        if (it->state != IT_PENDING || it->op.kind != AL_OP_REDEEM || !it->op.redeem.capture ||
+            !m->found || m->nlots == 1 /* listed */)
+            continue;
+        m->nlots = 1;
+        row(q, "?", 1, AL_STR(m->id));
+        n++;
+    }
+    text(q, ") ORDER BY member_id, expires_at, lot_id FOR UPDATE");
+    if (n == 0) {
+        reset(q);
+        return AL_DB_OK;
+    }
+    MYSQL_RES *res = NULL;
+    al_db_status st = run(db, q, &res);
+    if (st != AL_DB_OK)
+        return st;
+    for (size_t i = 0; i < s->nmembers; i++)
+        s->members[i].nlots = 0;
+    size_t rows = (size_t)mysql_num_rows(res);
+    if ((s->lots = calloc(rows ? rows : 1, sizeof(lot))) == NULL) {
+        al_db_free_result(res);
+        return AL_DB_ERROR;
+    }
+    MYSQL_ROW r;
+    int last = -1;
+    while ((r = mysql_fetch_row(res)) != NULL) {
+        int m = find_member(s, r[0]);
+        if (m < 0)
+            continue;
+        if (m != last)
+            s->members[m].lot0 = s->nlots;
+        last = m;
+        s->members[m].nlots++;
+        lot *l = &s->lots[s->nlots++];
+        l->id = strtoll(r[1], NULL, 10);
+        snprintf(l->issuer, sizeof(l->issuer), "%s", r[2]);
+        l->remaining = strtoll(r[3], NULL, 10);
+    }
+    al_db_free_result(res);
+    return AL_DB_OK;
+}
+
+/* ---- Deciding, in memory, in order. ---- */
+
+/* The tier after an earning (al_rules_decide_tier); a change is recorded. */
+static void review_tier(set *s, int mi, const al_rules *r)
+{
+    member_state *m = &s->members[mi];
+    size_t held = al_rules_tier_index(r, m->tier);
+    al_tier_state ts = {.held = held,
+                        .qualifies = al_rules_tier_for(r, m->qualifying),
+                        .now = (int64_t)time(NULL),
+                        .tier_since = m->tier_since,
+                        .below_since = m->below_since,
+                        .floor = m->floor[0] ? al_rules_tier_index(r, m->floor) : 0,
+                        .floor_until = m->floor_until};
+    al_tier_decision d = al_rules_decide_tier(r, &ts);
+    if (d.reason == NULL) {
+        m->below_since = d.below_since;
+        return;
+    }
+    tier_change *c = &s->changes[s->nchanges++];
+    c->m = mi;
+    c->from = r->tiers[held].name;
+    c->to = r->tiers[d.tier].name;
+    c->reason = d.reason;
+    c->version = r->version;
+    snprintf(m->tier, sizeof(m->tier), "%s", r->tiers[d.tier].name);
+    m->tier_since = ts.now;
+    m->below_since = 0;
+    m->tier_changed = true;
+}
+
+static usage *usage_of(set *s, int m, const char *promo, const char *period)
+{
+    for (size_t u = 0; u < s->nusages; u++)
+        if (s->usages[u].m == m && strcmp(s->usages[u].promo, promo) == 0 &&
+            strcmp(s->usages[u].period, period) == 0)
+            return &s->usages[u];
+    return NULL;
+}
+
+static partner_count *count_of(set *s, int m, const char *partner, int64_t *elsewhere)
+{
+    partner_count *here = NULL;
+    *elsewhere = 0;
+    for (size_t i = 0; i < s->ncounts; i++)
+        if (s->counts[i].m == m) {
+            if (strcmp(s->counts[i].partner, partner) == 0)
+                here = &s->counts[i];
+            else
+                *elsewhere += s->counts[i].count;
+        }
+    return here;
+}
+
+typedef enum { DECIDED, CUT, FALLBACK } decision;
+
+static decision earn(set *s, int lane, item *it)
+{
+    const al_earn *e = &it->op.earn;
+    const al_rules *r = e->rules;
+    member_state *m = &s->members[it->m];
+    if (!m->found) {
+        refuse(it, AL_REFUSED, "unknown_member", "member %s is not enrolled", e->member);
+        return DECIDED;
+    }
+    if (m->blocked) {
+        refuse(it, AL_REFUSED, "member_blocked", "member %s is blocked", e->member);
+        return DECIDED;
+    }
+    size_t tier = al_rules_tier_index(r, m->tier);
+    json_t *detail = json_deep_copy(e->translation);
+    int64_t points = e->points;
+    bool ok =
+        detail != NULL && al_earn_line(detail, "tier:", r->tiers[tier].name,
+                                       al_rules_tier_bonus(&r->tiers[tier], e->points), &points);
+    al_award awards[AL_PROMOS_MAX];
+    usage *taken[AL_PROMOS_MAX] = {0};
+    size_t n = al_rules_promotions(r, e->partner, e->lines, e->nlines, tier, e->when, awards,
+                                   AL_PROMOS_MAX);
+    for (size_t a = 0; a < n && ok; a++) {
+        const al_promo *p = awards[a].promo;
+        taken[a] = NULL;
+        if (p->cap_points) {
+            char period[16];
+            al_period_key(p->cap_period, e->when, period);
+            if ((taken[a] = usage_of(s, it->m, p->id, period)) == NULL) {
+                json_decref(detail); /* the tier moved within the run: the next run reads it */
+                return CUT;
+            }
+            int64_t left = p->cap_points > taken[a]->used ? p->cap_points - taken[a]->used : 0;
+            if (awards[a].points > left)
+                awards[a].points = left;
+        }
+        ok = al_earn_line(detail, "promo:", p->id, awards[a].points, &points);
+    }
+    int64_t elsewhere = 0;
+    partner_count *here = NULL;
+    if (ok && r->cross_partner_points > 0) {
+        here = count_of(s, it->m, e->partner, &elsewhere);
+        if (elsewhere > 0 && (here == NULL || here->count == 0))
+            ok = al_earn_line(detail, "cross_partner:", e->partner, r->cross_partner_points,
+                              &points);
+    }
+    if (!ok) { /* an overflow, or out of memory: the one-by-one path answers it */
+        json_decref(detail);
+        return FALLBACK;
+    }
+    int64_t balance;
+    if (__builtin_add_overflow(m->available, points, &balance) ||
+        __builtin_add_overflow(balance, m->held, &balance)) {
+        json_decref(detail);
+        refuse(it, AL_REFUSED, "balance_overflow", "the balance would pass 2^63-1 points");
+        return DECIDED;
+    }
+    balance -= m->held;
+    if (r->cross_partner_points > 0 && here == NULL) {
+        if (!grow((void **)&s->counts, &s->capcounts, s->ncounts, sizeof(partner_count))) {
+            json_decref(detail);
+            return FALLBACK;
+        }
+        here = &s->counts[s->ncounts++];
+        here->m = it->m;
+        snprintf(here->partner, sizeof(here->partner), "%s", e->partner);
+        here->count = 0;
+    }
+    /* Decided: from here on the run's state moves. */
+    if (here != NULL)
+        here->count++;
+    for (size_t a = 0; a < n; a++)
+        if (taken[a] != NULL) {
+            taken[a]->used += awards[a].points;
+            taken[a]->add += awards[a].points;
+        }
+    json_object_set_new(detail, "points", json_integer(points));
+    json_object_set_new(detail, "tier", json_string(r->tiers[tier].name));
+    json_object_set_new(detail, "rules_version", json_integer(r->version));
+    it->detail = json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (it->detail == NULL) {
+        json_decref(detail);
+        return FALLBACK;
+    }
+    it->points = points;
+    char from[AL_ACCOUNT_MAX], to[AL_ACCOUNT_MAX];
+    al_partner_account(from, e->partner, "issued");
+    al_member_account(to, e->member);
+    book(s, lane, it, "earn", from, to);
+    int64_t repay = points < m->debt ? points : m->debt;
+    if (points > 0) {
+        new_lot *l = &s->new_lots[s->nnew_lots];
+        it->lot = (int)s->nnew_lots++;
+        l->item = (int)(it - s->items);
+        l->points = points;
+        l->remaining = points - repay;
+    }
+    m->available += points;
+    m->d_available += points;
+    m->debt -= repay;
+    m->d_debt -= repay;
+    m->d_earned += points;
+    m->earned = true;
+    m->touched = true;
+    if (time_cmp(e->occurred_at, s->since) >= 0)
+        m->qualifying += e->qualifying_points;
+    review_tier(s, it->m, r);
+    it->reply = json_pack("{s:s,s:s,s:I,s:I,s:s}", "id", e->transaction_id, "member", e->member,
+                          "points", (json_int_t)points, "balance", (json_int_t)balance, "tier",
+                          r->tiers[al_rules_tier_index(r, m->tier)].name);
+    if (it->reply != NULL && e->explain)
+        json_object_set_new(it->reply, "breakdown", json_incref(detail));
+    json_decref(detail);
+    if (it->reply == NULL)
+        return FALLBACK;
+    it->state = IT_DONE;
+    return DECIDED;
+}
+
+static decision redeem(set *s, int lane, item *it)
+{
+    const al_redeem *r = &it->op.redeem;
+    member_state *m = &s->members[it->m];
+    if (!m->found) {
+        refuse(it, AL_NOT_FOUND, "member_not_found", "no member %s", r->member);
+        return DECIDED;
+    }
+    if (m->blocked) {
+        refuse(it, AL_REFUSED, "member_blocked", "member %s is blocked", r->member);
+        return DECIDED;
+    }
+    if (m->available < 0) {
+        refuse(it, AL_REFUSED, "negative_balance",
+               "the balance is negative (%lld) after a refund; it must be paid back first",
+               (long long)m->available);
+        return DECIDED;
+    }
+    if (m->available < r->points) {
+        refuse(it, AL_REFUSED, "insufficient_points", "%lld points available, %lld asked",
+               (long long)m->available, (long long)r->points);
+        return DECIDED;
+    }
+    if (r->capture && m->earned)
+        return CUT; /* it may spend a lot this run made, whose id the next run knows */
+    it->points = r->points;
+    m->available -= r->points;
+    m->d_available -= r->points;
+    m->touched = true;
+    if (r->capture) {
+        char from[AL_ACCOUNT_MAX], to[AL_ACCOUNT_MAX];
+        al_member_account(from, r->member);
+        al_partner_account(to, r->partner, "redeemed");
+        book(s, lane, it, "redeem", from, to);
+        m->d_redeemed += r->points;
+        int64_t uncovered = r->points;
+        for (size_t i = m->lot0; i < m->lot0 + m->nlots && uncovered > 0; i++) {
+            lot *l = &s->lots[i];
+            int64_t left = l->remaining - l->take;
+            int64_t take = left < uncovered ? left : uncovered;
+            if (take <= 0)
+                continue;
+            if (!grow((void **)&s->cons, &s->capcons, s->ncons, sizeof(consumption)))
+                return FALLBACK;
+            s->cons[s->ncons++] = (consumption){(int)(it - s->items), l->id, l->issuer, take};
+            l->take += take;
+            uncovered -= take;
+        }
+        if (uncovered > 0) { /* only after a reversal ate the lots behind a hold */
+            if (!grow((void **)&s->cons, &s->capcons, s->ncons, sizeof(consumption)))
+                return FALLBACK;
+            s->cons[s->ncons++] = (consumption){(int)(it - s->items), 0, NULL, uncovered};
+            m->debt += uncovered;
+            m->d_debt += uncovered;
+        }
+    } else {
+        m->held += r->points;
+        m->d_held += r->points;
+    }
+    it->reply = json_pack("{s:s,s:s,s:I,s:I}", "id", r->redemption_id, "status",
+                          r->capture ? "captured" : "held", "points", (json_int_t)r->points,
+                          "balance", (json_int_t)m->available);
+    if (it->reply == NULL)
+        return FALLBACK;
+    it->state = IT_DONE;
+    return DECIDED;
+}
+
+/* ---- Writing what was decided. ---- */
+
+static int by_account(const void *a, const void *b)
+{
+    const balance_row *x = a, *y = b;
+    int c = strcmp(x->account, y->account);
+    return c ? c : (x->shard > y->shard) - (x->shard < y->shard);
+}
+
+/* Bookings, their ids known: consecutive from a multi-row INSERT, else one by one. */
+static al_db_status write_bookings(al_db *db, set *s)
+{
+    stmt *q = &s->s;
+    bool together = atomic_load(&autoinc_mode) < 2;
+    al_db_status st = AL_DB_OK;
+    for (size_t i = 0; i < s->nbookings && st == AL_DB_OK;) {
+        size_t first = i, end = together ? s->nbookings : i + 1;
+        text(q, "INSERT INTO bookings (tenant_id, kind, from_account, to_account, points, "
+                "member_id, partner_id, ref_id, detail) VALUES ");
+        for (; i < end; i++) {
+            booking *b = &s->bookings[i];
+            item *it = &s->items[b->item];
+            row(q, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", 9, AL_STR(s->tenant), AL_STR(b->kind),
+                AL_STR(b->from), AL_STR(b->to), AL_INT(it->points), AL_STR(it->member),
+                AL_STR(it->partner), AL_STR(it->id), AL_STR_OR_NULL(it->detail));
+        }
+        if ((st = run(db, q, NULL)) != AL_DB_OK)
+            break;
+        int64_t id = (int64_t)al_db_insert_id(db);
+        for (size_t k = first; k < end; k++, id += atomic_load(&autoinc_step))
+            s->bookings[k].id = id;
+    }
+    if (st != AL_DB_OK || s->nbalances == 0)
+        return st;
+    qsort(s->balances, s->nbalances, sizeof(balance_row), by_account); /* one lock order */
+    text(q, "INSERT INTO account_balances (tenant_id, account, shard, balance) VALUES ");
+    for (size_t i = 0; i < s->nbalances; i++)
+        row(q, "(?, ?, ?, ?)", 4, AL_STR(s->tenant), AL_STR(s->balances[i].account),
+            AL_INT(s->balances[i].shard), AL_INT(s->balances[i].delta));
+    text(q, " ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)");
+    return run(db, q, NULL);
+}
+
+static al_db_status write_lots(al_db *db, set *s)
+{
+    stmt *q = &s->s;
+    bool together = atomic_load(&autoinc_mode) < 2;
+    al_db_status st = AL_DB_OK;
+    for (size_t i = 0; i < s->nnew_lots && st == AL_DB_OK;) {
+        size_t first = i, end = together ? s->nnew_lots : i + 1;
+        text(q, "INSERT INTO lots (tenant_id, member_id, partner_id, booking_id, points, "
+                "remaining, earned_at, expires_at) VALUES ");
+        for (; i < end; i++) {
+            new_lot *l = &s->new_lots[i];
+            item *it = &s->items[l->item];
+            row(q, "(?, ?, ?, ?, ?, ?, NOW(6), " AL_SQL_EXPIRES_AT("NOW(6)") ")", 7,
+                AL_STR(s->tenant), AL_STR(it->member), AL_STR(it->partner),
+                AL_INT(s->bookings[it->booking].id), AL_INT(l->points), AL_INT(l->remaining),
+                AL_INT(it->op.earn.expiry_months));
+        }
+        if ((st = run(db, q, NULL)) != AL_DB_OK)
+            break;
+        int64_t id = (int64_t)al_db_insert_id(db);
+        for (size_t k = first; k < end; k++, id += atomic_load(&autoinc_step))
+            s->new_lots[k].id = id;
+    }
+    /* What redemptions took from old lots, and where each take came from. */
+    size_t taken = 0;
+    for (size_t i = 0; i < s->nlots && st == AL_DB_OK; i++)
+        if (s->lots[i].take > 0) {
+            if (taken++ == 0)
+                text(q, "UPDATE lots SET remaining = remaining - CASE lot_id");
+            text(q, " WHEN ? THEN ?");
+            param(q, AL_INT(s->lots[i].id));
+            param(q, AL_INT(s->lots[i].take));
+        }
+    if (taken > 0) {
+        text(q, " END WHERE lot_id IN (");
+        for (size_t i = 0; i < s->nlots; i++)
+            if (s->lots[i].take > 0)
+                row(q, "?", 1, AL_INT(s->lots[i].id));
+        text(q, ")");
+        st = run(db, q, NULL);
+    }
+    if (st != AL_DB_OK || s->ncons == 0)
+        return st;
+    text(q, "INSERT INTO lot_consumptions (tenant_id, booking_id, lot_id, issuer_partner, "
+            "redeemer_partner, points) VALUES ");
+    for (size_t i = 0; i < s->ncons; i++) {
+        consumption *c = &s->cons[i];
+        item *it = &s->items[c->item];
+        row(q, "(?, ?, ?, ?, ?, ?)", 6, AL_STR(s->tenant), AL_INT(s->bookings[it->booking].id),
+            c->lot_id ? AL_INT(c->lot_id) : AL_NULL, AL_STR_OR_NULL(c->issuer), AL_STR(it->partner),
+            AL_INT(c->points));
+    }
+    return run(db, q, NULL);
+}
+
+/* Earnings' transactions, redemptions, promotion counts. */
+static al_db_status write_records(al_db *db, set *s)
+{
+    stmt *q = &s->s;
+    al_db_status st = AL_DB_OK;
+    size_t t = 0, r = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        item *it = &s->items[i];
+        if (it->state != IT_DONE || it->op.kind != AL_OP_EARN)
+            continue;
+        const al_earn *e = &it->op.earn;
+        if (t++ == 0)
+            text(q, "INSERT INTO transactions (tenant_id, partner_id, transaction_id, member_id, "
+                    "booking_id, lot_id, points, base_amount_minor, currency, occurred_at, "
+                    "qualifying_points) VALUES ");
+        row(q, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 11, AL_STR(s->tenant), AL_STR(e->partner),
+            AL_STR(e->transaction_id), AL_STR(e->member), AL_INT(s->bookings[it->booking].id),
+            it->lot >= 0 ? AL_INT(s->new_lots[it->lot].id) : AL_NULL, AL_INT(it->points),
+            AL_INT(e->base_amount_minor), AL_STR(e->currency), AL_STR(e->occurred_at),
+            AL_INT(e->qualifying_points));
+    }
+    if (t > 0 && (st = run(db, q, NULL)) != AL_DB_OK)
+        return st;
+    for (size_t i = 0; i < s->n; i++) {
+        item *it = &s->items[i];
+        if (it->state != IT_DONE || it->op.kind != AL_OP_REDEEM)
+            continue;
+        const al_redeem *d = &it->op.redeem;
+        if (r++ == 0)
+            text(q, "INSERT INTO redemptions (tenant_id, partner_id, redemption_id, member_id, "
+                    "points, captured_points, status, hold_expires_at, booking_id) VALUES ");
+        row(q, "(?, ?, ?, ?, ?, ?, ?, IF(? > 0, NOW(6) + INTERVAL ? SECOND, NULL), ?)", 10,
+            AL_STR(s->tenant), AL_STR(d->partner), AL_STR(d->redemption_id), AL_STR(d->member),
+            AL_INT(d->points), AL_INT(d->capture ? d->points : 0),
+            AL_STR(d->capture ? "captured" : "held"), AL_INT(d->capture ? 0 : d->hold_seconds),
+            AL_INT(d->capture ? 0 : d->hold_seconds),
+            it->booking >= 0 ? AL_INT(s->bookings[it->booking].id) : AL_NULL);
+    }
+    if (r > 0 && (st = run(db, q, NULL)) != AL_DB_OK)
+        return st;
+    size_t u = 0;
+    for (size_t i = 0; i < s->nusages; i++) {
+        if (s->usages[i].add == 0)
+            continue;
+        if (u++ == 0)
+            text(q, "INSERT INTO promotion_usage (tenant_id, promotion_id, member_id, period_key, "
+                    "points) VALUES ");
+        row(q, "(?, ?, ?, ?, ?)", 5, AL_STR(s->tenant), AL_STR(s->usages[i].promo),
+            AL_STR(s->members[s->usages[i].m].id), AL_STR(s->usages[i].period),
+            AL_INT(s->usages[i].add));
+    }
+    if (u > 0) {
+        text(q, " ON DUPLICATE KEY UPDATE points = points + VALUES(points)");
+        st = run(db, q, NULL);
+    }
+    return st;
+}
+
+/* Member rows (deltas, and the tier as decided) and the tier changes. */
+static al_db_status write_members(al_db *db, set *s)
+{
+    stmt *q = &s->s;
+    size_t n = 0;
+    for (size_t i = 0; i < s->nmembers; i++) {
+        member_state *m = &s->members[i];
+        if (!m->touched)
+            continue;
+        if (n++ == 0)
+            text(q, "INSERT INTO members (tenant_id, member_id, profile, available, held, debt, "
+                    "lifetime_earned, lifetime_redeemed, last_activity_at, tier, tier_since, "
+                    "below_since) VALUES ");
+        row(q,
+            "(?, ?, '{}', ?, ?, ?, ?, ?, NOW(6), ?, IF(?, NOW(6), NULL), "
+            "IF(? = 0, NULL, '1970-01-01' + INTERVAL ? SECOND))",
+            11, AL_STR(s->tenant), AL_STR(m->id), AL_INT(m->d_available), AL_INT(m->d_held),
+            AL_INT(m->d_debt), AL_INT(m->d_earned), AL_INT(m->d_redeemed), AL_STR(m->tier),
+            AL_INT(m->tier_changed), AL_INT(m->below_since), AL_INT(m->below_since));
+    }
+    if (n == 0)
+        return AL_DB_OK;
+    /* Left to right: tier_since reads VALUES before tier changes. */
+    text(q, " ON DUPLICATE KEY UPDATE available = available + VALUES(available), "
+            "held = held + VALUES(held), debt = debt + VALUES(debt), "
+            "lifetime_earned = lifetime_earned + VALUES(lifetime_earned), "
+            "lifetime_redeemed = lifetime_redeemed + VALUES(lifetime_redeemed), "
+            "last_activity_at = VALUES(last_activity_at), "
+            "tier_since = IFNULL(VALUES(tier_since), tier_since), tier = VALUES(tier), "
+            "below_since = VALUES(below_since)");
+    al_db_status st = run(db, q, NULL);
+    if (st != AL_DB_OK || s->nchanges == 0)
+        return st;
+    text(q, "INSERT INTO tier_history (tenant_id, member_id, from_tier, to_tier, reason, "
+            "rules_version) VALUES ");
+    for (size_t i = 0; i < s->nchanges; i++) {
+        tier_change *c = &s->changes[i];
+        row(q, "(?, ?, ?, ?, ?, ?)", 6, AL_STR(s->tenant), AL_STR(s->members[c->m].id),
+            AL_STR(c->from), AL_STR(c->to), AL_STR(c->reason), AL_INT(c->version));
+    }
+    return run(db, q, NULL);
+}
+
+/* Every answer: stored with its key, or the claim of a refused one let go. */
+static al_db_status write_answers(al_db *db, set *s)
+{
+    stmt *q = &s->s;
+    al_db_status st = AL_DB_OK;
+    size_t done = 0, refused = 0;
+    for (size_t i = 0; i < s->n && st == AL_DB_OK; i++) {
+        item *it = &s->items[i];
+        if (it->state != IT_DONE)
+            continue;
+        it->job->reply =
+            json_dumps(it->reply, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+        it->job->result = AL_CREATED;
+        if (it->job->reply == NULL) {
+            st = AL_DB_ERROR;
+            break;
+        }
+        al_idem_key *k = &it->job->key;
+        if (done++ == 0)
+            text(q, "INSERT INTO idempotency (tenant_id, partner_id, kind, request_id, "
+                    "request_hash, status, response) VALUES ");
+        row(q, "(?, ?, ?, ?, ?, ?, ?)", 7, AL_STR(k->tenant), AL_STR(k->partner), AL_STR(k->kind),
+            AL_STR(k->id), AL_STR(k->hash), AL_INT((int64_t)AL_CREATED), AL_STR(it->job->reply));
+    }
+    if (done > 0 && st == AL_DB_OK) {
+        text(q, " ON DUPLICATE KEY UPDATE status = VALUES(status), response = VALUES(response)");
+        st = run(db, q, NULL);
+    }
+    for (size_t i = 0; i < s->n && st == AL_DB_OK; i++) {
+        item *it = &s->items[i];
+        if (it->state != IT_REFUSED)
+            continue;
+        if (refused++ == 0) {
+            text(q, "DELETE FROM idempotency WHERE tenant_id = ? AND "
+                    "(partner_id, kind, request_id) IN (");
+            param(q, AL_STR(s->tenant));
+        }
+        row(q, "(?, ?, ?)", 3, AL_STR(it->partner), AL_STR(it->job->key.kind), AL_STR(it->id));
+    }
+    if (refused > 0 && st == AL_DB_OK) {
+        text(q, ")");
+        st = run(db, q, NULL);
+    }
+    return st;
+}
+
+/* ---- A run. ---- */
+
+static void set_free(set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->items[i].replay);
+        free(s->items[i].detail);
+        json_decref(s->items[i].reply);
+    }
+    free(s->lots);
+    free(s->cons);
+    free(s->usages);
+    free(s->counts);
+    free(s->s.sql);
+    free(s->s.p);
+    free(s);
+}
+
+/* How many of jobs one run takes: no key twice, one tier window. */
+static size_t run_length(al_job **jobs, size_t n)
+{
+    int window = -1;
+    size_t k = 0;
+    for (; k < n && k < RUN_MAX; k++) {
+        al_job *j = jobs[k];
+        for (size_t i = 0; i < k; i++)
+            if (strcmp(jobs[i]->key.id, j->key.id) == 0 &&
+                strcmp(jobs[i]->key.kind, j->key.kind) == 0 &&
+                strcmp(jobs[i]->key.partner, j->key.partner) == 0)
+                return k;
+        al_job_op op;
+        j->describe(j->ctx, &op);
+        if (op.kind == AL_OP_EARN) {
+            if (window >= 0 && op.earn.rules->window_months != window)
+                return k;
+            window = op.earn.rules->window_months;
+        }
+    }
+    return k;
+}
+
+al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, size_t *done)
+{
+    *done = 0;
+    set *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return AL_DB_ERROR;
+    al_db_status st = learn_autoinc(db);
+    s->n = run_length(jobs, n);
+    s->tenant = jobs[0]->key.tenant;
+    s->window_months = 12;
+    for (size_t i = 0; i < s->n; i++) {
+        item *it = &s->items[i];
+        it->job = jobs[i];
+        it->booking = it->lot = -1;
+        jobs[i]->describe(jobs[i]->ctx, &it->op);
+        bool earning = it->op.kind == AL_OP_EARN;
+        it->member = earning ? it->op.earn.member : it->op.redeem.member;
+        it->partner = earning ? it->op.earn.partner : it->op.redeem.partner;
+        it->id = earning ? it->op.earn.transaction_id : it->op.redeem.redemption_id;
+        if ((it->m = find_member(s, it->member)) < 0) {
+            it->m = (int)s->nmembers++;
+            s->members[it->m].id = it->member;
+        }
+        if (earning) {
+            s->window_months = it->op.earn.rules->window_months;
+            s->cross_partner = s->cross_partner || it->op.earn.rules->cross_partner_points > 0;
+            s->members[it->m].earned = true; /* for earners(); reset below */
+        }
+    }
+    if (st == AL_DB_OK)
+        st = claim(db, s);
+    if (st == AL_DB_OK)
+        st = members(db, s);
+    if (st == AL_DB_OK)
+        st = usages(db, s);
+    if (st == AL_DB_OK)
+        st = earners(db, s);
+    for (size_t i = 0; i < s->nmembers; i++)
+        s->members[i].earned = false;
+    if (st == AL_DB_OK)
+        st = lots(db, s);
+
+    size_t end = s->n;
+    for (size_t i = 0; i < s->n && st == AL_DB_OK; i++) {
+        item *it = &s->items[i];
+        if (it->state == IT_REPLAY) {
+            it->job->result = AL_DONE;
+            it->job->reply = it->replay;
+            it->replay = NULL;
+            continue;
+        }
+        if (it->state == IT_CONFLICT) {
+            refuse(it, AL_CONFLICT, "id_reused", "id %s was used with another body", it->id);
+            it->state = IT_CONFLICT;
+            continue;
+        }
+        decision d = it->op.kind == AL_OP_EARN ? earn(s, db->lane, it) : redeem(s, db->lane, it);
+        if (d == FALLBACK)
+            st = AL_DB_RETRY;
+        if (d == CUT) {
+            end = i;
+            break;
+        }
+    }
+    if (end == 0 && st == AL_DB_OK)
+        st = AL_DB_RETRY; /* nothing decided: cannot happen, but never loop */
+    /* Items past end stay pending (their claims are this transaction's, for the next run). */
+    if (st == AL_DB_OK)
+        st = write_bookings(db, s);
+    if (st == AL_DB_OK)
+        st = write_lots(db, s);
+    if (st == AL_DB_OK)
+        st = write_records(db, s);
+    if (st == AL_DB_OK)
+        st = write_members(db, s);
+    if (st == AL_DB_OK)
+        st = write_answers(db, s);
+    if (st == AL_DB_OK)
+        *done = end;
+    set_free(s);
+    return st;
+}
