@@ -105,6 +105,8 @@ void al_run_set_booking(al_exchange *x, const char *kind, const char *id, json_t
     al_job *job = &b->job;
     job->affinity = affinity;
     job->idempotent = kind != NULL;
+    job->setup_version = x->setup_version;
+    job->setup_read_us = x->setup_read_us;
     job->key = (al_idem_key){.tenant = x->tenant, .partner = x->partner, .kind = kind, .id = id};
     if (kind != NULL && request_hash(x, body, job->key.hash) != 0) {
         job->result = AL_FAILED;

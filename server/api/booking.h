@@ -32,9 +32,8 @@ void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *bo
  * copy of ctx), so that the committer may book it with others as a set.
  */
 void al_run_set_booking(al_exchange *x, const char *kind, const char *id, json_t *body,
-                        uint32_t affinity, al_job_fn fn,
-                        void (*describe)(void *ctx, al_job_op *op), const void *ctx,
-                        size_t ctx_size, void (*ctx_free)(void *ctx));
+                        uint32_t affinity, al_job_fn fn, void (*describe)(void *ctx, al_job_op *op),
+                        const void *ctx, size_t ctx_size, void (*ctx_free)(void *ctx));
 
 /*
  * Runs long work fn with a copy of ctx on a report thread

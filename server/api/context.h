@@ -10,10 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/key_cache.h"
 #include "auth/secrets.h"
 #include "core/config.h"
 #include "db/db.h"
 #include "http/exchange.h"
+#include "partners/cache.h"
 #include "plugins/registry.h"
 #include "rules/cache.h"
 
@@ -27,9 +29,11 @@ typedef struct al_keys {
 
 typedef struct al_ctx {
     int worker_id;
-    al_db db;               /* this worker's connection: short timeouts */
-    al_plugin_set *plugins; /* this worker's reference on the plugin set in use */
-    al_rules_cache *rules;  /* tenants' compiled rules */
+    al_db db;                    /* this worker's connection: short timeouts */
+    al_plugin_set *plugins;      /* this worker's reference on the plugin set in use */
+    al_rules_cache *rules;       /* tenants' compiled rules */
+    al_key_cache *key_cache;     /* partner keys */
+    al_setup_cache *setup_cache; /* partners' setups, their configs loaded */
     const al_config *cfg;
     const al_keys *keys;
 } al_ctx;

@@ -11,6 +11,7 @@
 #include "api/context.h"
 #include "api/statuses.h"
 #include "auth/auth.h"
+#include "core/ids.h"
 
 /* The token of "Authorization: Bearer <token>", or NULL. */
 static const char *bearer(const al_exchange *x)
@@ -43,8 +44,9 @@ static int partner_signature(al_exchange *x, const char *key_id)
     const al_keys *keys = al_ctx_of(x)->keys;
     al_partner_key key;
     al_key_state state;
-    al_db_status st = al_partner_key_find(
-        al_db_of(x), keys->has_master_key ? keys->master_key : NULL, key_id, &key, &state);
+    al_db_status st =
+        al_partner_key_cached(&al_ctx_of(x)->key_cache, al_db_of(x),
+                              keys->has_master_key ? keys->master_key : NULL, key_id, &key, &state);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         return -1;
@@ -74,6 +76,8 @@ static int partner_signature(al_exchange *x, const char *key_id)
     x->role = AL_ROLE_PARTNER;
     snprintf(x->tenant, sizeof(x->tenant), "%s", key.tenant);
     snprintf(x->partner, sizeof(x->partner), "%s", key.partner);
+    x->setup_version = key.setup_version;
+    x->setup_read_us = al_realtime_us();
     return 0;
 }
 

@@ -38,12 +38,37 @@ static int load_setup(al_exchange *x, const char *partner, al_partner_setup *ps)
     return 0;
 }
 
-/* Translates data with the partner's plugin; replies and returns false when it cannot. */
-static bool translate(al_exchange *x, const al_partner_setup *ps, json_t *data, al_translation *t)
+/* The partner's setup from the worker's cache (its config loaded in the plugin once). */
+static al_setup_entry *cached_setup(al_exchange *x)
+{
+    bool found = false;
+    al_setup_entry *e = NULL;
+    al_db_status st = al_partner_setup_cached(&al_ctx_of(x)->setup_cache, al_db_of(x), x->tenant,
+                                              x->partner, &e, &found);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return NULL;
+    }
+    if (!found) {
+        al_reply_error(x, 500, "internal_error", "the partner of this key is missing");
+        return NULL;
+    }
+    if (e->setup.setup_version < x->setup_version || x->setup_version == 0)
+        x->setup_version = e->setup.setup_version; /* the older: a booking checks it at commit */
+    return e;
+}
+
+/*
+ * Translates data with the partner's plugin (entry's loaded config, or ps's
+ * loaded now); replies and returns false when it cannot.
+ */
+static bool translate(al_exchange *x, const al_partner_setup *ps, al_setup_entry *entry,
+                      json_t *data, al_translation *t)
 {
     alliance_error err;
     al_plugin_set *set = al_plugins_acquire(&al_ctx_of(x)->plugins);
-    al_tr_status st = al_translate(set, ps->plugin, ps->config, data, t, &err);
+    al_tr_status st = entry != NULL ? al_partner_translate(entry, set, data, t, &err)
+                                    : al_translate(set, ps->plugin, ps->config, data, t, &err);
     al_plugins_release(set);
     if (st == AL_TR_NO_PLUGIN)
         al_reply_error(x, 503, "plugin_unavailable", "the partner's plugin %s is not loaded",
@@ -143,7 +168,8 @@ static int occurred_at(al_exchange *x, json_t *body, char out[27])
  * worker, then booked by a committer; the reply comes after its COMMIT.
  * Replies on x in every case.
  */
-static void earn_body(al_exchange *x, json_t *body, const al_partner_setup *ps, al_rules *rules)
+static void earn_body(al_exchange *x, json_t *body, const al_partner_setup *ps,
+                      al_setup_entry *entry, al_rules *rules)
 {
     static const char *const fields[] = {"id", "member", "occurred_at", "data", NULL};
     json_t *data;
@@ -152,7 +178,7 @@ static void earn_body(al_exchange *x, json_t *body, const al_partner_setup *ps, 
         al_body_id(x, body, "member", &c.member) != 0 || occurred_at(x, body, c.occurred_at) != 0)
         return;
     al_translation t;
-    if (!translate(x, ps, data, &t))
+    if (!translate(x, ps, entry, data, &t))
         return;
     c.rules = al_rules_hold(rules);
     c.translation = al_translation_json(&t);
@@ -172,14 +198,13 @@ static void earn_body(al_exchange *x, json_t *body, const al_partner_setup *ps, 
 void al_api_transaction_create(al_exchange *x)
 {
     json_t *body = NULL;
-    al_partner_setup ps = {0};
+    al_setup_entry *e = NULL;
     al_rules *rules = NULL;
     if (al_body_object(x, &body) != 0)
         return;
-    if (load_setup(x, x->partner, &ps) == 0 && (rules = al_rules_for(x, ps.rules_version)) != NULL)
-        earn_body(x, body, &ps, rules);
+    if ((e = cached_setup(x)) != NULL && (rules = al_rules_for(x, e->setup.rules_version)) != NULL)
+        earn_body(x, body, &e->setup, e, rules);
     al_rules_drop(rules);
-    al_partner_setup_clear(&ps);
     json_decref(body);
 }
 
@@ -335,7 +360,7 @@ static void send_slice(al_task *task)
         l->x.sub_done = line_done;
         json_t *body = NULL;
         if (al_body_object(&l->x, &body) == 0)
-            earn_body(&l->x, body, &b->ps, b->rules); /* answers now, or after its COMMIT */
+            earn_body(&l->x, body, &b->ps, NULL, b->rules); /* answers now, or after COMMIT */
         json_decref(body);
     }
     if (b->sent < b->n) {
@@ -421,7 +446,7 @@ static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *
     if (load_setup(x, partner, &ps) != 0)
         goto done;
     al_translation t;
-    if (!translate(x, &ps, data, &t))
+    if (!translate(x, &ps, NULL, data, &t))
         goto done;
     if (rules == NULL && (rules = al_rules_for(x, ps.rules_version)) == NULL)
         goto done;

@@ -207,6 +207,8 @@ int al_app_run(const al_config *cfg, const char *port_file)
         al_db_free(&a.ctxs[i].db);
         al_plugins_release(a.ctxs[i].plugins);
         al_rules_cache_free(a.ctxs[i].rules);
+        al_key_cache_free(a.ctxs[i].key_cache);
+        al_setup_cache_free(a.ctxs[i].setup_cache);
     }
     free(a.ctxs);
     pthread_mutex_destroy(&a.lock);

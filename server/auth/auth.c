@@ -54,6 +54,8 @@ al_db_status al_partner_key_find(al_db *db, const uint8_t *master_key, const cha
     }
     memcpy(out->tenant, row.tenant, sizeof(out->tenant));
     memcpy(out->partner, row.partner, sizeof(out->partner));
+    out->setup_version = row.setup_version;
+    out->expires_at = row.expires_at;
     *state = AL_KEY_OK;
     return AL_DB_OK;
 }

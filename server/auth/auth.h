@@ -40,6 +40,8 @@ typedef struct al_partner_key {
     char tenant[AL_ID_MAX + 1];
     char partner[AL_ID_MAX + 1];
     char secret[AL_SECRET_LEN + 1]; /* wipe after use (al_partner_key_wipe) */
+    int64_t setup_version;          /* the tenant's, read with the key */
+    int64_t expires_at;             /* Unix seconds; 0: does not expire */
 } al_partner_key;
 
 typedef enum {

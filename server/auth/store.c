@@ -2,6 +2,7 @@
 #include "auth/store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 al_db_status al_store_tenant_of_admin_key(al_db *db, const char *hash, bool *found,
                                           char tenant[AL_ID_MAX + 1])
@@ -24,14 +25,19 @@ al_db_status al_store_partner_key(al_db *db, const char *key_id, al_key_row *out
     MYSQL_ROW row;
     MYSQL_RES *res = NULL;
     al_db_status st = al_db_row(db,
-                                "SELECT tenant_id, partner_id, HEX(secret_enc) FROM partner_keys "
-                                "WHERE key_id = ? AND (expires_at IS NULL OR expires_at > NOW(6))",
+                                "SELECT k.tenant_id, k.partner_id, HEX(k.secret_enc), "
+                                "t.setup_version, IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', "
+                                "k.expires_at), 0) FROM partner_keys k JOIN tenants t "
+                                "ON t.tenant_id = k.tenant_id WHERE k.key_id = ? AND "
+                                "(k.expires_at IS NULL OR k.expires_at > NOW(6))",
                                 p, 1, &res, &row);
     *found = st == AL_DB_OK && row != NULL;
     if (*found) {
         snprintf(out->tenant, sizeof(out->tenant), "%s", row[0]);
         snprintf(out->partner, sizeof(out->partner), "%s", row[1]);
         snprintf(out->sealed_hex, sizeof(out->sealed_hex), "%s", row[2]);
+        out->setup_version = strtoll(row[3], NULL, 10);
+        out->expires_at = strtoll(row[4], NULL, 10);
     }
     al_db_free_result(res);
     return st;

@@ -16,6 +16,8 @@ typedef struct al_key_row {
     char tenant[AL_ID_MAX + 1];
     char partner[AL_ID_MAX + 1];
     char sealed_hex[AL_SEALED_HEX_LEN + 1];
+    int64_t setup_version; /* the tenant's, read with the key */
+    int64_t expires_at;    /* Unix seconds, rounded down; 0: does not expire */
 } al_key_row;
 
 /* An unexpired partner key. */

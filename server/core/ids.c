@@ -148,6 +148,13 @@ uint32_t al_id_hash(const char *s)
     return h;
 }
 
+int64_t al_realtime_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int64_t al_monotonic_ms(void)
 {
     struct timespec ts;

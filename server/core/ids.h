@@ -39,6 +39,9 @@ uint32_t al_id_hash(const char *s);
 /* Milliseconds of the monotonic clock. */
 int64_t al_monotonic_ms(void);
 
+/* The wall clock in microseconds since 1970 (UTC). */
+int64_t al_realtime_us(void);
+
 /* The real-time clock ms from now: a deadline for pthread_cond_timedwait. */
 struct timespec al_deadline_in_ms(int64_t ms);
 

@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ids.h"
 #include "core/log.h"
 #include "ledger/batch.h"
+#include "tenants/versions.h"
 
 #define MAX_COMMITTERS 64
 #define ATTEMPTS 3
+#define POLL_MS 1000
 
 typedef struct {
     pthread_t thread;
@@ -21,6 +24,7 @@ typedef struct {
     int index;
     int max_batch;
     bool stop;
+    int64_t polled_ms; /* the last setup versions' read (the first committer) */
 } committer;
 
 static committer committers[MAX_COMMITTERS];
@@ -96,11 +100,77 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
     return true;
 }
 
+/*
+ * Jobs a worker made with what it keeps in memory (keys, partner setups,
+ * rules: tenants/versions.h) commit only if that was current when they read
+ * it: their tenant's setup version is unchanged, or its one change came after
+ * the read (as if the worker had read the database then). The tenants' rows
+ * are read with a shared lock, so a later change waits for this commit. A
+ * stale job is answered busy (send it again: the worker reads afresh).
+ */
+static al_db_status check_setups(al_db *db, al_job *jobs)
+{
+    size_t n = 0;
+    for (al_job *j = jobs; j != NULL; j = j->next)
+        n += j->setup_version > 0;
+    if (n == 0)
+        return AL_DB_OK;
+    al_db_param *p = calloc(n, sizeof(*p));
+    char *sql = malloc(256 + 2 * n); /* the text below, then ",?" each */
+    if (p == NULL || sql == NULL) {
+        free(p);
+        free(sql);
+        return AL_DB_ERROR;
+    }
+    size_t k = 0;
+    size_t len = (size_t)sprintf(sql, "SELECT tenant_id, setup_version, TIMESTAMPDIFF("
+                                      "MICROSECOND, '1970-01-01', setup_changed_at) "
+                                      "FROM tenants WHERE tenant_id IN (");
+    for (al_job *j = jobs; j != NULL; j = j->next)
+        if (j->setup_version > 0) {
+            len += (size_t)sprintf(sql + len, k ? ",?" : "?");
+            p[k++] = AL_STR(j->key.tenant);
+        }
+    sprintf(sql + len, ") LOCK IN SHARE MODE");
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_exec(db, sql, p, k, &res);
+    free(sql);
+    free(p);
+    if (st != AL_DB_OK)
+        return st;
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        int64_t version = strtoll(row[1], NULL, 10), changed_us = strtoll(row[2], NULL, 10);
+        al_setup_seen(row[0], version);
+        for (al_job *j = jobs; j != NULL; j = j->next)
+            if (j->setup_version > 0 && j->setup_version != version &&
+                strcmp(j->key.tenant, row[0]) == 0 &&
+                (version > j->setup_version + 1 || changed_us < j->setup_read_us)) {
+                j->stale = true;
+                set_error(j, AL_BUSY, "setup_changed",
+                          "the partner's setup changed while this request was on its way; send "
+                          "it again with the same id");
+            }
+    }
+    al_db_free_result(res);
+    return AL_DB_OK;
+}
+
 void al_job_run_alone(al_db *db, al_job *job)
 {
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
         bool failed = false;
         al_db_status st = al_ledger_begin(db);
+        if (st == AL_DB_OK && job->setup_version > 0) {
+            al_job *next = job->next; /* this job's check alone */
+            job->next = NULL;
+            st = check_setups(db, job);
+            job->next = next;
+            if (st == AL_DB_OK && job->stale) {
+                al_ledger_rollback(db);
+                return;
+            }
+        }
         if (st == AL_DB_OK) {
             bool keep = al_job_run(db, job, &failed);
             if (failed)
@@ -162,10 +232,16 @@ static bool run_batch(committer *c, al_job *jobs, bool *down)
 {
     al_db *db = &c->db;
     al_db_status st = al_ledger_begin(db);
+    if (st == AL_DB_OK)
+        st = check_setups(db, jobs);
     for (al_job *j = jobs; j != NULL && st == AL_DB_OK;) {
+        if (j->stale) {
+            j = j->next;
+            continue;
+        }
         if (settable(j)) {
             size_t n = 0;
-            for (al_job *k = j; k != NULL && settable(k); k = k->next)
+            for (al_job *k = j; k != NULL && settable(k) && !k->stale; k = k->next)
                 n++;
             al_job **run = malloc(n * sizeof(*run));
             if (run == NULL) {
@@ -203,14 +279,38 @@ static bool run_batch(committer *c, al_job *jobs, bool *down)
     return false;
 }
 
+static void poll_setups(committer *c)
+{
+    c->polled_ms = al_monotonic_ms();
+    al_db_status st = al_setup_poll(&c->db);
+    if (st != AL_DB_OK)
+        al_log(AL_LOG_DEBUG, "committer 0: cannot read the setup versions (%d)", (int)st);
+}
+
 static void *committer_main(void *arg)
 {
     committer *c = arg;
     mysql_thread_init();
     for (;;) {
         pthread_mutex_lock(&c->lock);
-        while (c->head == NULL && !c->stop)
-            pthread_cond_wait(&c->wake, &c->lock);
+        while (c->head == NULL && !c->stop) {
+            if (c->index != 0) {
+                pthread_cond_wait(&c->wake, &c->lock);
+                continue;
+            }
+            /* The first committer also reads the tenants' setup versions, once a second. */
+            struct timespec until = al_deadline_in_ms(POLL_MS);
+            if (pthread_cond_timedwait(&c->wake, &c->lock, &until) == 0 || c->head != NULL)
+                continue;
+            pthread_mutex_unlock(&c->lock);
+            poll_setups(c);
+            pthread_mutex_lock(&c->lock);
+        }
+        if (c->index == 0 && al_monotonic_ms() - c->polled_ms >= POLL_MS) {
+            pthread_mutex_unlock(&c->lock); /* busy: still once a second */
+            poll_setups(c);
+            pthread_mutex_lock(&c->lock);
+        }
         if (c->head == NULL && c->stop) {
             pthread_mutex_unlock(&c->lock);
             break;
@@ -235,6 +335,8 @@ static void *committer_main(void *arg)
             down = false;
         if (!done)
             for (al_job *j = batch; j != NULL; j = j->next) {
+                if (j->stale)
+                    continue; /* answered: its setup changed */
                 if (!down) {
                     al_job_run_alone(&c->db, j);
                     continue;

@@ -53,10 +53,14 @@ struct al_job {
     /* in */
     al_job_fn fn;
     void *ctx;
-    void (*describe)(void *ctx, al_job_op *op); /* NULL: fn only; else batches may run it as a set */
+    void (*describe)(void *ctx,
+                     al_job_op *op); /* NULL: fn only; else batches may run it as a set */
     bool idempotent;
     al_idem_key key;
     uint32_t affinity;
+    int64_t setup_version; /* what the request was checked against (tenants/versions.h); 0: none */
+    int64_t setup_read_us; /* when (wall clock, microseconds) */
+    bool stale;            /* that setup had changed before it was read: answered busy, not run */
     al_job_done_fn done;
     /* out */
     al_result result;    /* what the operation came to */

@@ -290,7 +290,7 @@ static bool member_for_earning(al_db *db, const char *tenant, const char *member
 }
 
 bool al_earn_line(json_t *detail, const char *category, const char *name, int64_t extra,
-                     int64_t *points)
+                  int64_t *points)
 {
     if (extra <= 0)
         return true;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "tenants/versions.h"
 
 void al_partner_clear(al_partner *p)
 {
@@ -153,15 +154,19 @@ al_db_status al_partner_update(al_db *db, const char *tenant, const al_partner *
                          AL_INT(p->contract.redeem_minor_per_1000),
                          AL_STR(tenant),
                          AL_STR(p->id)};
-    al_db_status st = al_db_exec(db,
-                                 "UPDATE partners SET name = ?, plugin = ?, config = ?, "
-                                 "currency = ?, issue_minor_per_1000 = ?, "
-                                 "redeem_minor_per_1000 = ?, config_version = config_version + 1, "
-                                 "updated_at = CURRENT_TIMESTAMP(6) "
-                                 "WHERE tenant_id = ? AND partner_id = ?",
-                                 prm, 8, NULL);
+    al_db_status st =
+        al_db_exec(db,
+                   "UPDATE partners p JOIN tenants t ON t.tenant_id = p.tenant_id "
+                   "SET p.name = ?, p.plugin = ?, p.config = ?, p.currency = ?, "
+                   "p.issue_minor_per_1000 = ?, p.redeem_minor_per_1000 = ?, "
+                   "p.config_version = p.config_version + 1, "
+                   "p.updated_at = CURRENT_TIMESTAMP(6), "
+                   "t.setup_version = t.setup_version + 1, t.setup_changed_at = NOW(6) "
+                   "WHERE p.tenant_id = ? AND p.partner_id = ?",
+                   prm, 8, NULL);
     if (st == AL_DB_OK && new_contract)
         st = add_contract(db, tenant, p->id, &p->contract, false);
+    al_setup_forget(tenant);
     return st;
 }
 
@@ -177,8 +182,15 @@ al_db_status al_partner_rotate_key(al_db *db, const uint8_t master_key[AL_MASTER
                         "WHERE tenant_id = ? AND partner_id = ? AND expires_at IS NULL",
                         p, 3, NULL);
     if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "UPDATE tenants SET setup_version = setup_version + 1, setup_changed_at = "
+                        "NOW(6) WHERE tenant_id = ?",
+                        p + 1, 1, NULL);
+    if (st == AL_DB_OK)
         st = al_partner_key_new(db, master_key, tenant, partner, key_id, secret);
-    return finish(db, st);
+    st = finish(db, st);
+    al_setup_forget(tenant);
+    return st;
 }
 
 al_db_status al_partner_setup_load(al_db *db, const char *tenant, const char *partner,
@@ -190,7 +202,7 @@ al_db_status al_partner_setup_load(al_db *db, const char *tenant, const char *pa
     memset(out, 0, sizeof(*out));
     al_db_status st = al_db_row(db,
                                 "SELECT p.plugin, p.config, t.auto_enrol, t.expiry_months, "
-                                "t.rules_version "
+                                "t.rules_version, t.setup_version "
                                 "FROM partners p JOIN tenants t ON t.tenant_id = p.tenant_id "
                                 "WHERE p.tenant_id = ? AND p.partner_id = ?",
                                 p, 2, &res, &row);
@@ -201,6 +213,7 @@ al_db_status al_partner_setup_load(al_db *db, const char *tenant, const char *pa
         out->auto_enrol = strcmp(row[2], "0") != 0;
         out->expiry_months = atoi(row[3]);
         out->rules_version = atoi(row[4]);
+        out->setup_version = strtoll(row[5], NULL, 10);
         *found = out->config != NULL;
         if (out->config == NULL)
             st = AL_DB_ERROR;

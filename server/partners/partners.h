@@ -75,6 +75,7 @@ typedef struct al_partner_setup {
     bool auto_enrol;
     int expiry_months;
     int rules_version;
+    int64_t setup_version; /* the tenant's, read with the rest */
 } al_partner_setup;
 
 al_db_status al_partner_setup_load(al_db *db, const char *tenant, const char *partner,

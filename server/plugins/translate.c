@@ -51,26 +51,47 @@ static al_tr_status bad_output(alliance_error *err, const char *plugin, const ch
     return AL_TR_BAD_OUTPUT;
 }
 
-al_tr_status al_translate(const al_plugin_set *set, const char *plugin, const char *config_text,
-                          const json_t *data, al_translation *out, alliance_error *err)
+al_tr_status al_plugin_load(const al_plugin_set *set, const char *plugin, const char *config_text,
+                            const al_plugin **p, void **state, alliance_error *err)
 {
-    const al_plugin *p = al_plugins_find(set, plugin);
-    if (p == NULL)
-        return AL_TR_NO_PLUGIN;
-    memset(out, 0, sizeof(*out));
+    *state = NULL;
     memset(err, 0, sizeof(*err));
+    if ((*p = al_plugins_find(set, plugin)) == NULL)
+        return AL_TR_NO_PLUGIN;
     json_t *config = json_loads(config_text, 0, NULL);
     if (config == NULL)
         return bad_output(err, plugin, "stored config is not JSON");
-    void *state = NULL;
-    int rc = p->abi->config_load(al_plugin_host(), al_json_in(config), &state, err);
+    int rc = (*p)->abi->config_load(al_plugin_host(), al_json_in(config), state, err);
     json_decref(config);
-    if (rc != ALLIANCE_OK)
+    if (rc != ALLIANCE_OK) {
+        *state = NULL;
         return refused(err); /* a config that no longer loads (plugin changed) */
+    }
+    return AL_TR_OK;
+}
 
-    alliance_translation t = {.lines = out->lines, .nlines = 0, .max_lines = AL_MAX_LINES};
-    rc = p->abi->translate(al_plugin_host(), state, al_json_in(data), &t, err);
+al_tr_status al_translate(const al_plugin_set *set, const char *plugin, const char *config_text,
+                          const json_t *data, al_translation *out, alliance_error *err)
+{
+    const al_plugin *p = NULL;
+    void *state = NULL;
+    memset(out, 0, sizeof(*out));
+    al_tr_status st = al_plugin_load(set, plugin, config_text, &p, &state, err);
+    if (st != AL_TR_OK)
+        return st;
+    st = al_translate_loaded(p, state, data, out, err);
     p->abi->config_free(state);
+    return st;
+}
+
+al_tr_status al_translate_loaded(const al_plugin *p, const void *state, const json_t *data,
+                                 al_translation *out, alliance_error *err)
+{
+    const char *plugin = p->abi->name;
+    memset(out, 0, sizeof(*out));
+    memset(err, 0, sizeof(*err));
+    alliance_translation t = {.lines = out->lines, .nlines = 0, .max_lines = AL_MAX_LINES};
+    int rc = p->abi->translate(al_plugin_host(), state, al_json_in(data), &t, err);
     if (rc != ALLIANCE_OK)
         return refused(err);
 

@@ -42,6 +42,18 @@ al_tr_status al_translate(const al_plugin_set *set, const char *plugin, const ch
                           const json_t *data, al_translation *out, alliance_error *err);
 
 /* The translation as JSON: {"points","lines":[...],"base_amount_minor","currency"}. */
+/*
+ * A partner's stored config loaded into its plugin's state (config_load), to
+ * translate with many times (al_translate_loaded); the caller frees it with
+ * p->abi->config_free while set is alive.
+ */
+al_tr_status al_plugin_load(const al_plugin_set *set, const char *plugin, const char *config_text,
+                            const al_plugin **p, void **state, alliance_error *err);
+
+/* al_translate with a loaded state. */
+al_tr_status al_translate_loaded(const al_plugin *p, const void *state, const json_t *data,
+                                 al_translation *out, alliance_error *err);
+
 json_t *al_translation_json(const al_translation *t);
 
 #endif

@@ -1,5 +1,6 @@
 /* The rules' SQL; see store.h. */
 #include "rules/store.h"
+#include "tenants/versions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +73,11 @@ al_db_status al_rules_version_add(al_db *db, const char *tenant, const char *doc
                         v, 4, NULL);
     al_db_param u[] = {AL_INT(current + 1), AL_STR(tenant)};
     if (st == AL_DB_OK)
-        st = al_db_exec(db, "UPDATE tenants SET rules_version = ? WHERE tenant_id = ?", u, 2, NULL);
+        st = al_db_exec(
+            db,
+            "UPDATE tenants SET rules_version = ?, "
+            "setup_version = setup_version + 1, setup_changed_at = NOW(6) WHERE tenant_id = ?",
+            u, 2, NULL);
     if (st == AL_DB_OK)
         st = al_db_exec(db, "COMMIT", NULL, 0, NULL);
     if (st != AL_DB_OK) {
@@ -80,5 +85,6 @@ al_db_status al_rules_version_add(al_db *db, const char *tenant, const char *doc
         return st;
     }
     *version = (int)(current + 1);
+    al_setup_forget(tenant);
     return AL_DB_OK;
 }

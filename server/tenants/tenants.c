@@ -1,5 +1,6 @@
 /* Tenants' SQL; see tenants.h. */
 #include "tenants/tenants.h"
+#include "tenants/versions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,10 +51,13 @@ al_db_status al_tenant_update(al_db *db, const char *id, const char *name, int a
                        expiry_months > 0 ? AL_INT(expiry_months) : AL_NULL,
                        expiry_months > 0 ? AL_INT(expiry_months) : AL_NULL,
                        AL_STR(id)};
-    return al_db_exec(db,
-                      "UPDATE tenants SET name = IF(? IS NULL, name, ?), "
-                      "auto_enrol = IF(? IS NULL, auto_enrol, ?), "
-                      "expiry_months = IF(? IS NULL, expiry_months, ?) "
-                      "WHERE tenant_id = ?",
-                      p, 7, NULL);
+    al_db_status st = al_db_exec(
+        db,
+        "UPDATE tenants SET name = IF(? IS NULL, name, ?), "
+        "auto_enrol = IF(? IS NULL, auto_enrol, ?), "
+        "expiry_months = IF(? IS NULL, expiry_months, ?), "
+        "setup_version = setup_version + 1, setup_changed_at = NOW(6) WHERE tenant_id = ?",
+        p, 7, NULL);
+    al_setup_forget(id);
+    return st;
 }
