@@ -2,9 +2,13 @@
 # make bench: in one run on this machine,
 #   (a) the database's own ceiling: single-row autocommit INSERTs with
 #       mariadb-slap at 64 clients;
+#   (m) rows/s when they come as 100-row INSERTs into a table shaped like
+#       the bookings (two secondary indexes), the same way;
 #   (b) earning transactions/s through allianced at 64 connections over many
 #       members; (c) captured redemptions/s likewise;
-# then b/a and c/a. Loopback only; every loop is bounded by time.
+#   (d) earning with 100 promotions; (s) earning at a single connection (p50);
+# then b/a, c/a, d/b, with statements and commits per request and where the
+# CPU went. Loopback only; every loop is bounded by time.
 # Knobs: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_MEMBERS (10000),
 # BENCH_SLAP_QUERIES (50000), ALLIANCE_THREADS (2).
 set -euo pipefail
@@ -27,6 +31,19 @@ slap=$(mariadb-slap --no-defaults --socket="$sock" -uroot --concurrency=64 --ite
 slap_s=$(echo "$slap" | sed -n 's/.*Average number of seconds to run all queries: \([0-9.]*\).*/\1/p')
 a=$(awk -v q="$slap_queries" -v s="$slap_s" 'BEGIN { printf "%.0f", q / s }')
 echo "inserts/s=$a"
+
+echo "== (m) the same, as 100-row INSERTs into a table shaped like the bookings"
+rows=""
+for i in $(seq 1 100); do
+  rows="$rows${rows:+,}('t1','earn','partner:p:issued','member:m$i',$i,'m$i','p','r$i',NULL)"
+done
+slap=$(mariadb-slap --no-defaults --socket="$sock" -uroot --concurrency=64 --iterations=1 \
+  --number-of-queries=$((slap_queries / 25)) --create-schema=bench_slap \
+  --create="CREATE TABLE b (booking_id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, tenant_id VARCHAR(64) NOT NULL, kind VARCHAR(16) NOT NULL, from_account VARCHAR(160) NOT NULL, to_account VARCHAR(160) NOT NULL, points BIGINT NOT NULL, member_id VARCHAR(64) NOT NULL, partner_id VARCHAR(64), ref_id VARCHAR(64), detail MEDIUMTEXT, booked_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), KEY (tenant_id, member_id, booking_id), KEY (tenant_id, booked_at)) ENGINE=InnoDB" \
+  --query="INSERT INTO b (tenant_id, kind, from_account, to_account, points, member_id, partner_id, ref_id, detail) VALUES $rows")
+slap_s=$(echo "$slap" | sed -n 's/.*Average number of seconds to run all queries: \([0-9.]*\).*/\1/p')
+m_rows=$(awk -v q=$((slap_queries / 25)) -v s="$slap_s" 'BEGIN { printf "%.0f", q * 100 / s }')
+echo "rows/s=$m_rows"
 
 bench_server alliance_bench server
 bench_tenant bench Bench
@@ -85,13 +102,19 @@ curl -s -X PUT "$base/v1/rules" -H "Authorization: Bearer $admin" --data-binary 
   grep -q '"version":1' || { echo "cannot set the bench rules" >&2; exit 1; }
 d_line=$(run earn promos 2>var/bench/profile-earn-promos); echo "$d_line"; cat var/bench/profile-earn-promos
 
+echo "== (s) earning at a single connection, $seconds s"
+s_line=$(build/release/bench/loadgen --port "$port" --key "$key" --secret "$secret" --mode earn \
+  --connections 1 --seconds "$seconds" --members "$members" --tag "single-$$")
+echo "$s_line"
+
 tb=$(curl -s "$base/v1/ledger/trial-balance" -H "Authorization: Bearer $admin" |
   sed -n 's/.*"total":\(-\{0,1\}[0-9]*\).*/\1/p')
 b=$(echo "$b_line" | sed -n 's/.*rps=\([0-9]*\).*/\1/p')
 c=$(echo "$c_line" | sed -n 's/.*rps=\([0-9]*\).*/\1/p')
 d=$(echo "$d_line" | sed -n 's/.*rps=\([0-9]*\).*/\1/p')
 echo "== result"
-awk -v a="$a" -v b="$b" -v c="$c" -v d="$d" -v tb="$tb" 'BEGIN {
-  printf "database ceiling a=%d inserts/s; earn b=%d/s; redeem c=%d/s; earn with 100 promotions d=%d/s\n", a, b, c, d
+s50=$(echo "$s_line" | sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p')
+awk -v a="$a" -v m="$m_rows" -v b="$b" -v c="$c" -v d="$d" -v tb="$tb" -v s50="$s50" 'BEGIN {
+  printf "database ceiling a=%d inserts/s, m=%d rows/s in 100-row INSERTs; earn b=%d/s; redeem c=%d/s; earn with 100 promotions d=%d/s; one connection p50=%s ms (aim < 2)\n", a, m, b, c, d, s50
   printf "b/a=%.3f (aim >= 1.0)  c/a=%.3f (aim >= 0.5)  d/b=%.3f (aim >= 0.9)  trial balance total=%s\n", b / a, c / a, d / b, tb
 }'
