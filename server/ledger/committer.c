@@ -196,7 +196,7 @@ void al_job_run_alone(al_db *db, al_job *job)
 /* Runs jobs (set-able, in order) as sets of one tenant each, the tenant's jobs in their order. */
 static al_db_status run_sets(al_db *db, al_job **jobs, size_t n)
 {
-    al_job **mine = malloc(n * sizeof(*mine));
+    al_job **mine = malloc(n * sizeof(al_job *));
     if (mine == NULL)
         return AL_DB_ERROR;
     al_db_status st = AL_DB_OK;
@@ -243,7 +243,7 @@ static bool run_batch(committer *c, al_job *jobs, bool *down)
             size_t n = 0;
             for (al_job *k = j; k != NULL && settable(k) && !k->stale; k = k->next)
                 n++;
-            al_job **run = malloc(n * sizeof(*run));
+            al_job **run = malloc(n * sizeof(al_job *));
             if (run == NULL) {
                 st = AL_DB_ERROR;
                 break;
@@ -306,11 +306,6 @@ static void *committer_main(void *arg)
             poll_setups(c);
             pthread_mutex_lock(&c->lock);
         }
-        if (c->index == 0 && al_monotonic_ms() - c->polled_ms >= POLL_MS) {
-            pthread_mutex_unlock(&c->lock); /* busy: still once a second */
-            poll_setups(c);
-            pthread_mutex_lock(&c->lock);
-        }
         if (c->head == NULL && c->stop) {
             pthread_mutex_unlock(&c->lock);
             break;
@@ -350,6 +345,8 @@ static void *committer_main(void *arg)
             j->next = NULL;
             j->done(j); /* the answer is final: after COMMIT */
         }
+        if (c->index == 0 && al_monotonic_ms() - c->polled_ms >= POLL_MS)
+            poll_setups(c); /* busy: still once a second */
     }
     al_db_close(&c->db);
     mysql_thread_end();
