@@ -68,7 +68,9 @@ Test(restart, server_survives_a_database_restart)
     db("start");
     int ready = 0;
     for (int i = 0; i < 100 && !ready; i++) {
-        ready = status_of(&s, "/readyz", NULL) == 200 && status_of(&s, "/readyz", NULL) == 200;
+        /* Ready, and each worker's own connection back (it waits out its reconnect pause). */
+        ready = status_of(&s, "/readyz", NULL) == 200 && status_of(&s, "/readyz", NULL) == 200 &&
+                status_of(&s, path, key) == 200 && status_of(&s, path, key) == 200;
         if (!ready)
             usleep(100 * 1000);
     }
