@@ -7,6 +7,7 @@
 
 #include "api/statuses.h"
 #include "core/ids.h"
+#include "core/log.h"
 #include "http/server.h"
 #include "ledger/report_threads.h"
 
@@ -36,18 +37,41 @@ static int request_hash(al_exchange *x, json_t *body, char out[65])
     return 0;
 }
 
+static void (*rerun_hook)(al_exchange *x);
+
+void al_booking_on_stale(void (*rerun)(al_exchange *x))
+{
+    rerun_hook = rerun;
+}
+
+static void booking_free(booking *b)
+{
+    free(b->job.reply);
+    if (b->ctx_free != NULL)
+        b->ctx_free(b->ctx);
+    json_decref(b->body);
+    free(b);
+}
+
 /* On the request's worker: the reply, then the job is freed. */
 static void answer(al_task *task)
 {
     booking *b = BOOKING_OF(task, task);
     al_job *job = &b->job;
-    al_reply_outcome(b->x, job->result, job->reply, job->code, job->message, job->db,
-                     job->signature);
-    free(job->reply);
-    if (b->ctx_free != NULL)
-        b->ctx_free(b->ctx);
-    json_decref(b->body);
-    free(b);
+    al_exchange *x = b->x;
+    if (job->result == AL_STALE && rerun_hook != NULL && !x->sub && x->reruns < 2) {
+        al_log(AL_LOG_INFO, "request %s runs again: tenant %s changed its setup before it was read",
+               x->request_id, x->tenant);
+        booking_free(b);
+        x->reruns++;
+        x->role = AL_ROLE_NONE;
+        x->tenant[0] = x->partner[0] = x->key_ref[0] = '\0';
+        x->setup_version = 0;
+        rerun_hook(x); /* the worker's caches now see the new version */
+        return;
+    }
+    al_reply_outcome(x, job->result, job->reply, job->code, job->message, job->db, job->signature);
+    booking_free(b);
 }
 
 /* On the committer or report thread, once the answer is final. */

@@ -23,6 +23,13 @@
  * none); body is the request (kept alive, and hashed to tell replays from
  * conflicts); affinity picks the committer.
  */
+/*
+ * How a request whose booking was made with a setup that had changed runs
+ * again (the application's dispatch, registered at start): credentials and
+ * setup read afresh. Twice at most; then, and for batch lines, 503.
+ */
+void al_booking_on_stale(void (*rerun)(al_exchange *x));
+
 void al_run_booking(al_exchange *x, const char *kind, const char *id, json_t *body,
                     uint32_t affinity, al_job_fn fn, const void *ctx, size_t ctx_size,
                     void (*ctx_free)(void *ctx));

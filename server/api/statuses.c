@@ -12,7 +12,8 @@ int al_status_of(al_result result)
     case AL_CONFLICT: return 409;
     case AL_REFUSED: return 422;
     case AL_STOPPING:
-    case AL_BUSY: return 503;
+    case AL_BUSY:
+    case AL_STALE: return 503;
     case AL_RESULT_NONE:
     case AL_FAILED: break;
     }

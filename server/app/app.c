@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/booking.h"
 #include "api/context.h"
 #include "app/dispatch.h"
 #include "app/sweeper.h"
@@ -183,6 +184,7 @@ int al_app_run(const al_config *cfg, const char *port_file)
                                .request = al_dispatch,
                                .reload = reload,
                                .stopping = stopping};
+        al_booking_on_stale(al_dispatch);
         srv = al_http_start(&opt, &hooks);
     }
     bool pid_written = false;

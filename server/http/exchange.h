@@ -41,6 +41,7 @@ typedef struct al_exchange {
     char key_ref[20];            /* which admin key: the start of its hash */
     int64_t setup_version; /* the tenant's setup version the credentials were read at; 0: none */
     int64_t setup_read_us; /* when they were read (wall clock, microseconds) */
+    unsigned reruns;       /* times the application ran the request again (a stale setup) */
     char *params[AL_MAX_PARAMS]; /* {name} segments of the route, in order */
     int nparams;
     char path_copy[AL_PATH_MAX]; /* backing store of params */

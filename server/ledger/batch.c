@@ -298,23 +298,16 @@ static bool grow(void **p, size_t *cap, size_t n, size_t size)
 /* ---- Reading what the run decides on. ---- */
 
 /*
- * Claims every idempotency key at once. Keys already answered (committed
- * before) make their items replays or conflicts; a row still at status 0 is
- * this transaction's own claim (of a run cut short before).
+ * Reads every idempotency key of the run at once: keys already answered make
+ * their items replays or conflicts. The others are written with their answers
+ * at the end (write_answers); a key another transaction answers meanwhile
+ * makes that INSERT fail as a duplicate, and the batch then runs one by one,
+ * where the claim sees it. A row at status 0 is a claim of this transaction's
+ * own one-by-one path (another kind of key): never one of the run's.
  */
 static al_db_status claim(al_db *db, set *s)
 {
     stmt *q = &s->s;
-    text(q, "INSERT IGNORE INTO idempotency (tenant_id, partner_id, kind, request_id, "
-            "request_hash, status, response) VALUES ");
-    for (size_t i = 0; i < s->n; i++) {
-        al_idem_key *k = &s->items[i].job->key;
-        row(q, "(?, ?, ?, ?, ?, 0, '')", 5, AL_STR(k->tenant), AL_STR(k->partner), AL_STR(k->kind),
-            AL_STR(k->id), AL_STR(k->hash));
-    }
-    al_db_status st = run(db, q, NULL);
-    if (st != AL_DB_OK || al_db_affected(db) == s->n)
-        return st;
     text(q, "SELECT partner_id, kind, request_id, request_hash, status, response FROM "
             "idempotency WHERE tenant_id = ? AND (partner_id, kind, request_id) IN (");
     param(q, AL_STR(s->tenant));
@@ -324,12 +317,13 @@ static al_db_status claim(al_db *db, set *s)
     }
     text(q, ")");
     MYSQL_RES *res = NULL;
-    if ((st = run(db, q, &res)) != AL_DB_OK)
+    al_db_status st = run(db, q, &res);
+    if (st != AL_DB_OK)
         return st;
     MYSQL_ROW r;
     while ((r = mysql_fetch_row(res)) != NULL) {
         if (strcmp(r[4], "0") == 0)
-            continue; /* ours */
+            continue;
         for (size_t i = 0; i < s->n; i++) {
             item *it = &s->items[i];
             al_idem_key *k = &it->job->key;
@@ -1037,12 +1031,12 @@ static al_db_status write_members(al_db *db, set *s)
     return run(db, q, NULL);
 }
 
-/* Every answer: stored with its key, or the claim of a refused one let go. */
+/* Every answer stored with its key (a refusal is not stored: sent again, it runs again). */
 static al_db_status write_answers(al_db *db, set *s)
 {
     stmt *q = &s->s;
     al_db_status st = AL_DB_OK;
-    size_t done = 0, refused = 0;
+    size_t done = 0;
     for (size_t i = 0; i < s->n && st == AL_DB_OK; i++) {
         item *it = &s->items[i];
         if (it->state != IT_DONE)
@@ -1061,25 +1055,8 @@ static al_db_status write_answers(al_db *db, set *s)
         row(q, "(?, ?, ?, ?, ?, ?, ?)", 7, AL_STR(k->tenant), AL_STR(k->partner), AL_STR(k->kind),
             AL_STR(k->id), AL_STR(k->hash), AL_INT((int64_t)AL_CREATED), AL_STR(it->job->reply));
     }
-    if (done > 0 && st == AL_DB_OK) {
-        text(q, " ON DUPLICATE KEY UPDATE status = VALUES(status), response = VALUES(response)");
+    if (done > 0 && st == AL_DB_OK)
         st = run(db, q, NULL);
-    }
-    for (size_t i = 0; i < s->n && st == AL_DB_OK; i++) {
-        item *it = &s->items[i];
-        if (it->state != IT_REFUSED)
-            continue;
-        if (refused++ == 0) {
-            text(q, "DELETE FROM idempotency WHERE tenant_id = ? AND "
-                    "(partner_id, kind, request_id) IN (");
-            param(q, AL_STR(s->tenant));
-        }
-        row(q, "(?, ?, ?)", 3, AL_STR(it->partner), AL_STR(it->job->key.kind), AL_STR(it->id));
-    }
-    if (refused > 0 && st == AL_DB_OK) {
-        text(q, ")");
-        st = run(db, q, NULL);
-    }
     return st;
 }
 
@@ -1190,7 +1167,7 @@ al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, size_t *done)
     }
     if (end == 0 && st == AL_DB_OK)
         st = AL_DB_RETRY; /* nothing decided: cannot happen, but never loop */
-    /* Items past end stay pending (their claims are this transaction's, for the next run). */
+    /* Items past end stay pending, for the next run. */
     if (st == AL_DB_OK)
         st = write_bookings(db, s);
     if (st == AL_DB_OK)

@@ -1,7 +1,7 @@
 /*
  * Set-based batches: a committer's earnings and redemptions of one tenant as
  * a set. Instead of a dozen statements an operation, a run of them costs a
- * few multi-row statements in all: every idempotency key claimed at once,
+ * few multi-row statements in all: every idempotency key read at once,
  * every member row locked in one statement (the primary key's order), the
  * capped promotions' counts, tier windows and lots read once; then each
  * operation is decided in memory, in the order it came, against what the

@@ -106,7 +106,7 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
  * it: their tenant's setup version is unchanged, or its one change came after
  * the read (as if the worker had read the database then). The tenants' rows
  * are read with a shared lock, so a later change waits for this commit. A
- * stale job is answered busy (send it again: the worker reads afresh).
+ * stale job is not run: the worker runs its request again (api/booking.c).
  */
 static al_db_status check_setups(al_db *db, al_job *jobs)
 {
@@ -147,7 +147,7 @@ static al_db_status check_setups(al_db *db, al_job *jobs)
                 strcmp(j->key.tenant, row[0]) == 0 &&
                 (version > j->setup_version + 1 || changed_us < j->setup_read_us)) {
                 j->stale = true;
-                set_error(j, AL_BUSY, "setup_changed",
+                set_error(j, AL_STALE, "setup_changed",
                           "the partner's setup changed while this request was on its way; send "
                           "it again with the same id");
             }

@@ -22,6 +22,7 @@ typedef enum al_result {
     AL_REFUSED,         /* refused by the business rules (insufficient points, ...) */
     AL_STOPPING,        /* given up: the server is stopping */
     AL_BUSY,            /* given up: the database kept refusing for contention */
+    AL_STALE,           /* not run: what the request was read with changed before (run it again) */
     AL_FAILED           /* an internal failure (out of memory, a stored document unreadable) */
 } al_result;
 
