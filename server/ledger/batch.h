@@ -31,4 +31,7 @@
  */
 al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, size_t *done);
 
+/* Frees what this thread's runs kept (a committer, at its end). */
+void al_batch_thread_end(void);
+
 #endif

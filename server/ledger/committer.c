@@ -348,6 +348,7 @@ static void *committer_main(void *arg)
         if (c->index == 0 && al_monotonic_ms() - c->polled_ms >= POLL_MS)
             poll_setups(c); /* busy: still once a second */
     }
+    al_batch_thread_end();
     al_db_close(&c->db);
     mysql_thread_end();
     return NULL;

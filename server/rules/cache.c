@@ -11,6 +11,7 @@
 #define CACHE_SLOTS 256
 
 struct al_rules_cache {
+    al_rules *defaults; /* version 0, made once: a few hundred kilobytes */
     struct {
         char tenant[AL_ID_MAX + 1];
         al_rules *rules; /* a reference */
@@ -22,14 +23,16 @@ al_db_status al_rules_cached(al_rules_cache **cache, al_db *db, const char *tena
 {
     *out = NULL;
     *state = AL_RULES_NO_MEMORY;
-    if (version == 0) {
-        if ((*out = al_rules_new_defaults()) != NULL)
-            *state = AL_RULES_FOUND;
-        return AL_DB_OK;
-    }
     if (*cache == NULL && (*cache = calloc(1, sizeof(**cache))) == NULL)
         return AL_DB_OK;
     al_rules_cache *c = *cache;
+    if (version == 0) {
+        if (c->defaults == NULL && (c->defaults = al_rules_new_defaults()) == NULL)
+            return AL_DB_OK;
+        *out = al_rules_hold(c->defaults);
+        *state = AL_RULES_FOUND;
+        return AL_DB_OK;
+    }
     size_t i = al_id_hash(tenant) % CACHE_SLOTS;
     al_rules *cached = c->slot[i].rules;
     if (cached != NULL && strcmp(c->slot[i].tenant, tenant) == 0 && cached->version == version) {
@@ -63,6 +66,8 @@ al_db_status al_rules_cached(al_rules_cache **cache, al_db *db, const char *tena
 
 void al_rules_cache_free(al_rules_cache *cache)
 {
+    if (cache != NULL)
+        al_rules_drop(cache->defaults);
     for (size_t i = 0; cache != NULL && i < CACHE_SLOTS; i++)
         al_rules_drop(cache->slot[i].rules);
     free(cache);
