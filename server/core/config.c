@@ -74,6 +74,9 @@ static const key_spec keys[] = {
             "group commit threads, each with a connection"),
     INT_KEY("ledger_batch_max", ledger_batch_max, "128", 1, 10000,
             "most operations one group commit transaction takes"),
+    INT_KEY("ledger_sets", ledger_sets, "1", 0, 1,
+            "1: committers book earnings and redemptions as sets (few statements a batch); "
+            "0: each alone under a savepoint (the reference path, to compare with)"),
     INT_KEY("report_threads", report_threads, "1", 1, 16,
             "threads for long work (analytics, statements, imports, sweeps asked for), "
             "each with a connection"),

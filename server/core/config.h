@@ -36,6 +36,7 @@ typedef struct al_config {
     int64_t expiry_sweep_s;
     int64_t ledger_committers;
     int64_t ledger_batch_max;
+    int64_t ledger_sets;
     int64_t report_threads;
 } al_config;
 

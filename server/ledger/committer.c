@@ -217,9 +217,11 @@ static al_db_status run_sets(al_db *db, al_job **jobs, size_t n)
     return st;
 }
 
+static bool use_sets = true; /* ledger_sets */
+
 static bool settable(const al_job *j)
 {
-    return j->describe != NULL && j->idempotent;
+    return use_sets && j->describe != NULL && j->idempotent;
 }
 
 /*
@@ -355,8 +357,9 @@ static void *committer_main(void *arg)
 }
 
 int al_committers_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int n,
-                        int max_batch)
+                        int max_batch, bool sets)
 {
+    use_sets = sets;
     if (n > MAX_COMMITTERS)
         n = MAX_COMMITTERS;
     for (int i = 0; i < n; i++) {

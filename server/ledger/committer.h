@@ -73,7 +73,7 @@ struct al_job {
 
 /* Starts n committers, each with its own connection (io_timeout_s: see al_db_init); 0 or -1. */
 int al_committers_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int n,
-                        int max_batch);
+                        int max_batch, bool sets);
 
 /* From any thread: the statements the committers wait on fail at once (a stop past its grace). */
 void al_committers_interrupt(void);
