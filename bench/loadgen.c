@@ -13,6 +13,7 @@
  * rps, p50_ms, p99_ms, p999_ms.
  */
 #include <getopt.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,10 +201,14 @@ int main(int argc, char **argv)
     event_base_dispatch(base);
     double elapsed = now_s() - t0;
     qsort(latencies, nlat, sizeof(*latencies), by_value);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     printf("mode=%s connections=%d seconds=%.2f requests=%zu errors=%llu rps=%.0f p50_ms=%.2f "
-           "p99_ms=%.2f p999_ms=%.2f\n",
+           "p99_ms=%.2f p999_ms=%.2f cpu_s=%.2f\n",
            opt.mode, opt.connections, elapsed, nlat, (unsigned long long)errors,
-           (double)nlat / elapsed, percentile(0.50), percentile(0.99), percentile(0.999));
+           (double)nlat / elapsed, percentile(0.50), percentile(0.99), percentile(0.999), cpu);
     for (int i = 0; i < opt.connections; i++)
         evhttp_connection_free(clients[i].conn);
     free(clients);

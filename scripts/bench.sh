@@ -80,11 +80,12 @@ run() {
     --connections "$conns" --seconds "$seconds" --members "$members" --tag "$1-$$-${2:-a}")
   q1=$(status Questions); c1=$(status Com_commit); d1=$(cpu "$db_pid"); s1=$(cpu "$server")
   n=$(echo "$out" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
+  l=$(echo "$out" | sed -n 's/.*cpu_s=\([0-9.]*\).*/\1/p')
   echo "$out"
   awk -v n="$n" -v q=$((q1 - q0)) -v c=$((c1 - c0)) -v d=$((d1 - d0)) -v s=$((s1 - s0)) \
-      -v t="$tick" -v secs="$seconds" 'BEGIN {
-    printf "profile: cpu mariadbd %.1f s, allianced %.1f s of %d s x 2 cores; per request: %.1f statements, %.3f commits (%.0f operations a commit)\n",
-      d / t, s / t, secs, q / n, c / n, (c > 0 ? n / c : 0) }' >&2
+      -v t="$tick" -v secs="$seconds" -v l="$l" -v cores="$(nproc)" 'BEGIN {
+    printf "profile: cpu mariadbd %.1f s, allianced %.1f s, the load generator %.1f s, of %d s x %d cores; per request: %.2f statements, %.3f commits (%.0f operations a commit)\n",
+      d / t, s / t, l, secs, cores, q / n, c / n, (c > 0 ? n / c : 0) }' >&2
 }
 echo "== (b) earning through allianced: $conns connections, $seconds s"
 b_line=$(run earn 2>var/bench/profile-earn); echo "$b_line"; cat var/bench/profile-earn

@@ -125,8 +125,9 @@ static MYSQL *connect_to(const al_db *db, const char *database, unsigned *err, c
      */
     mysql_options(m, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     const al_db_url *u = &db->url;
+    unsigned long flags = CLIENT_FOUND_ROWS | (db->multi ? CLIENT_MULTI_STATEMENTS : 0);
     if (mysql_real_connect(m, u->host, u->user, u->password, database, u->port,
-                           u->socket[0] ? u->socket : NULL, CLIENT_FOUND_ROWS) == NULL) {
+                           u->socket[0] ? u->socket : NULL, flags) == NULL) {
         *err = mysql_errno(m);
         snprintf(msg, msg_size, "%s", mysql_error(m));
         mysql_close(m);
@@ -285,6 +286,33 @@ al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, s
     else if (r != NULL)
         mysql_free_result(r);
     return AL_DB_OK;
+}
+
+al_db_status al_db_script(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                          MYSQL_RES **results, size_t nres, size_t *got)
+{
+    *got = 0;
+    al_db_status st = send_query(db, sql, params, nparams);
+    for (int more = 0; st == AL_DB_OK && more == 0;) {
+        MYSQL_RES *r = mysql_store_result(db->conn);
+        if (r == NULL && mysql_field_count(db->conn) != 0) {
+            st = fail(db);
+            break;
+        }
+        if (r != NULL && *got < nres)
+            results[(*got)++] = r;
+        else if (r != NULL)
+            mysql_free_result(r);
+        more = mysql_next_result(db->conn); /* -1: no more; > 0: a statement failed */
+        if (more > 0)
+            st = fail(db);
+    }
+    if (st != AL_DB_OK) {
+        for (size_t i = 0; i < *got; i++)
+            mysql_free_result(results[i]);
+        *got = 0;
+    }
+    return st;
 }
 
 al_db_status al_db_stream(al_db *db, const char *sql, const al_db_param *params, size_t nparams,

@@ -37,6 +37,7 @@ typedef struct al_db {
      */
     int lane;
     bool quiet; /* no log line for a lost or refused connection (the probe says it once) */
+    bool multi; /* several statements may go in one round trip (al_db_script); set before use */
     pthread_mutex_t fd_lock; /* guards fd, which al_db_interrupt reads from another thread */
     int fd;                  /* the connection's socket, or -1 */
 } al_db;
@@ -92,6 +93,16 @@ al_db_status al_db_ping(al_db *db);
  */
 al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
                         MYSQL_RES **res);
+
+/*
+ * Several statements, ';'-separated ('?' parameters across all of them), in
+ * one round trip, on a connection with multi set. The result sets, in order
+ * (statements without one give none), go to results (at most nres; *got says
+ * how many; the caller frees them). The first statement that fails stops the
+ * rest and gives the status; its results are freed then.
+ */
+al_db_status al_db_script(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
+                          MYSQL_RES **results, size_t nres, size_t *got);
 
 /*
  * Runs a query whose rows are read as they arrive (mysql_use_result), not

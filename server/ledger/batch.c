@@ -132,12 +132,11 @@ typedef struct {
     int item;
     const char *kind;
     char from[AL_ACCOUNT_MAX], to[AL_ACCOUNT_MAX];
-    int64_t id;
 } booking;
 
 typedef struct {
     int item;
-    int64_t points, remaining, id;
+    int64_t points, remaining;
 } new_lot;
 
 typedef struct {
@@ -298,16 +297,32 @@ static bool grow(void **p, size_t *cap, size_t n, size_t size)
 /* ---- Reading what the run decides on. ---- */
 
 /*
- * Reads every idempotency key of the run at once: keys already answered make
- * their items replays or conflicts. The others are written with their answers
- * at the end (write_answers); a key another transaction answers meanwhile
- * makes that INSERT fail as a duplicate, and the batch then runs one by one,
- * where the claim sees it. A row at status 0 is a claim of this transaction's
- * own one-by-one path (another kind of key): never one of the run's.
+ * The reads of a run go in one round trip (al_db_script): the idempotency
+ * keys, the members (locked), the earners' tier windows and partners, the
+ * redeemers' lots (locked), in that order (members before lots, as every
+ * path locks them). Each part below adds its statement and reads its result.
  */
-static al_db_status claim(al_db *db, set *s)
+
+/* Ends the statement being built: the next one follows in the same script. */
+static void next_statement(stmt *q)
+{
+    if (q->len > 0)
+        text(q, "; ");
+    q->rows = 0;
+}
+
+/*
+ * Every idempotency key of the run: keys already answered make their items
+ * replays or conflicts. The others are written with their answers at the end
+ * (write_answers); a key another transaction answers meanwhile makes that
+ * INSERT fail as a duplicate, and the batch then runs one by one, where the
+ * claim sees it. A row at status 0 is a claim of this transaction's own
+ * one-by-one path (another kind of key): never one of the run's.
+ */
+static void keys_sql(set *s)
 {
     stmt *q = &s->s;
+    next_statement(q);
     text(q, "SELECT partner_id, kind, request_id, request_hash, status, response FROM "
             "idempotency WHERE tenant_id = ? AND (partner_id, kind, request_id) IN (");
     param(q, AL_STR(s->tenant));
@@ -316,10 +331,10 @@ static al_db_status claim(al_db *db, set *s)
         row(q, "(?, ?, ?)", 3, AL_STR(k->partner), AL_STR(k->kind), AL_STR(k->id));
     }
     text(q, ")");
-    MYSQL_RES *res = NULL;
-    al_db_status st = run(db, q, &res);
-    if (st != AL_DB_OK)
-        return st;
+}
+
+static al_db_status keys_read(set *s, MYSQL_RES *res)
+{
     MYSQL_ROW r;
     while ((r = mysql_fetch_row(res)) != NULL) {
         if (strcmp(r[4], "0") == 0)
@@ -333,19 +348,20 @@ static al_db_status claim(al_db *db, set *s)
             if (strcmp(r[3], k->hash) == 0) {
                 it->state = IT_REPLAY;
                 if ((it->replay = strdup(r[5])) == NULL)
-                    st = AL_DB_ERROR;
+                    return AL_DB_ERROR;
             } else {
                 it->state = IT_CONFLICT;
             }
         }
     }
-    al_db_free_result(res);
-    return st;
+    return AL_DB_OK;
 }
 
-static al_db_status lock_members(al_db *db, set *s, const char **ids, size_t n)
+/* Locks members ids (primary-key order). */
+static void members_sql(set *s, const char **ids, size_t n)
 {
     stmt *q = &s->s;
+    next_statement(q);
     /* TIMESTAMPDIFF, not UNIX_TIMESTAMP: that stops at 2038 */
     text(q, "SELECT member_id, available, held, debt, status, tier, "
             "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', tier_since), 0), "
@@ -357,10 +373,10 @@ static al_db_status lock_members(al_db *db, set *s, const char **ids, size_t n)
     for (size_t i = 0; i < n; i++)
         row(q, "?", 1, AL_STR(ids[i]));
     text(q, ") ORDER BY member_id FOR UPDATE");
-    MYSQL_RES *res = NULL;
-    al_db_status st = run(db, q, &res);
-    if (st != AL_DB_OK)
-        return st;
+}
+
+static void members_read(set *s, MYSQL_RES *res)
+{
     MYSQL_ROW r;
     while ((r = mysql_fetch_row(res)) != NULL) {
         int i = find_member(s, r[0]);
@@ -378,18 +394,158 @@ static al_db_status lock_members(al_db *db, set *s, const char **ids, size_t n)
         snprintf(m->floor, sizeof(m->floor), "%s", r[8]);
         m->floor_until = strtoll(r[9], NULL, 10);
     }
-    al_db_free_result(res);
+}
+
+/* The earning members' qualifying points in the tier window (and their partners): statements. */
+static size_t earners_sql(set *s)
+{
+    stmt *q = &s->s;
+    size_t n = 0;
+    for (size_t i = 0; i < s->nmembers; i++)
+        n += s->members[i].earned;
+    if (n == 0)
+        return 0;
+    next_statement(q);
+    text(q, "SELECT " AL_SQL_DATETIME("b.since") ", t.member_id, "
+                                                 "IFNULL(SUM(t.qualifying_points), 0) FROM (SELECT "
+                                                 "NOW(6) - INTERVAL ? MONTH AS since) "
+                                                 "b LEFT JOIN transactions t ON t.tenant_id = ? "
+                                                 "AND t.occurred_at >= b.since AND "
+                                                 "t.member_id IN (");
+    param(q, AL_INT(s->window_months));
+    param(q, AL_STR(s->tenant));
+    for (size_t i = 0; i < s->nmembers; i++)
+        if (s->members[i].earned)
+            row(q, "?", 1, AL_STR(s->members[i].id));
+    text(q, ") GROUP BY t.member_id");
+    if (!s->cross_partner)
+        return 1;
+    next_statement(q);
+    text(q, "SELECT member_id, partner_id, COUNT(*) FROM transactions WHERE tenant_id = ? AND "
+            "member_id IN (");
+    param(q, AL_STR(s->tenant));
+    for (size_t i = 0; i < s->nmembers; i++)
+        if (s->members[i].earned)
+            row(q, "?", 1, AL_STR(s->members[i].id));
+    text(q, ") GROUP BY member_id, partner_id");
+    return 2;
+}
+
+static void window_read(set *s, MYSQL_RES *res)
+{
+    MYSQL_ROW r;
+    while ((r = mysql_fetch_row(res)) != NULL) {
+        snprintf(s->since, sizeof(s->since), "%s", r[0]);
+        int m = r[1] ? find_member(s, r[1]) : -1;
+        if (m >= 0)
+            s->members[m].qualifying = strtoll(r[2], NULL, 10);
+    }
+}
+
+static al_db_status partners_read(set *s, MYSQL_RES *res)
+{
+    MYSQL_ROW r;
+    while ((r = mysql_fetch_row(res)) != NULL) {
+        if (!grow((void **)&s->counts, &s->capcounts, s->ncounts, sizeof(partner_count)))
+            return AL_DB_ERROR;
+        partner_count *c = &s->counts[s->ncounts++];
+        c->m = find_member(s, r[0]);
+        snprintf(c->partner, sizeof(c->partner), "%s", r[1]);
+        c->count = strtoll(r[2], NULL, 10);
+    }
     return AL_DB_OK;
 }
 
-/* Locks the run's members, enrolling the unknown ones an earning may enrol. */
-static al_db_status members(al_db *db, set *s)
+/* The lots of members who redeem, in the order they are spent (locked): a statement or none. */
+static size_t lots_sql(set *s)
+{
+    stmt *q = &s->s;
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        item *it = &s->items[i];
+        member_state *m = &s->members[it->m];
+        if (it->op.kind != AL_OP_REDEEM || !it->op.redeem.capture || m->nlots == 1 /* listed */)
+            continue;
+        if (n++ == 0) {
+            next_statement(q);
+            text(q, "SELECT member_id, lot_id, partner_id, remaining FROM lots WHERE tenant_id = ? "
+                    "AND remaining > 0 AND member_id IN (");
+            param(q, AL_STR(s->tenant));
+        }
+        m->nlots = 1;
+        row(q, "?", 1, AL_STR(m->id));
+    }
+    if (n == 0)
+        return 0;
+    text(q, ") ORDER BY member_id, expires_at, lot_id FOR UPDATE");
+    for (size_t i = 0; i < s->nmembers; i++)
+        s->members[i].nlots = 0;
+    return 1;
+}
+
+static al_db_status lots_read(set *s, MYSQL_RES *res)
+{
+    size_t rows = (size_t)mysql_num_rows(res);
+    if ((s->lots = calloc(rows ? rows : 1, sizeof(lot))) == NULL)
+        return AL_DB_ERROR;
+    MYSQL_ROW r;
+    int last = -1;
+    while ((r = mysql_fetch_row(res)) != NULL) {
+        int m = find_member(s, r[0]);
+        if (m < 0)
+            continue;
+        if (m != last)
+            s->members[m].lot0 = s->nlots;
+        last = m;
+        s->members[m].nlots++;
+        lot *l = &s->lots[s->nlots++];
+        l->id = strtoll(r[1], NULL, 10);
+        snprintf(l->issuer, sizeof(l->issuer), "%s", r[2]);
+        l->remaining = strtoll(r[3], NULL, 10);
+    }
+    return AL_DB_OK;
+}
+
+/* Runs the statements built, freeing q; results as al_db_script gives them. */
+static al_db_status script(al_db *db, stmt *q, MYSQL_RES **res, size_t nres)
+{
+    size_t got = 0;
+    al_db_status st = q->oom ? AL_DB_ERROR : al_db_script(db, q->sql, q->p, q->np, res, nres, &got);
+    reset(q);
+    if (st == AL_DB_OK && got != nres) {
+        for (size_t i = 0; i < got; i++)
+            al_db_free_result(res[i]);
+        st = AL_DB_ERROR;
+    }
+    return st;
+}
+
+/* Every read of the run, in one round trip; then the enrolments, if any. */
+static al_db_status reads(al_db *db, set *s)
 {
     const char *ids[RUN_MAX], *enrol[RUN_MAX];
-    size_t nenrol = 0;
     for (size_t i = 0; i < s->nmembers; i++)
         ids[i] = s->members[i].id;
-    al_db_status st = lock_members(db, s, ids, s->nmembers);
+    keys_sql(s);
+    members_sql(s, ids, s->nmembers);
+    size_t earners = earners_sql(s), lots = lots_sql(s);
+    MYSQL_RES *res[5] = {0};
+    size_t n = 2 + earners + lots, k = 2;
+    al_db_status st = script(db, &s->s, res, n);
+    if (st != AL_DB_OK)
+        return st;
+    st = keys_read(s, res[0]);
+    members_read(s, res[1]);
+    if (earners > 0)
+        window_read(s, res[k++]);
+    if (earners > 1 && st == AL_DB_OK)
+        st = partners_read(s, res[k++]);
+    if (lots > 0 && st == AL_DB_OK)
+        st = lots_read(s, res[k]);
+    for (size_t i = 0; i < n; i++)
+        al_db_free_result(res[i]);
+    /* Unknown members an earning may enrol: enrolled, then locked. */
+    size_t nenrol = 0;
     for (size_t i = 0; i < s->n && st == AL_DB_OK; i++) {
         item *it = &s->items[i];
         member_state *m = &s->members[it->m];
@@ -408,12 +564,15 @@ static al_db_status members(al_db *db, set *s)
     text(q, "INSERT IGNORE INTO members (tenant_id, member_id, profile) VALUES ");
     for (size_t i = 0; i < nenrol; i++)
         row(q, "(?, ?, '{}')", 2, AL_STR(s->tenant), AL_STR(enrol[i]));
-    if ((st = run(db, q, NULL)) == AL_DB_OK)
-        st = lock_members(db, s, enrol, nenrol);
-    for (size_t i = 0; i < nenrol && st == AL_DB_OK; i++)
+    members_sql(s, enrol, nenrol);
+    if ((st = script(db, q, res, 1)) != AL_DB_OK)
+        return st;
+    members_read(s, res[0]);
+    al_db_free_result(res[0]);
+    for (size_t i = 0; i < nenrol; i++)
         if (!s->members[find_member(s, enrol[i])].found)
-            st = AL_DB_ERROR; /* enrolled, yet not there */
-    return st;
+            return AL_DB_ERROR; /* enrolled, yet not there */
+    return AL_DB_OK;
 }
 
 /* The capped promotions' counts the run's earnings may take (the members' locks guard them). */
@@ -471,119 +630,6 @@ static al_db_status usages(al_db *db, set *s)
                 strcmp(s->members[s->usages[u].m].id, r[1]) == 0 &&
                 strcmp(s->usages[u].period, r[2]) == 0)
                 s->usages[u].used = strtoll(r[3], NULL, 10);
-    al_db_free_result(res);
-    return AL_DB_OK;
-}
-
-/* The earning members' qualifying points in the tier window, and their partners. */
-static al_db_status earners(al_db *db, set *s)
-{
-    stmt *q = &s->s;
-    size_t n = 0;
-    text(q, "SELECT " AL_SQL_DATETIME("b.since") ", t.member_id, "
-                                                 "IFNULL(SUM(t.qualifying_points), 0) FROM (SELECT "
-                                                 "NOW(6) - INTERVAL ? MONTH AS since) "
-                                                 "b LEFT JOIN transactions t ON t.tenant_id = ? "
-                                                 "AND t.occurred_at >= b.since AND "
-                                                 "t.member_id IN (");
-    param(q, AL_INT(s->window_months));
-    param(q, AL_STR(s->tenant));
-    for (size_t i = 0; i < s->nmembers; i++)
-        if (s->members[i].earned) {
-            row(q, "?", 1, AL_STR(s->members[i].id));
-            n++;
-        }
-    text(q, ") GROUP BY t.member_id");
-    if (n == 0) {
-        reset(q);
-        return AL_DB_OK;
-    }
-    MYSQL_RES *res = NULL;
-    al_db_status st = run(db, q, &res);
-    if (st != AL_DB_OK)
-        return st;
-    MYSQL_ROW r;
-    while ((r = mysql_fetch_row(res)) != NULL) {
-        snprintf(s->since, sizeof(s->since), "%s", r[0]);
-        int m = r[1] ? find_member(s, r[1]) : -1;
-        if (m >= 0)
-            s->members[m].qualifying = strtoll(r[2], NULL, 10);
-    }
-    al_db_free_result(res);
-    if (!s->cross_partner)
-        return AL_DB_OK;
-    text(q, "SELECT member_id, partner_id, COUNT(*) FROM transactions WHERE tenant_id = ? AND "
-            "member_id IN (");
-    param(q, AL_STR(s->tenant));
-    for (size_t i = 0; i < s->nmembers; i++)
-        if (s->members[i].earned)
-            row(q, "?", 1, AL_STR(s->members[i].id));
-    text(q, ") GROUP BY member_id, partner_id");
-    if ((st = run(db, q, &res)) != AL_DB_OK)
-        return st;
-    while ((r = mysql_fetch_row(res)) != NULL && st == AL_DB_OK) {
-        if (!grow((void **)&s->counts, &s->capcounts, s->ncounts, sizeof(partner_count))) {
-            st = AL_DB_ERROR;
-            break;
-        }
-        partner_count *c = &s->counts[s->ncounts++];
-        c->m = find_member(s, r[0]);
-        snprintf(c->partner, sizeof(c->partner), "%s", r[1]);
-        c->count = strtoll(r[2], NULL, 10);
-    }
-    al_db_free_result(res);
-    return st;
-}
-
-/* The lots of members who redeem, in the order they are spent. */
-static al_db_status lots(al_db *db, set *s)
-{
-    stmt *q = &s->s;
-    size_t n = 0;
-    text(q, "SELECT member_id, lot_id, partner_id, remaining FROM lots WHERE tenant_id = ? "
-            "AND remaining > 0 AND member_id IN (");
-    param(q, AL_STR(s->tenant));
-    for (size_t i = 0; i < s->n; i++) {
-        item *it = &s->items[i];
-        member_state *m = &s->members[it->m];
-        if (it->state != IT_PENDING || it->op.kind != AL_OP_REDEEM || !it->op.redeem.capture ||
-            !m->found || m->nlots == 1 /* listed */)
-            continue;
-        m->nlots = 1;
-        row(q, "?", 1, AL_STR(m->id));
-        n++;
-    }
-    text(q, ") ORDER BY member_id, expires_at, lot_id FOR UPDATE");
-    if (n == 0) {
-        reset(q);
-        return AL_DB_OK;
-    }
-    MYSQL_RES *res = NULL;
-    al_db_status st = run(db, q, &res);
-    if (st != AL_DB_OK)
-        return st;
-    for (size_t i = 0; i < s->nmembers; i++)
-        s->members[i].nlots = 0;
-    size_t rows = (size_t)mysql_num_rows(res);
-    if ((s->lots = calloc(rows ? rows : 1, sizeof(lot))) == NULL) {
-        al_db_free_result(res);
-        return AL_DB_ERROR;
-    }
-    MYSQL_ROW r;
-    int last = -1;
-    while ((r = mysql_fetch_row(res)) != NULL) {
-        int m = find_member(s, r[0]);
-        if (m < 0)
-            continue;
-        if (m != last)
-            s->members[m].lot0 = s->nlots;
-        last = m;
-        s->members[m].nlots++;
-        lot *l = &s->lots[s->nlots++];
-        l->id = strtoll(r[1], NULL, 10);
-        snprintf(l->issuer, sizeof(l->issuer), "%s", r[2]);
-        l->remaining = strtoll(r[3], NULL, 10);
-    }
     al_db_free_result(res);
     return AL_DB_OK;
 }
@@ -841,16 +887,37 @@ static int by_account(const void *a, const void *b)
     return c ? c : (x->shard > y->shard) - (x->shard < y->shard);
 }
 
-/* Bookings, their ids known: consecutive from a multi-row INSERT, else one by one. */
-static al_db_status write_bookings(al_db *db, set *s)
+/*
+ * The writes of a run go in one round trip: a script whose bookings' and
+ * lots' ids the database keeps in session variables as it inserts them
+ * (@b, @l: the first id of a multi-row INSERT, the others consecutive under
+ * innodb_autoinc_lock_mode 0 or 1; under 2, one INSERT and one variable each).
+ */
+
+/* The SQL that names booking (var 'b') or new lot ('l') k of the run. */
+static void id_of(char out[32], char var, size_t k)
+{
+    if (atomic_load(&autoinc_mode) < 2)
+        snprintf(out, 32, "(@%c + %lld)", var, (long long)k * atomic_load(&autoinc_step));
+    else
+        snprintf(out, 32, "@%c%zu", var, k);
+}
+
+/* Bookings, each id in a variable; the balance deltas. */
+static void write_bookings(set *s)
 {
     stmt *q = &s->s;
     bool together = atomic_load(&autoinc_mode) < 2;
-    al_db_status st = AL_DB_OK;
-    for (size_t i = 0; i < s->nbookings && st == AL_DB_OK;) {
-        size_t first = i, end = together ? s->nbookings : i + 1;
+    for (size_t i = 0; i < s->nbookings;) {
+        size_t end = together ? s->nbookings : i + 1;
+        next_statement(q);
         text(q, "INSERT INTO bookings (tenant_id, kind, from_account, to_account, points, "
                 "member_id, partner_id, ref_id, detail) VALUES ");
+        char var[48];
+        if (together)
+            snprintf(var, sizeof(var), "; SET @b = LAST_INSERT_ID()");
+        else
+            snprintf(var, sizeof(var), "; SET @b%zu = LAST_INSERT_ID()", i);
         for (; i < end; i++) {
             booking *b = &s->bookings[i];
             item *it = &s->items[b->item];
@@ -858,52 +925,53 @@ static al_db_status write_bookings(al_db *db, set *s)
                 AL_STR(b->from), AL_STR(b->to), AL_INT(it->points), AL_STR(it->member),
                 AL_STR(it->partner), AL_STR(it->id), AL_STR_OR_NULL(it->detail));
         }
-        if ((st = run(db, q, NULL)) != AL_DB_OK)
-            break;
-        int64_t id = (int64_t)al_db_insert_id(db);
-        for (size_t k = first; k < end; k++, id += atomic_load(&autoinc_step))
-            s->bookings[k].id = id;
+        text(q, var);
     }
-    if (st != AL_DB_OK || s->nbalances == 0)
-        return st;
+    if (s->nbalances == 0)
+        return;
     qsort(s->balances, s->nbalances, sizeof(balance_row), by_account); /* one lock order */
+    next_statement(q);
     text(q, "INSERT INTO account_balances (tenant_id, account, shard, balance) VALUES ");
     for (size_t i = 0; i < s->nbalances; i++)
         row(q, "(?, ?, ?, ?)", 4, AL_STR(s->tenant), AL_STR(s->balances[i].account),
             AL_INT(s->balances[i].shard), AL_INT(s->balances[i].delta));
     text(q, " ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)");
-    return run(db, q, NULL);
 }
 
-static al_db_status write_lots(al_db *db, set *s)
+/* New lots (ids in variables), spent lots, and where each take came from. */
+static void write_lots(set *s)
 {
     stmt *q = &s->s;
     bool together = atomic_load(&autoinc_mode) < 2;
-    al_db_status st = AL_DB_OK;
-    for (size_t i = 0; i < s->nnew_lots && st == AL_DB_OK;) {
-        size_t first = i, end = together ? s->nnew_lots : i + 1;
+    for (size_t i = 0; i < s->nnew_lots;) {
+        size_t end = together ? s->nnew_lots : i + 1;
+        next_statement(q);
         text(q, "INSERT INTO lots (tenant_id, member_id, partner_id, booking_id, points, "
                 "remaining, earned_at, expires_at) VALUES ");
+        char var[48];
+        if (together)
+            snprintf(var, sizeof(var), "; SET @l = LAST_INSERT_ID()");
+        else
+            snprintf(var, sizeof(var), "; SET @l%zu = LAST_INSERT_ID()", i);
         for (; i < end; i++) {
             new_lot *l = &s->new_lots[i];
             item *it = &s->items[l->item];
-            row(q, "(?, ?, ?, ?, ?, ?, NOW(6), " AL_SQL_EXPIRES_AT("NOW(6)") ")", 7,
-                AL_STR(s->tenant), AL_STR(it->member), AL_STR(it->partner),
-                AL_INT(s->bookings[it->booking].id), AL_INT(l->points), AL_INT(l->remaining),
-                AL_INT(it->op.earn.expiry_months));
+            char b[32], tuple[192];
+            id_of(b, 'b', (size_t)it->booking);
+            snprintf(tuple, sizeof(tuple),
+                     "(?, ?, ?, %s, ?, ?, NOW(6), " AL_SQL_EXPIRES_AT("NOW(6)") ")", b);
+            row(q, tuple, 6, AL_STR(s->tenant), AL_STR(it->member), AL_STR(it->partner),
+                AL_INT(l->points), AL_INT(l->remaining), AL_INT(it->op.earn.expiry_months));
         }
-        if ((st = run(db, q, NULL)) != AL_DB_OK)
-            break;
-        int64_t id = (int64_t)al_db_insert_id(db);
-        for (size_t k = first; k < end; k++, id += atomic_load(&autoinc_step))
-            s->new_lots[k].id = id;
+        text(q, var);
     }
-    /* What redemptions took from old lots, and where each take came from. */
     size_t taken = 0;
-    for (size_t i = 0; i < s->nlots && st == AL_DB_OK; i++)
+    for (size_t i = 0; i < s->nlots; i++)
         if (s->lots[i].take > 0) {
-            if (taken++ == 0)
+            if (taken++ == 0) {
+                next_statement(q);
                 text(q, "UPDATE lots SET remaining = remaining - CASE lot_id");
+            }
             text(q, " WHEN ? THEN ?");
             param(q, AL_INT(s->lots[i].id));
             param(q, AL_INT(s->lots[i].take));
@@ -914,82 +982,87 @@ static al_db_status write_lots(al_db *db, set *s)
             if (s->lots[i].take > 0)
                 row(q, "?", 1, AL_INT(s->lots[i].id));
         text(q, ")");
-        st = run(db, q, NULL);
     }
-    if (st != AL_DB_OK || s->ncons == 0)
-        return st;
+    if (s->ncons == 0)
+        return;
+    next_statement(q);
     text(q, "INSERT INTO lot_consumptions (tenant_id, booking_id, lot_id, issuer_partner, "
             "redeemer_partner, points) VALUES ");
     for (size_t i = 0; i < s->ncons; i++) {
         consumption *c = &s->cons[i];
         item *it = &s->items[c->item];
-        row(q, "(?, ?, ?, ?, ?, ?)", 6, AL_STR(s->tenant), AL_INT(s->bookings[it->booking].id),
-            c->lot_id ? AL_INT(c->lot_id) : AL_NULL, AL_STR_OR_NULL(c->issuer), AL_STR(it->partner),
-            AL_INT(c->points));
+        char b[32], tuple[80];
+        id_of(b, 'b', (size_t)it->booking);
+        snprintf(tuple, sizeof(tuple), "(?, %s, ?, ?, ?, ?)", b);
+        row(q, tuple, 5, AL_STR(s->tenant), c->lot_id ? AL_INT(c->lot_id) : AL_NULL,
+            AL_STR_OR_NULL(c->issuer), AL_STR(it->partner), AL_INT(c->points));
     }
-    return run(db, q, NULL);
 }
 
 /* Earnings' transactions, redemptions, promotion counts. */
-static al_db_status write_records(al_db *db, set *s)
+static void write_records(set *s)
 {
     stmt *q = &s->s;
-    al_db_status st = AL_DB_OK;
     size_t t = 0, r = 0;
     for (size_t i = 0; i < s->n; i++) {
         item *it = &s->items[i];
         if (it->state != IT_DONE || it->op.kind != AL_OP_EARN)
             continue;
         const al_earn *e = &it->op.earn;
-        if (t++ == 0)
+        if (t++ == 0) {
+            next_statement(q);
             text(q, "INSERT INTO transactions (tenant_id, partner_id, transaction_id, member_id, "
                     "booking_id, lot_id, points, base_amount_minor, currency, occurred_at, "
                     "qualifying_points) VALUES ");
-        row(q, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 11, AL_STR(s->tenant), AL_STR(e->partner),
-            AL_STR(e->transaction_id), AL_STR(e->member), AL_INT(s->bookings[it->booking].id),
-            it->lot >= 0 ? AL_INT(s->new_lots[it->lot].id) : AL_NULL, AL_INT(it->points),
-            AL_INT(e->base_amount_minor), AL_STR(e->currency), AL_STR(e->occurred_at),
-            AL_INT(e->qualifying_points));
+        }
+        char b[32], l[32] = "NULL", tuple[128];
+        id_of(b, 'b', (size_t)it->booking);
+        if (it->lot >= 0)
+            id_of(l, 'l', (size_t)it->lot);
+        snprintf(tuple, sizeof(tuple), "(?, ?, ?, ?, %s, %s, ?, ?, ?, ?, ?)", b, l);
+        row(q, tuple, 9, AL_STR(s->tenant), AL_STR(e->partner), AL_STR(e->transaction_id),
+            AL_STR(e->member), AL_INT(it->points), AL_INT(e->base_amount_minor),
+            AL_STR(e->currency), AL_STR(e->occurred_at), AL_INT(e->qualifying_points));
     }
-    if (t > 0 && (st = run(db, q, NULL)) != AL_DB_OK)
-        return st;
     for (size_t i = 0; i < s->n; i++) {
         item *it = &s->items[i];
         if (it->state != IT_DONE || it->op.kind != AL_OP_REDEEM)
             continue;
         const al_redeem *d = &it->op.redeem;
-        if (r++ == 0)
+        if (r++ == 0) {
+            next_statement(q);
             text(q, "INSERT INTO redemptions (tenant_id, partner_id, redemption_id, member_id, "
                     "points, captured_points, status, hold_expires_at, booking_id) VALUES ");
-        row(q, "(?, ?, ?, ?, ?, ?, ?, IF(? > 0, NOW(6) + INTERVAL ? SECOND, NULL), ?)", 10,
-            AL_STR(s->tenant), AL_STR(d->partner), AL_STR(d->redemption_id), AL_STR(d->member),
-            AL_INT(d->points), AL_INT(d->capture ? d->points : 0),
+        }
+        char b[32] = "NULL", tuple[160];
+        if (it->booking >= 0)
+            id_of(b, 'b', (size_t)it->booking);
+        snprintf(tuple, sizeof(tuple),
+                 "(?, ?, ?, ?, ?, ?, ?, IF(? > 0, NOW(6) + INTERVAL ? SECOND, NULL), %s)", b);
+        row(q, tuple, 9, AL_STR(s->tenant), AL_STR(d->partner), AL_STR(d->redemption_id),
+            AL_STR(d->member), AL_INT(d->points), AL_INT(d->capture ? d->points : 0),
             AL_STR(d->capture ? "captured" : "held"), AL_INT(d->capture ? 0 : d->hold_seconds),
-            AL_INT(d->capture ? 0 : d->hold_seconds),
-            it->booking >= 0 ? AL_INT(s->bookings[it->booking].id) : AL_NULL);
+            AL_INT(d->capture ? 0 : d->hold_seconds));
     }
-    if (r > 0 && (st = run(db, q, NULL)) != AL_DB_OK)
-        return st;
     size_t u = 0;
     for (size_t i = 0; i < s->nusages; i++) {
         if (s->usages[i].add == 0)
             continue;
-        if (u++ == 0)
+        if (u++ == 0) {
+            next_statement(q);
             text(q, "INSERT INTO promotion_usage (tenant_id, promotion_id, member_id, period_key, "
                     "points) VALUES ");
+        }
         row(q, "(?, ?, ?, ?, ?)", 5, AL_STR(s->tenant), AL_STR(s->usages[i].promo),
             AL_STR(s->members[s->usages[i].m].id), AL_STR(s->usages[i].period),
             AL_INT(s->usages[i].add));
     }
-    if (u > 0) {
+    if (u > 0)
         text(q, " ON DUPLICATE KEY UPDATE points = points + VALUES(points)");
-        st = run(db, q, NULL);
-    }
-    return st;
 }
 
 /* Member rows (deltas, and the tier as decided) and the tier changes. */
-static al_db_status write_members(al_db *db, set *s)
+static void write_members(set *s)
 {
     stmt *q = &s->s;
     size_t n = 0;
@@ -997,10 +1070,12 @@ static al_db_status write_members(al_db *db, set *s)
         member_state *m = &s->members[i];
         if (!m->touched)
             continue;
-        if (n++ == 0)
+        if (n++ == 0) {
+            next_statement(q);
             text(q, "INSERT INTO members (tenant_id, member_id, profile, available, held, debt, "
                     "lifetime_earned, lifetime_redeemed, last_activity_at, tier, tier_since, "
                     "below_since) VALUES ");
+        }
         row(q,
             "(?, ?, '{}', ?, ?, ?, ?, ?, NOW(6), ?, IF(?, NOW(6), NULL), "
             "IF(? = 0, NULL, '1970-01-01' + INTERVAL ? SECOND))",
@@ -1009,7 +1084,7 @@ static al_db_status write_members(al_db *db, set *s)
             AL_INT(m->tier_changed), AL_INT(m->below_since), AL_INT(m->below_since));
     }
     if (n == 0)
-        return AL_DB_OK;
+        return;
     /* Left to right: tier_since reads VALUES before tier changes. */
     text(q, " ON DUPLICATE KEY UPDATE available = available + VALUES(available), "
             "held = held + VALUES(held), debt = debt + VALUES(debt), "
@@ -1018,9 +1093,9 @@ static al_db_status write_members(al_db *db, set *s)
             "last_activity_at = VALUES(last_activity_at), "
             "tier_since = IFNULL(VALUES(tier_since), tier_since), tier = VALUES(tier), "
             "below_since = VALUES(below_since)");
-    al_db_status st = run(db, q, NULL);
-    if (st != AL_DB_OK || s->nchanges == 0)
-        return st;
+    if (s->nchanges == 0)
+        return;
+    next_statement(q);
     text(q, "INSERT INTO tier_history (tenant_id, member_id, from_tier, to_tier, reason, "
             "rules_version) VALUES ");
     for (size_t i = 0; i < s->nchanges; i++) {
@@ -1028,36 +1103,47 @@ static al_db_status write_members(al_db *db, set *s)
         row(q, "(?, ?, ?, ?, ?, ?)", 6, AL_STR(s->tenant), AL_STR(s->members[c->m].id),
             AL_STR(c->from), AL_STR(c->to), AL_STR(c->reason), AL_INT(c->version));
     }
-    return run(db, q, NULL);
 }
 
 /* Every answer stored with its key (a refusal is not stored: sent again, it runs again). */
-static al_db_status write_answers(al_db *db, set *s)
+static al_db_status write_answers(set *s)
 {
     stmt *q = &s->s;
-    al_db_status st = AL_DB_OK;
     size_t done = 0;
-    for (size_t i = 0; i < s->n && st == AL_DB_OK; i++) {
+    for (size_t i = 0; i < s->n; i++) {
         item *it = &s->items[i];
         if (it->state != IT_DONE)
             continue;
         it->job->reply =
             json_dumps(it->reply, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
         it->job->result = AL_CREATED;
-        if (it->job->reply == NULL) {
-            st = AL_DB_ERROR;
-            break;
-        }
+        if (it->job->reply == NULL)
+            return AL_DB_ERROR;
         al_idem_key *k = &it->job->key;
-        if (done++ == 0)
+        if (done++ == 0) {
+            next_statement(q);
             text(q, "INSERT INTO idempotency (tenant_id, partner_id, kind, request_id, "
                     "request_hash, status, response) VALUES ");
+        }
         row(q, "(?, ?, ?, ?, ?, ?, ?)", 7, AL_STR(k->tenant), AL_STR(k->partner), AL_STR(k->kind),
             AL_STR(k->id), AL_STR(k->hash), AL_INT((int64_t)AL_CREATED), AL_STR(it->job->reply));
     }
-    if (done > 0 && st == AL_DB_OK)
-        st = run(db, q, NULL);
-    return st;
+    return AL_DB_OK;
+}
+
+/* Every write of the run, in one round trip. */
+static al_db_status writes(al_db *db, set *s)
+{
+    write_bookings(s);
+    write_lots(s);
+    write_records(s);
+    write_members(s);
+    al_db_status st = write_answers(s);
+    if (st != AL_DB_OK || s->s.len == 0) {
+        reset(&s->s);
+        return st;
+    }
+    return script(db, &s->s, NULL, 0);
 }
 
 /* ---- A run. ---- */
@@ -1154,17 +1240,11 @@ al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, size_t *done)
         }
     }
     if (st == AL_DB_OK)
-        st = claim(db, s);
-    if (st == AL_DB_OK)
-        st = members(db, s);
-    if (st == AL_DB_OK)
-        st = usages(db, s);
-    if (st == AL_DB_OK)
-        st = earners(db, s);
+        st = reads(db, s);
     for (size_t i = 0; i < s->nmembers; i++)
         s->members[i].earned = false;
     if (st == AL_DB_OK)
-        st = lots(db, s);
+        st = usages(db, s);
 
     size_t end = s->n;
     for (size_t i = 0; i < s->n && st == AL_DB_OK; i++) {
@@ -1192,15 +1272,7 @@ al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, size_t *done)
         st = AL_DB_RETRY; /* nothing decided: cannot happen, but never loop */
     /* Items past end stay pending, for the next run. */
     if (st == AL_DB_OK)
-        st = write_bookings(db, s);
-    if (st == AL_DB_OK)
-        st = write_lots(db, s);
-    if (st == AL_DB_OK)
-        st = write_records(db, s);
-    if (st == AL_DB_OK)
-        st = write_members(db, s);
-    if (st == AL_DB_OK)
-        st = write_answers(db, s);
+        st = writes(db, s);
     if (st == AL_DB_OK)
         *done = end;
     set_clear(s);

@@ -108,13 +108,13 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
  * are read with a shared lock, so a later change waits for this commit. A
  * stale job is not run: the worker runs its request again (api/booking.c).
  */
-static al_db_status check_setups(al_db *db, al_job *jobs)
+static al_db_status check_setups(al_db *db, al_job *jobs, bool begin)
 {
     size_t n = 0;
     for (al_job *j = jobs; j != NULL; j = j->next)
         n += j->setup_version > 0;
     if (n == 0)
-        return AL_DB_OK;
+        return begin ? al_ledger_begin(db) : AL_DB_OK;
     al_db_param *p = calloc(n, sizeof(*p));
     char *sql = malloc(256 + 2 * n); /* the text below, then ",?" each */
     if (p == NULL || sql == NULL) {
@@ -123,9 +123,21 @@ static al_db_status check_setups(al_db *db, al_job *jobs)
         return AL_DB_ERROR;
     }
     size_t k = 0;
-    size_t len = (size_t)sprintf(sql, "SELECT tenant_id, setup_version, TIMESTAMPDIFF("
-                                      "MICROSECOND, '1970-01-01', setup_changed_at) "
-                                      "FROM tenants WHERE tenant_id IN (");
+    /* With the transaction's start, one round trip, when the connection takes scripts. */
+    bool together = begin && db->multi;
+    if (begin && !together) {
+        al_db_status st = al_ledger_begin(db);
+        if (st != AL_DB_OK) {
+            free(p);
+            free(sql);
+            return st;
+        }
+    }
+    size_t len = (size_t)sprintf(sql,
+                                 "%sSELECT tenant_id, setup_version, TIMESTAMPDIFF("
+                                 "MICROSECOND, '1970-01-01', setup_changed_at) "
+                                 "FROM tenants WHERE tenant_id IN (",
+                                 together ? "START TRANSACTION; " : "");
     for (al_job *j = jobs; j != NULL; j = j->next)
         if (j->setup_version > 0) {
             len += (size_t)sprintf(sql + len, k ? ",?" : "?");
@@ -133,7 +145,11 @@ static al_db_status check_setups(al_db *db, al_job *jobs)
         }
     sprintf(sql + len, ") LOCK IN SHARE MODE");
     MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(db, sql, p, k, &res);
+    size_t got = 0;
+    al_db_status st =
+        together ? al_db_script(db, sql, p, k, &res, 1, &got) : al_db_exec(db, sql, p, k, &res);
+    if (st == AL_DB_OK && res == NULL)
+        st = AL_DB_ERROR;
     free(sql);
     free(p);
     if (st != AL_DB_OK)
@@ -164,7 +180,7 @@ void al_job_run_alone(al_db *db, al_job *job)
         if (st == AL_DB_OK && job->setup_version > 0) {
             al_job *next = job->next; /* this job's check alone */
             job->next = NULL;
-            st = check_setups(db, job);
+            st = check_setups(db, job, false);
             job->next = next;
             if (st == AL_DB_OK && job->stale) {
                 al_ledger_rollback(db);
@@ -233,9 +249,7 @@ static bool settable(const al_job *j)
 static bool run_batch(committer *c, al_job *jobs, bool *down)
 {
     al_db *db = &c->db;
-    al_db_status st = al_ledger_begin(db);
-    if (st == AL_DB_OK)
-        st = check_setups(db, jobs);
+    al_db_status st = check_setups(db, jobs, true); /* and the transaction's start */
     for (al_job *j = jobs; j != NULL && st == AL_DB_OK;) {
         if (j->stale) {
             j = j->next;
@@ -369,6 +383,7 @@ int al_committers_start(const al_db_url *url, unsigned timeout_s, unsigned io_ti
         c->max_batch = max_batch;
         al_db_init(&c->db, url, timeout_s, io_timeout_s);
         c->db.lane = i;
+        c->db.multi = true; /* a set's reads, and its writes, each one round trip */
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->wake, NULL);
         if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
