@@ -22,6 +22,7 @@
 #include "http/server.h"
 #include "ledger/committer.h"
 #include "ledger/report_threads.h"
+#include "tenants/versions.h"
 
 typedef struct {
     const al_config *cfg;
@@ -212,6 +213,7 @@ int al_app_run(const al_config *cfg, const char *port_file)
         al_key_cache_free(a.ctxs[i].key_cache);
         al_setup_cache_free(a.ctxs[i].setup_cache);
     }
+    al_setup_versions_free();
     free(a.ctxs);
     pthread_mutex_destroy(&a.lock);
     pthread_cond_destroy(&a.wake);

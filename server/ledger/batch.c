@@ -10,6 +10,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "tenants/versions.h"
 
 #define RUN_MAX 256 /* jobs a run takes at most; the rest wait for the next */
 
@@ -90,7 +91,7 @@ static al_db_status run(al_db *db, stmt *s, MYSQL_RES **res)
 
 /* ---- What a run holds. ---- */
 
-typedef enum { IT_PENDING, IT_REPLAY, IT_CONFLICT, IT_REFUSED, IT_DONE } item_state;
+typedef enum { IT_PENDING, IT_REPLAY, IT_CONFLICT, IT_REFUSED, IT_DONE, IT_STALE } item_state;
 
 typedef struct {
     al_job *job;
@@ -188,6 +189,7 @@ typedef struct {
     char since[32]; /* the start of the tier window, a DATETIME(6) */
     int window_months;
     bool cross_partner;
+    unsigned flags;
     stmt s;
 } set;
 
@@ -309,6 +311,45 @@ static void next_statement(stmt *q)
     if (q->len > 0)
         text(q, "; ");
     q->rows = 0;
+}
+
+/*
+ * The tenant's setup version, read with a shared lock (a change waits for
+ * this commit): a job made with what a worker kept that had changed before
+ * the worker read it is stale (the rule of committer.c's check_setups).
+ */
+static size_t setup_sql(set *s)
+{
+    bool kept = false;
+    for (size_t i = 0; i < s->n; i++)
+        kept = kept || s->items[i].job->setup_version > 0;
+    if (!kept)
+        return 0;
+    next_statement(&s->s);
+    text(&s->s, "SELECT setup_version, TIMESTAMPDIFF(MICROSECOND, '1970-01-01', setup_changed_at) "
+                "FROM tenants WHERE tenant_id = ? LOCK IN SHARE MODE");
+    param(&s->s, AL_STR(s->tenant));
+    return 1;
+}
+
+static void setup_read(set *s, MYSQL_RES *res)
+{
+    MYSQL_ROW r = mysql_fetch_row(res);
+    if (r == NULL)
+        return;
+    int64_t version = strtoll(r[0], NULL, 10), changed_us = strtoll(r[1], NULL, 10);
+    al_setup_seen(s->tenant, version);
+    for (size_t i = 0; i < s->n; i++) {
+        al_job *j = s->items[i].job;
+        if (j->setup_version > 0 &&
+            al_setup_stale(j->setup_version, j->setup_read_us, version, changed_us)) {
+            refuse(&s->items[i], AL_STALE, "setup_changed",
+                   "the partner's setup changed while this request was on its way; send it again "
+                   "with the same id");
+            s->items[i].state = IT_STALE;
+            j->stale = true;
+        }
+    }
 }
 
 /*
@@ -526,16 +567,21 @@ static al_db_status reads(al_db *db, set *s)
     const char *ids[RUN_MAX], *enrol[RUN_MAX];
     for (size_t i = 0; i < s->nmembers; i++)
         ids[i] = s->members[i].id;
+    if (s->flags & AL_BATCH_BEGIN)
+        text(&s->s, "START TRANSACTION");
+    size_t setup = setup_sql(s);
     keys_sql(s);
     members_sql(s, ids, s->nmembers);
     size_t earners = earners_sql(s), lots = lots_sql(s);
-    MYSQL_RES *res[5] = {0};
-    size_t n = 2 + earners + lots, k = 2;
+    MYSQL_RES *res[6] = {0};
+    size_t n = setup + 2 + earners + lots, k = setup + 2;
     al_db_status st = script(db, &s->s, res, n);
     if (st != AL_DB_OK)
         return st;
-    st = keys_read(s, res[0]);
-    members_read(s, res[1]);
+    if (setup > 0)
+        setup_read(s, res[0]);
+    st = keys_read(s, res[setup]);
+    members_read(s, res[setup + 1]);
     if (earners > 0)
         window_read(s, res[k++]);
     if (earners > 1 && st == AL_DB_OK)
@@ -1131,14 +1177,18 @@ static al_db_status write_answers(set *s)
     return AL_DB_OK;
 }
 
-/* Every write of the run, in one round trip. */
-static al_db_status writes(al_db *db, set *s)
+/* Every write of the run, in one round trip; with the COMMIT when commit. */
+static al_db_status writes(al_db *db, set *s, bool commit)
 {
     write_bookings(s);
     write_lots(s);
     write_records(s);
     write_members(s);
     al_db_status st = write_answers(s);
+    if (st == AL_DB_OK && commit) {
+        next_statement(&s->s);
+        text(&s->s, "COMMIT");
+    }
     if (st != AL_DB_OK || s->s.len == 0) {
         reset(&s->s);
         return st;
@@ -1171,6 +1221,7 @@ static void set_clear(set *s)
     s->since[0] = '\0';
     s->window_months = 12;
     s->cross_partner = false;
+    s->flags = 0;
     reset(&s->s);
 }
 
@@ -1211,15 +1262,18 @@ static size_t run_length(al_job **jobs, size_t n)
     return k;
 }
 
-al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, size_t *done)
+al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, unsigned flags, size_t *done,
+                          bool *committed)
 {
     *done = 0;
+    *committed = false;
     if (mine == NULL && (mine = calloc(1, sizeof(*mine))) == NULL)
         return AL_DB_ERROR;
     set *s = mine;
     al_db_status st = learn_autoinc(db);
     s->n = run_length(jobs, n);
     s->tenant = jobs[0]->key.tenant;
+    s->flags = flags;
     for (size_t i = 0; i < s->n; i++) {
         item *it = &s->items[i];
         it->job = jobs[i];
@@ -1255,6 +1309,8 @@ al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, size_t *done)
             it->replay = NULL;
             continue;
         }
+        if (it->state == IT_STALE)
+            continue;
         if (it->state == IT_CONFLICT) {
             refuse(it, AL_CONFLICT, "id_reused", "id %s was used with another body", it->id);
             it->state = IT_CONFLICT;
@@ -1271,10 +1327,13 @@ al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, size_t *done)
     if (end == 0 && st == AL_DB_OK)
         st = AL_DB_RETRY; /* nothing decided: cannot happen, but never loop */
     /* Items past end stay pending, for the next run. */
+    bool commit = (flags & AL_BATCH_COMMIT_LAST) && end == n;
     if (st == AL_DB_OK)
-        st = writes(db, s);
-    if (st == AL_DB_OK)
+        st = writes(db, s, commit);
+    if (st == AL_DB_OK) {
         *done = end;
+        *committed = commit;
+    }
     set_clear(s);
     return st;
 }

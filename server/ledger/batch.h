@@ -22,14 +22,22 @@
 #include "db/db.h"
 #include "ledger/committer.h"
 
+/* What a run also does, to spare round trips: start the transaction; commit it. */
+#define AL_BATCH_BEGIN 1u       /* no transaction is open: its reads start one */
+#define AL_BATCH_COMMIT_LAST 2u /* nothing follows these jobs: commit with the writes */
+
 /*
  * Runs jobs (each with op EARN or REDEEM, all of one tenant, in their order)
- * inside the caller's open transaction. *done says how many of them, from the
- * first, it answered; the others wait for another run. Not AL_DB_OK: the
- * transaction must be rolled back and its jobs run one by one (AL_DB_RETRY
- * also when the set met a case only the one-by-one path decides).
+ * inside the transaction (flags as above). Jobs made with what a worker kept
+ * in memory are checked against the tenant's setup version first (see
+ * committer.c); a stale one is answered AL_STALE. *done says how many jobs,
+ * from the first, it answered; the others wait for another run. *committed:
+ * the run took them all and committed. Not AL_DB_OK: the transaction must be
+ * rolled back and its jobs run one by one (AL_DB_RETRY also when the set met a
+ * case only the one-by-one path decides).
  */
-al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, size_t *done);
+al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, unsigned flags, size_t *done,
+                          bool *committed);
 
 /* Frees what this thread's runs kept (a committer, at its end). */
 void al_batch_thread_end(void);

@@ -100,6 +100,13 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
     return true;
 }
 
+static bool use_sets = true; /* ledger_sets */
+
+static bool settable(const al_job *j)
+{
+    return use_sets && j->describe != NULL && j->idempotent;
+}
+
 /*
  * Jobs a worker made with what it keeps in memory (keys, partner setups,
  * rules: tenants/versions.h) commit only if that was current when they read
@@ -108,11 +115,16 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
  * are read with a shared lock, so a later change waits for this commit. A
  * stale job is not run: the worker runs its request again (api/booking.c).
  */
-static al_db_status check_setups(al_db *db, al_job *jobs, bool begin)
+static bool checked_here(const al_job *j, bool plain_only)
+{
+    return j->setup_version > 0 && !(plain_only && settable(j)); /* sets check their own */
+}
+
+static al_db_status check_setups(al_db *db, al_job *jobs, bool begin, bool plain_only)
 {
     size_t n = 0;
     for (al_job *j = jobs; j != NULL; j = j->next)
-        n += j->setup_version > 0;
+        n += checked_here(j, plain_only);
     if (n == 0)
         return begin ? al_ledger_begin(db) : AL_DB_OK;
     al_db_param *p = calloc(n, sizeof(*p));
@@ -139,7 +151,7 @@ static al_db_status check_setups(al_db *db, al_job *jobs, bool begin)
                                  "FROM tenants WHERE tenant_id IN (",
                                  together ? "START TRANSACTION; " : "");
     for (al_job *j = jobs; j != NULL; j = j->next)
-        if (j->setup_version > 0) {
+        if (checked_here(j, plain_only)) {
             len += (size_t)sprintf(sql + len, k ? ",?" : "?");
             p[k++] = AL_STR(j->key.tenant);
         }
@@ -159,9 +171,8 @@ static al_db_status check_setups(al_db *db, al_job *jobs, bool begin)
         int64_t version = strtoll(row[1], NULL, 10), changed_us = strtoll(row[2], NULL, 10);
         al_setup_seen(row[0], version);
         for (al_job *j = jobs; j != NULL; j = j->next)
-            if (j->setup_version > 0 && j->setup_version != version &&
-                strcmp(j->key.tenant, row[0]) == 0 &&
-                (version > j->setup_version + 1 || changed_us < j->setup_read_us)) {
+            if (checked_here(j, plain_only) && strcmp(j->key.tenant, row[0]) == 0 &&
+                al_setup_stale(j->setup_version, j->setup_read_us, version, changed_us)) {
                 j->stale = true;
                 set_error(j, AL_STALE, "setup_changed",
                           "the partner's setup changed while this request was on its way; send "
@@ -180,7 +191,7 @@ void al_job_run_alone(al_db *db, al_job *job)
         if (st == AL_DB_OK && job->setup_version > 0) {
             al_job *next = job->next; /* this job's check alone */
             job->next = NULL;
-            st = check_setups(db, job, false);
+            st = check_setups(db, job, false, false);
             job->next = next;
             if (st == AL_DB_OK && job->stale) {
                 al_ledger_rollback(db);
@@ -209,8 +220,18 @@ void al_job_run_alone(al_db *db, al_job *job)
         set_error(job, AL_BUSY, "busy", "the ledger is busy; try again with the same id");
 }
 
-/* Runs jobs (set-able, in order) as sets of one tenant each, the tenant's jobs in their order. */
-static al_db_status run_sets(al_db *db, al_job **jobs, size_t n)
+/* Where a batch's transaction is: started (by a set's reads, or here); committed (by a set's
+ * writes). */
+typedef struct {
+    bool open, committed;
+} txn;
+
+/*
+ * Runs jobs (set-able, in order) as sets of one tenant each, the tenant's
+ * jobs in their order; the first starts the transaction, and when nothing
+ * follows (last) the one that ends them commits it.
+ */
+static al_db_status run_sets(al_db *db, al_job **jobs, size_t n, bool last, txn *t)
 {
     al_job **mine = malloc(n * sizeof(al_job *));
     if (mine == NULL)
@@ -220,24 +241,26 @@ static al_db_status run_sets(al_db *db, al_job **jobs, size_t n)
         if (jobs[i] == NULL)
             continue;
         size_t k = 0;
+        bool final = true;
         const char *tenant = jobs[i]->key.tenant;
         for (size_t j = i; j < n; j++)
             if (jobs[j] != NULL && strcmp(jobs[j]->key.tenant, tenant) == 0) {
                 mine[k++] = jobs[j];
                 jobs[j] = NULL;
+            } else if (jobs[j] != NULL) {
+                final = false;
             }
-        for (size_t off = 0, done = 0; off < k && st == AL_DB_OK; off += done)
-            st = al_batch_run(db, mine + off, k - off, &done);
+        for (size_t off = 0, done = 0; off < k && st == AL_DB_OK; off += done) {
+            unsigned flags =
+                (t->open ? 0u : AL_BATCH_BEGIN) | (last && final ? AL_BATCH_COMMIT_LAST : 0u);
+            bool committed = false;
+            st = al_batch_run(db, mine + off, k - off, flags, &done, &committed);
+            t->open = true; /* its reads started it, even when it failed after */
+            t->committed = committed;
+        }
     }
     free(mine);
     return st;
-}
-
-static bool use_sets = true; /* ledger_sets */
-
-static bool settable(const al_job *j)
-{
-    return use_sets && j->describe != NULL && j->idempotent;
 }
 
 /*
@@ -249,7 +272,9 @@ static bool settable(const al_job *j)
 static bool run_batch(committer *c, al_job *jobs, bool *down)
 {
     al_db *db = &c->db;
-    al_db_status st = check_setups(db, jobs, true); /* and the transaction's start */
+    al_db_status st = AL_DB_OK;
+    txn t = {0};
+    bool plain_checked = false;
     for (al_job *j = jobs; j != NULL && st == AL_DB_OK;) {
         if (j->stale) {
             j = j->next;
@@ -266,9 +291,15 @@ static bool run_batch(committer *c, al_job *jobs, bool *down)
             }
             for (size_t i = 0; i < n; i++, j = j->next)
                 run[i] = j;
-            st = run_sets(db, run, n);
+            st = run_sets(db, run, n, j == NULL, &t);
             free(run);
             continue;
+        }
+        if (!plain_checked) { /* the other jobs' setups, once; the transaction's start with it */
+            st = check_setups(db, jobs, !t.open, true);
+            t.open = plain_checked = true;
+            if (st != AL_DB_OK || j->stale)
+                continue;
         }
         st = al_db_exec(db, "SAVEPOINT job", NULL, 0, NULL);
         if (st != AL_DB_OK)
@@ -283,7 +314,7 @@ static bool run_batch(committer *c, al_job *jobs, bool *down)
             st = al_db_exec(db, "ROLLBACK TO SAVEPOINT job", NULL, 0, NULL);
         j = j->next;
     }
-    if (st == AL_DB_OK)
+    if (st == AL_DB_OK && !t.committed && t.open)
         st = al_ledger_commit(db);
     if (st == AL_DB_OK)
         return true;

@@ -83,6 +83,11 @@ void al_setup_forget(const char *tenant)
     pthread_mutex_unlock(&lock);
 }
 
+bool al_setup_stale(int64_t version, int64_t read_us, int64_t now_version, int64_t changed_us)
+{
+    return version != now_version && (now_version > version + 1 || changed_us < read_us);
+}
+
 static int seen_row(MYSQL_ROW row, unsigned long *lengths, void *ctx)
 {
     (void)lengths, (void)ctx;

@@ -28,6 +28,14 @@ void al_setup_seen(const char *tenant, int64_t version);
 /* This server changed tenant's setup: what it read before is stale at once. */
 void al_setup_forget(const char *tenant);
 
+/*
+ * Whether something read at version, at read_us (wall clock, microseconds),
+ * was already stale when read, the tenant now being at now_version, last
+ * changed at changed_us: its one change since came before the read, or more
+ * than one change came since (their times unknown).
+ */
+bool al_setup_stale(int64_t version, int64_t read_us, int64_t now_version, int64_t changed_us);
+
 /* Reads every tenant's version (one statement). */
 al_db_status al_setup_poll(al_db *db);
 
