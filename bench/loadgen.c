@@ -13,11 +13,11 @@
  * rps, p50_ms, p99_ms, p999_ms.
  */
 #include <getopt.h>
-#include <sys/resource.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <event2/buffer.h>
