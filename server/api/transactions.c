@@ -262,12 +262,12 @@ typedef struct {
     const char *data; /* the body (the request's, alive until the reply) */
     size_t len, pos;
     int line_no;
-    size_t sent;         /* lines sent so far */
-    al_partner_setup ps; /* the partner's, read once for the batch */
-    al_rules *rules;     /* a reference */
-    size_t n;            /* lines */
-    size_t pending;      /* lines not yet answered, plus one while lines are still being sent */
-    int *line;           /* each line's number in the body */
+    size_t sent;        /* lines sent so far */
+    al_setup_entry own; /* the partner's setup, read once for the batch; its config loaded once */
+    al_rules *rules;    /* a reference */
+    size_t n;           /* lines */
+    size_t pending;     /* lines not yet answered, plus one while lines are still being sent */
+    int *line;          /* each line's number in the body */
     int *status;
     char **reply; /* malloc'd */
 } batch;
@@ -287,7 +287,7 @@ static void batch_free(batch *b)
     free(b->status);
     free(b->reply);
     al_rules_drop(b->rules);
-    al_partner_setup_clear(&b->ps);
+    al_setup_entry_clear(&b->own);
     free(b);
 }
 
@@ -360,7 +360,7 @@ static void send_slice(al_task *task)
         l->x.sub_done = line_done;
         json_t *body = NULL;
         if (al_body_object(&l->x, &body) == 0)
-            earn_body(&l->x, body, &b->ps, NULL, b->rules); /* answers now, or after COMMIT */
+            earn_body(&l->x, body, &b->own.setup, &b->own, b->rules); /* now, or after COMMIT */
         json_decref(body);
     }
     if (b->sent < b->n) {
@@ -400,9 +400,9 @@ void al_api_transaction_batch(al_exchange *x)
         al_reply_error(x, 500, "internal_error", "out of memory");
         return;
     }
-    if (load_setup(x, x->partner, &b->ps) != 0 ||
-        (b->rules = al_rules_for(x, b->ps.rules_version)) == NULL) {
-        al_partner_setup_clear(&b->ps);
+    if (load_setup(x, x->partner, &b->own.setup) != 0 ||
+        (b->rules = al_rules_for(x, b->own.setup.rules_version)) == NULL) {
+        al_setup_entry_clear(&b->own);
         free(b);
         return;
     }

@@ -24,7 +24,7 @@ static void unload(al_setup_entry *e)
     e->plugin = NULL;
 }
 
-static void drop(al_setup_entry *e)
+void al_setup_entry_clear(al_setup_entry *e)
 {
     unload(e);
     al_partner_setup_clear(&e->setup);
@@ -47,10 +47,10 @@ al_db_status al_partner_setup_cached(al_setup_cache **cache, al_db *db, const ch
         *found = true;
         return AL_DB_OK;
     }
-    drop(e);
+    al_setup_entry_clear(e);
     al_db_status st = al_partner_setup_load(db, tenant, partner, &e->setup, found);
     if (st != AL_DB_OK || !*found) {
-        drop(e);
+        al_setup_entry_clear(e);
         return st;
     }
     snprintf(e->tenant, sizeof(e->tenant), "%s", tenant);
@@ -81,6 +81,6 @@ al_tr_status al_partner_translate(al_setup_entry *e, al_plugin_set *set, const j
 void al_setup_cache_free(al_setup_cache *cache)
 {
     for (size_t i = 0; cache != NULL && i < SLOTS; i++)
-        drop(&cache->slot[i]);
+        al_setup_entry_clear(&cache->slot[i]);
     free(cache);
 }

@@ -35,6 +35,10 @@ al_db_status al_partner_setup_cached(al_setup_cache **cache, al_db *db, const ch
 al_tr_status al_partner_translate(al_setup_entry *e, al_plugin_set *set, const json_t *data,
                                   al_translation *out, alliance_error *err);
 
+/* Frees what an entry holds (its config's state, its plugin generation, its setup); for one of
+ * the caller's own (a batch's), filled by al_partner_setup_load. */
+void al_setup_entry_clear(al_setup_entry *e);
+
 void al_setup_cache_free(al_setup_cache *cache);
 
 #endif
