@@ -10,6 +10,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "ledger/member_row.h"
 #include "tenants/versions.h"
 
 #define RUN_MAX 256 /* jobs a run takes at most; the rest wait for the next */
@@ -108,11 +109,9 @@ typedef struct {
 
 typedef struct {
     const char *id;
-    bool found, blocked, touched, earned, tier_changed;
-    int64_t available, held, debt;
+    al_member_row row; /* as locked, then as the run's operations leave it */
+    bool touched, earned, tier_changed;
     int64_t d_available, d_held, d_debt, d_earned, d_redeemed;
-    char tier[AL_TIER_NAME_MAX], floor[AL_TIER_NAME_MAX];
-    int64_t tier_since, below_since, floor_until;
     int64_t qualifying; /* in the tier window, with the run's earnings */
     size_t lot0, nlots; /* its lots in the run's lots (redemptions only) */
 } member_state;
@@ -403,13 +402,8 @@ static void members_sql(set *s, const char **ids, size_t n)
 {
     stmt *q = &s->s;
     next_statement(q);
-    /* TIMESTAMPDIFF, not UNIX_TIMESTAMP: that stops at 2038 */
-    text(q, "SELECT member_id, available, held, debt, status, tier, "
-            "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', tier_since), 0), "
-            "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', below_since), 0), "
-            "IFNULL(tier_floor, ''), "
-            "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', tier_floor_until), 0) "
-            "FROM members WHERE tenant_id = ? AND member_id IN (");
+    text(q, "SELECT member_id, " AL_SQL_MEMBER_LOCKED
+            " FROM members WHERE tenant_id = ? AND member_id IN (");
     param(q, AL_STR(s->tenant));
     for (size_t i = 0; i < n; i++)
         row(q, "?", 1, AL_STR(ids[i]));
@@ -421,19 +415,8 @@ static void members_read(set *s, MYSQL_RES *res)
     MYSQL_ROW r;
     while ((r = mysql_fetch_row(res)) != NULL) {
         int i = find_member(s, r[0]);
-        if (i < 0)
-            continue;
-        member_state *m = &s->members[i];
-        m->found = true;
-        m->available = strtoll(r[1], NULL, 10);
-        m->held = strtoll(r[2], NULL, 10);
-        m->debt = strtoll(r[3], NULL, 10);
-        m->blocked = strcmp(r[4], "blocked") == 0;
-        snprintf(m->tier, sizeof(m->tier), "%s", r[5]);
-        m->tier_since = strtoll(r[6], NULL, 10);
-        m->below_since = strtoll(r[7], NULL, 10);
-        snprintf(m->floor, sizeof(m->floor), "%s", r[8]);
-        m->floor_until = strtoll(r[9], NULL, 10);
+        if (i >= 0)
+            al_member_row_read(r + 1, &s->members[i].row);
     }
 }
 
@@ -595,7 +578,7 @@ static al_db_status reads(al_db *db, set *s)
     for (size_t i = 0; i < s->n && st == AL_DB_OK; i++) {
         item *it = &s->items[i];
         member_state *m = &s->members[it->m];
-        if (it->state != IT_PENDING || m->found || it->op.kind != AL_OP_EARN ||
+        if (it->state != IT_PENDING || m->row.found || it->op.kind != AL_OP_EARN ||
             !it->op.earn.auto_enrol)
             continue;
         bool listed = false;
@@ -616,7 +599,7 @@ static al_db_status reads(al_db *db, set *s)
     members_read(s, res[0]);
     al_db_free_result(res[0]);
     for (size_t i = 0; i < nenrol; i++)
-        if (!s->members[find_member(s, enrol[i])].found)
+        if (!s->members[find_member(s, enrol[i])].row.found)
             return AL_DB_ERROR; /* enrolled, yet not there */
     return AL_DB_OK;
 }
@@ -627,11 +610,11 @@ static al_db_status usages(al_db *db, set *s)
     for (size_t i = 0; i < s->n; i++) {
         item *it = &s->items[i];
         member_state *m = &s->members[it->m];
-        if (it->state != IT_PENDING || it->op.kind != AL_OP_EARN || !m->found || m->blocked)
+        if (it->state != IT_PENDING || it->op.kind != AL_OP_EARN || !m->row.found || m->row.blocked)
             continue;
         const al_earn *e = &it->op.earn;
         al_award awards[AL_PROMOS_MAX];
-        size_t tier = al_rules_tier_index(e->rules, m->tier);
+        size_t tier = al_rules_tier_index(e->rules, m->row.tier);
         size_t n = al_rules_promotions(e->rules, e->partner, e->lines, e->nlines, tier, e->when,
                                        awards, AL_PROMOS_MAX);
         for (size_t a = 0; a < n; a++) {
@@ -686,17 +669,17 @@ static al_db_status usages(al_db *db, set *s)
 static void review_tier(set *s, int mi, const al_rules *r)
 {
     member_state *m = &s->members[mi];
-    size_t held = al_rules_tier_index(r, m->tier);
+    size_t held = al_rules_tier_index(r, m->row.tier);
     al_tier_state ts = {.held = held,
                         .qualifies = al_rules_tier_for(r, m->qualifying),
                         .now = (int64_t)time(NULL),
-                        .tier_since = m->tier_since,
-                        .below_since = m->below_since,
-                        .floor = m->floor[0] ? al_rules_tier_index(r, m->floor) : 0,
-                        .floor_until = m->floor_until};
+                        .tier_since = m->row.tier_since,
+                        .below_since = m->row.below_since,
+                        .floor = m->row.floor[0] ? al_rules_tier_index(r, m->row.floor) : 0,
+                        .floor_until = m->row.floor_until};
     al_tier_decision d = al_rules_decide_tier(r, &ts);
     if (d.reason == NULL) {
-        m->below_since = d.below_since;
+        m->row.below_since = d.below_since;
         return;
     }
     tier_change *c = &s->changes[s->nchanges++];
@@ -705,9 +688,9 @@ static void review_tier(set *s, int mi, const al_rules *r)
     c->to = r->tiers[d.tier].name;
     c->reason = d.reason;
     c->version = r->version;
-    snprintf(m->tier, sizeof(m->tier), "%s", r->tiers[d.tier].name);
-    m->tier_since = ts.now;
-    m->below_since = 0;
+    snprintf(m->row.tier, sizeof(m->row.tier), "%s", r->tiers[d.tier].name);
+    m->row.tier_since = ts.now;
+    m->row.below_since = 0;
     m->tier_changed = true;
 }
 
@@ -741,15 +724,15 @@ static decision earn(set *s, int lane, item *it)
     const al_earn *e = &it->op.earn;
     const al_rules *r = e->rules;
     member_state *m = &s->members[it->m];
-    if (!m->found) {
+    if (!m->row.found) {
         refuse(it, AL_REFUSED, "unknown_member", "member %s is not enrolled", e->member);
         return DECIDED;
     }
-    if (m->blocked) {
+    if (m->row.blocked) {
         refuse(it, AL_REFUSED, "member_blocked", "member %s is blocked", e->member);
         return DECIDED;
     }
-    size_t tier = al_rules_tier_index(r, m->tier);
+    size_t tier = al_rules_tier_index(r, m->row.tier);
     json_t *detail = json_deep_copy(e->translation);
     int64_t points = e->points;
     bool ok =
@@ -788,13 +771,13 @@ static decision earn(set *s, int lane, item *it)
         return FALLBACK;
     }
     int64_t balance;
-    if (__builtin_add_overflow(m->available, points, &balance) ||
-        __builtin_add_overflow(balance, m->held, &balance)) {
+    if (__builtin_add_overflow(m->row.available, points, &balance) ||
+        __builtin_add_overflow(balance, m->row.held, &balance)) {
         json_decref(detail);
         refuse(it, AL_REFUSED, "balance_overflow", "the balance would pass 2^63-1 points");
         return DECIDED;
     }
-    balance -= m->held;
+    balance -= m->row.held;
     if (r->cross_partner_points > 0 && here == NULL) {
         if (!grow((void **)&s->counts, &s->capcounts, s->ncounts, sizeof(partner_count))) {
             json_decref(detail);
@@ -826,7 +809,7 @@ static decision earn(set *s, int lane, item *it)
     al_partner_account(from, e->partner, "issued");
     al_member_account(to, e->member);
     book(s, lane, it, "earn", from, to);
-    int64_t repay = points < m->debt ? points : m->debt;
+    int64_t repay = points < m->row.debt ? points : m->row.debt;
     if (points > 0) {
         new_lot *l = &s->new_lots[s->nnew_lots];
         it->lot = (int)s->nnew_lots++;
@@ -834,9 +817,9 @@ static decision earn(set *s, int lane, item *it)
         l->points = points;
         l->remaining = points - repay;
     }
-    m->available += points;
+    m->row.available += points;
     m->d_available += points;
-    m->debt -= repay;
+    m->row.debt -= repay;
     m->d_debt -= repay;
     m->d_earned += points;
     m->earned = true;
@@ -846,7 +829,7 @@ static decision earn(set *s, int lane, item *it)
     review_tier(s, it->m, r);
     it->reply = json_pack("{s:s,s:s,s:I,s:I,s:s}", "id", e->transaction_id, "member", e->member,
                           "points", (json_int_t)points, "balance", (json_int_t)balance, "tier",
-                          r->tiers[al_rules_tier_index(r, m->tier)].name);
+                          r->tiers[al_rules_tier_index(r, m->row.tier)].name);
     if (it->reply != NULL && e->explain)
         json_object_set_new(it->reply, "breakdown", json_incref(detail));
     json_decref(detail);
@@ -860,29 +843,29 @@ static decision redeem(set *s, int lane, item *it)
 {
     const al_redeem *r = &it->op.redeem;
     member_state *m = &s->members[it->m];
-    if (!m->found) {
+    if (!m->row.found) {
         refuse(it, AL_NOT_FOUND, "member_not_found", "no member %s", r->member);
         return DECIDED;
     }
-    if (m->blocked) {
+    if (m->row.blocked) {
         refuse(it, AL_REFUSED, "member_blocked", "member %s is blocked", r->member);
         return DECIDED;
     }
-    if (m->available < 0) {
+    if (m->row.available < 0) {
         refuse(it, AL_REFUSED, "negative_balance",
                "the balance is negative (%lld) after a refund; it must be paid back first",
-               (long long)m->available);
+               (long long)m->row.available);
         return DECIDED;
     }
-    if (m->available < r->points) {
+    if (m->row.available < r->points) {
         refuse(it, AL_REFUSED, "insufficient_points", "%lld points available, %lld asked",
-               (long long)m->available, (long long)r->points);
+               (long long)m->row.available, (long long)r->points);
         return DECIDED;
     }
     if (r->capture && m->earned)
         return CUT; /* it may spend a lot this run made, whose id the next run knows */
     it->points = r->points;
-    m->available -= r->points;
+    m->row.available -= r->points;
     m->d_available -= r->points;
     m->touched = true;
     if (r->capture) {
@@ -908,16 +891,16 @@ static decision redeem(set *s, int lane, item *it)
             if (!grow((void **)&s->cons, &s->capcons, s->ncons, sizeof(consumption)))
                 return FALLBACK;
             s->cons[s->ncons++] = (consumption){(int)(it - s->items), 0, NULL, uncovered};
-            m->debt += uncovered;
+            m->row.debt += uncovered;
             m->d_debt += uncovered;
         }
     } else {
-        m->held += r->points;
+        m->row.held += r->points;
         m->d_held += r->points;
     }
     it->reply = json_pack("{s:s,s:s,s:I,s:I}", "id", r->redemption_id, "status",
                           r->capture ? "captured" : "held", "points", (json_int_t)r->points,
-                          "balance", (json_int_t)m->available);
+                          "balance", (json_int_t)m->row.available);
     if (it->reply == NULL)
         return FALLBACK;
     it->state = IT_DONE;
@@ -949,30 +932,59 @@ static void id_of(char out[32], char var, size_t k)
         snprintf(out, 32, "@%c%zu", var, k);
 }
 
+/*
+ * A multi-row INSERT (head, then n rows from row_of) whose first id the
+ * database keeps in @var; under lock mode 2 one INSERT a row, each id in @var<k>.
+ */
+static void insert_keeping_ids(set *s, size_t n, const char *head, char var,
+                               void (*row_of)(set *s, size_t k))
+{
+    stmt *q = &s->s;
+    bool together = atomic_load(&autoinc_mode) < 2;
+    for (size_t i = 0; i < n;) {
+        size_t end = together ? n : i + 1;
+        char keep[48];
+        if (together)
+            snprintf(keep, sizeof(keep), "; SET @%c = LAST_INSERT_ID()", var);
+        else
+            snprintf(keep, sizeof(keep), "; SET @%c%zu = LAST_INSERT_ID()", var, i);
+        next_statement(q);
+        text(q, head);
+        for (; i < end; i++)
+            row_of(s, i);
+        text(q, keep);
+    }
+}
+
+static void booking_row(set *s, size_t k)
+{
+    booking *b = &s->bookings[k];
+    item *it = &s->items[b->item];
+    row(&s->s, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", 9, AL_STR(s->tenant), AL_STR(b->kind),
+        AL_STR(b->from), AL_STR(b->to), AL_INT(it->points), AL_STR(it->member), AL_STR(it->partner),
+        AL_STR(it->id), AL_STR_OR_NULL(it->detail));
+}
+
+static void lot_row(set *s, size_t k)
+{
+    new_lot *l = &s->new_lots[k];
+    item *it = &s->items[l->item];
+    char b[32], tuple[192];
+    id_of(b, 'b', (size_t)it->booking);
+    snprintf(tuple, sizeof(tuple), "(?, ?, ?, %s, ?, ?, NOW(6), " AL_SQL_EXPIRES_AT("NOW(6)") ")",
+             b);
+    row(&s->s, tuple, 6, AL_STR(s->tenant), AL_STR(it->member), AL_STR(it->partner),
+        AL_INT(l->points), AL_INT(l->remaining), AL_INT(it->op.earn.expiry_months));
+}
+
 /* Bookings, each id in a variable; the balance deltas. */
 static void write_bookings(set *s)
 {
     stmt *q = &s->s;
-    bool together = atomic_load(&autoinc_mode) < 2;
-    for (size_t i = 0; i < s->nbookings;) {
-        size_t end = together ? s->nbookings : i + 1;
-        next_statement(q);
-        text(q, "INSERT INTO bookings (tenant_id, kind, from_account, to_account, points, "
-                "member_id, partner_id, ref_id, detail) VALUES ");
-        char var[48];
-        if (together)
-            snprintf(var, sizeof(var), "; SET @b = LAST_INSERT_ID()");
-        else
-            snprintf(var, sizeof(var), "; SET @b%zu = LAST_INSERT_ID()", i);
-        for (; i < end; i++) {
-            booking *b = &s->bookings[i];
-            item *it = &s->items[b->item];
-            row(q, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", 9, AL_STR(s->tenant), AL_STR(b->kind),
-                AL_STR(b->from), AL_STR(b->to), AL_INT(it->points), AL_STR(it->member),
-                AL_STR(it->partner), AL_STR(it->id), AL_STR_OR_NULL(it->detail));
-        }
-        text(q, var);
-    }
+    insert_keeping_ids(s, s->nbookings,
+                       "INSERT INTO bookings (tenant_id, kind, from_account, to_account, points, "
+                       "member_id, partner_id, ref_id, detail) VALUES ",
+                       'b', booking_row);
     if (s->nbalances == 0)
         return;
     qsort(s->balances, s->nbalances, sizeof(balance_row), by_account); /* one lock order */
@@ -988,29 +1000,10 @@ static void write_bookings(set *s)
 static void write_lots(set *s)
 {
     stmt *q = &s->s;
-    bool together = atomic_load(&autoinc_mode) < 2;
-    for (size_t i = 0; i < s->nnew_lots;) {
-        size_t end = together ? s->nnew_lots : i + 1;
-        next_statement(q);
-        text(q, "INSERT INTO lots (tenant_id, member_id, partner_id, booking_id, points, "
-                "remaining, earned_at, expires_at) VALUES ");
-        char var[48];
-        if (together)
-            snprintf(var, sizeof(var), "; SET @l = LAST_INSERT_ID()");
-        else
-            snprintf(var, sizeof(var), "; SET @l%zu = LAST_INSERT_ID()", i);
-        for (; i < end; i++) {
-            new_lot *l = &s->new_lots[i];
-            item *it = &s->items[l->item];
-            char b[32], tuple[192];
-            id_of(b, 'b', (size_t)it->booking);
-            snprintf(tuple, sizeof(tuple),
-                     "(?, ?, ?, %s, ?, ?, NOW(6), " AL_SQL_EXPIRES_AT("NOW(6)") ")", b);
-            row(q, tuple, 6, AL_STR(s->tenant), AL_STR(it->member), AL_STR(it->partner),
-                AL_INT(l->points), AL_INT(l->remaining), AL_INT(it->op.earn.expiry_months));
-        }
-        text(q, var);
-    }
+    insert_keeping_ids(s, s->nnew_lots,
+                       "INSERT INTO lots (tenant_id, member_id, partner_id, booking_id, points, "
+                       "remaining, earned_at, expires_at) VALUES ",
+                       'l', lot_row);
     size_t taken = 0;
     for (size_t i = 0; i < s->nlots; i++)
         if (s->lots[i].take > 0) {
@@ -1126,8 +1119,8 @@ static void write_members(set *s)
             "(?, ?, '{}', ?, ?, ?, ?, ?, NOW(6), ?, IF(?, NOW(6), NULL), "
             "IF(? = 0, NULL, '1970-01-01' + INTERVAL ? SECOND))",
             11, AL_STR(s->tenant), AL_STR(m->id), AL_INT(m->d_available), AL_INT(m->d_held),
-            AL_INT(m->d_debt), AL_INT(m->d_earned), AL_INT(m->d_redeemed), AL_STR(m->tier),
-            AL_INT(m->tier_changed), AL_INT(m->below_since), AL_INT(m->below_since));
+            AL_INT(m->d_debt), AL_INT(m->d_earned), AL_INT(m->d_redeemed), AL_STR(m->row.tier),
+            AL_INT(m->tier_changed), AL_INT(m->row.below_since), AL_INT(m->row.below_since));
     }
     if (n == 0)
         return;

@@ -9,6 +9,7 @@
 
 #include "core/ids.h"
 #include "core/rounding.h"
+#include "ledger/member_row.h"
 
 bool al_refuse(al_outcome *o, al_result result, const char *code, const char *fmt, ...)
 {
@@ -92,43 +93,20 @@ static al_db_status book(al_db *db, const char *tenant, const char *kind, const 
     return move_balances(db, tenant, from, to, points, member);
 }
 
-typedef struct {
-    bool found, blocked;
-    int64_t available, held, debt;
-    char tier[AL_TIER_NAME_MAX];
-    int64_t tier_since, below_since, floor_until; /* Unix seconds; 0: none */
-    char floor[AL_TIER_NAME_MAX];
-} member_row;
-
-static al_db_status member_lock(al_db *db, const char *tenant, const char *member, member_row *m)
+static al_db_status member_lock(al_db *db, const char *tenant, const char *member, al_member_row *m)
 {
     al_db_param p[] = {AL_STR(tenant), AL_STR(member)};
     MYSQL_RES *res = NULL;
     al_db_status st = al_db_exec(db,
-                                 /* TIMESTAMPDIFF, not UNIX_TIMESTAMP: that stops at 2038 */
-                                 "SELECT available, held, debt, status, tier, "
-                                 "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', tier_since), 0), "
-                                 "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', below_since), 0), "
-                                 "IFNULL(tier_floor, ''), "
-                                 "IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', tier_floor_until), 0) "
-                                 "FROM members WHERE tenant_id = ? AND member_id = ? FOR UPDATE",
+                                 "SELECT " AL_SQL_MEMBER_LOCKED
+                                 " FROM members WHERE tenant_id = ? AND member_id = ? FOR UPDATE",
                                  p, 2, &res);
     if (st != AL_DB_OK)
         return st;
     MYSQL_ROW row = mysql_fetch_row(res);
     memset(m, 0, sizeof(*m));
-    if (row != NULL) {
-        m->found = true;
-        m->available = strtoll(row[0], NULL, 10);
-        m->held = strtoll(row[1], NULL, 10);
-        m->debt = strtoll(row[2], NULL, 10);
-        m->blocked = strcmp(row[3], "blocked") == 0;
-        snprintf(m->tier, sizeof(m->tier), "%s", row[4]);
-        m->tier_since = strtoll(row[5], NULL, 10);
-        m->below_since = strtoll(row[6], NULL, 10);
-        snprintf(m->floor, sizeof(m->floor), "%s", row[7]);
-        m->floor_until = strtoll(row[8], NULL, 10);
-    }
+    if (row != NULL)
+        al_member_row_read(row, m);
     mysql_free_result(res);
     return AL_DB_OK;
 }
@@ -180,7 +158,7 @@ static al_db_status consume_lots(al_db *db, const char *tenant, const char *memb
  * admin's floor (al_rules_decide_tier); a change gets a history line.
  */
 static al_db_status review_tier(al_db *db, const char *tenant, const char *member,
-                                const al_rules *r, const member_row *m, size_t *now_tier)
+                                const al_rules *r, const al_member_row *m, size_t *now_tier)
 {
     size_t held = al_rules_tier_index(r, m->tier);
     *now_tier = held;
@@ -268,7 +246,7 @@ static al_db_status credit_member(al_db *db, const char *tenant, const char *mem
 
 /* Locks the member who earns, enrolling an unknown one when the tenant does. */
 static bool member_for_earning(al_db *db, const char *tenant, const char *member, bool auto_enrol,
-                               member_row *m, al_outcome *o)
+                               al_member_row *m, al_outcome *o)
 {
     al_db_status st = member_lock(db, tenant, member, m);
     if (st == AL_DB_OK && !m->found) {
@@ -418,7 +396,7 @@ overflow:
 
 bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
 {
-    member_row m;
+    al_member_row m;
     if (!member_for_earning(db, e->tenant, e->member, e->auto_enrol, &m, o))
         return false;
 
@@ -557,7 +535,7 @@ bool al_ledger_reverse(al_db *db, const char *tenant, const char *partner,
     int64_t total = base > 0 ? al_pro_rata(points, done_minor + amount_minor, base) : points;
     int64_t back = total - done_points;
 
-    member_row m;
+    al_member_row m;
     if ((st = member_lock(db, tenant, member, &m)) != AL_DB_OK)
         return al_db_failed(o, st);
     char from[AL_ACCOUNT_MAX], to[AL_ACCOUNT_MAX], detail[128];
@@ -635,7 +613,7 @@ static json_t *redemption_reply(const char *id, const char *status, int64_t poin
 
 bool al_ledger_redeem(al_db *db, const al_redeem *r, al_outcome *o)
 {
-    member_row m;
+    al_member_row m;
     al_db_status st = member_lock(db, r->tenant, r->member, &m);
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
@@ -883,7 +861,7 @@ static al_db_status expire_member(al_db *db, const char *tenant, const char *mem
                                   const char *as_of, int64_t *expired)
 {
     *expired = 0;
-    member_row m;
+    al_member_row m;
     al_db_status st = member_lock(db, tenant, member, &m);
     al_db_param p[] = {AL_STR(tenant), AL_STR(member), AL_STR(as_of)};
     MYSQL_RES *res = NULL;
@@ -990,7 +968,7 @@ bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
     const al_event_rule *rule = al_rules_event(ev->rules, ev->event);
     if (rule == NULL)
         return al_refuse(o, AL_REFUSED, "unknown_event", "the rules name no event %s", ev->event);
-    member_row m;
+    al_member_row m;
     if (!member_for_earning(db, ev->tenant, ev->member, ev->auto_enrol, &m, o))
         return false;
     char period[16];
@@ -1073,7 +1051,7 @@ al_db_status al_ledger_tier_review(al_db *db, const char *tenant, bool (*stop)(v
         MYSQL_ROW mr;
         while (st == AL_DB_OK && members != NULL && !(stop && stop()) &&
                (mr = mysql_fetch_row(members)) != NULL) {
-            member_row m;
+            al_member_row m;
             size_t before = 0, after = 0;
             if ((st = al_ledger_begin(db)) != AL_DB_OK)
                 break;
@@ -1099,7 +1077,7 @@ al_db_status al_ledger_tier_review(al_db *db, const char *tenant, bool (*stop)(v
 bool al_ledger_tier_floor(al_db *db, const char *tenant, const char *member, const al_rules *r,
                           size_t floor, const char *until, al_outcome *o)
 {
-    member_row m;
+    al_member_row m;
     al_db_status st = member_lock(db, tenant, member, &m);
     if (st != AL_DB_OK)
         return al_db_failed(o, st);

@@ -21,6 +21,18 @@
 #define RACERS 8
 #define PER_RACER 25 /* 200 redemptions */
 
+/* Two servers on the test database; a tenant (made through a) with a bank partner. */
+static void two_servers(test_server *a, test_server *b, const char *prefix, char tenant[64],
+                        char admin[128], partner_key *k)
+{
+    server_start(a, NULL, NULL);
+    server_start(b, NULL, NULL);
+    unique_id(tenant, 64, prefix);
+    make_tenant(a, tenant, admin, 128);
+    make_partner(a, admin, "bank", "bank", "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}",
+                 k);
+}
+
 typedef struct {
     const test_server *srv;
     const partner_key *key;
@@ -54,14 +66,9 @@ static void *race(void *arg)
 Test(two_servers, race_redemptions_over_one_balance, .timeout = 120)
 {
     test_server a, b;
-    server_start(&a, NULL, NULL);
-    server_start(&b, NULL, NULL);
     char tenant[64], admin[128];
-    unique_id(tenant, sizeof(tenant), "two");
-    make_tenant(&a, tenant, admin, sizeof(admin));
     partner_key k;
-    make_partner(&a, admin, "bank", "bank", "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}",
-                 &k);
+    two_servers(&a, &b, "two", tenant, admin, &k);
     /* 301 points: 100 redemptions of 3 fit, with 1 point left. */
     response r = partner_call(&a, &k, "POST", "/v1/transactions",
                               "{\"id\":\"seed\",\"member\":\"pat\",\"data\":{\"type\":\"purchase\","
@@ -133,14 +140,9 @@ static void *load(void *arg)
 Test(two_servers, kill_9_under_load_loses_no_acknowledged_booking, .timeout = 120)
 {
     test_server a, b;
-    server_start(&a, NULL, NULL);
-    server_start(&b, NULL, NULL);
     char tenant[64], admin[128];
-    unique_id(tenant, sizeof(tenant), "k9");
-    make_tenant(&a, tenant, admin, sizeof(admin));
     partner_key k;
-    make_partner(&a, admin, "bank", "bank", "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}",
-                 &k);
+    two_servers(&a, &b, "k9", tenant, admin, &k);
     static loader ls[LOADERS];
     pthread_t t[LOADERS];
     for (int i = 0; i < LOADERS; i++) {
@@ -205,14 +207,9 @@ Test(two_servers, kill_9_under_load_loses_no_acknowledged_booking, .timeout = 12
 Test(two_servers, a_change_on_one_server_is_never_booked_against_on_the_other, .timeout = 120)
 {
     test_server a, b;
-    server_start(&a, NULL, NULL);
-    server_start(&b, NULL, NULL);
     char tenant[64], admin[128];
-    unique_id(tenant, sizeof(tenant), "kept");
-    make_tenant(&a, tenant, admin, sizeof(admin));
     partner_key k;
-    make_partner(&a, admin, "bank", "bank", "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}",
-                 &k);
+    two_servers(&a, &b, "kept", tenant, admin, &k);
     int old_points = 0, new_points = 0, changed = 0, other = 0;
     for (int round = 0; round < 6; round++) {
         /* B keeps the key and the setup: a few earnings through it. */
