@@ -6,6 +6,8 @@
 #       the bookings (two secondary indexes), the same way;
 #   (b) earning transactions/s through allianced at 64 connections over many
 #       members; (c) captured redemptions/s likewise;
+#   (p) one 15-row bookings INSERT as text and as a prepared statement: the
+#       database's CPU a statement;
 #   (d) earning with 100 promotions; (s) earning at a single connection (p50);
 # then b/a, c/a, d/b, with statements and commits per request and where the
 # CPU went. Loopback only; every loop is bounded by time.
@@ -44,6 +46,10 @@ slap=$(mariadb-slap --no-defaults --socket="$sock" -uroot --concurrency=64 --ite
 slap_s=$(echo "$slap" | sed -n 's/.*Average number of seconds to run all queries: \([0-9.]*\).*/\1/p')
 m_rows=$(awk -v q=$((slap_queries / 25)) -v s="$slap_s" 'BEGIN { printf "%.0f", q * 100 / s }')
 echo "rows/s=$m_rows"
+
+echo "== (p) a 15-row bookings INSERT as text (what the committers send) and prepared, one connection"
+p_line=$(build/release/bench/prepared --socket "$sock" --db-pid "$(cat var/db/mysqld.pid)" --seconds 3)
+echo "$p_line"
 
 bench_server alliance_bench server
 bench_tenant bench Bench
