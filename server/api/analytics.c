@@ -3,6 +3,7 @@
  * worker parses a call's parameters; the report itself (analytics/reports.c)
  * runs on a report thread (al_run_report). The rules are in docs/analytics.md.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "api/context.h"
 #include "api/routes.h"
 #include "api/statuses.h"
+#include "core/ids.h"
 
 #define PAGE_DEFAULT 100
 #define PAGE_MAX 1000
@@ -42,16 +44,17 @@ static int day_param(al_exchange *x, const char *name, int32_t *out)
 /* A whole-number parameter in [min, max] (default def); 0, or -1 after replying. */
 static int int_param(al_exchange *x, const char *name, long def, long min, long max, long *out)
 {
-    char text[24], *end;
+    char text[24];
+    long long v = def;
     *out = def;
     if (!al_query_value(x, name, text, sizeof(text)))
         return 0;
-    *out = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || *out < min || *out > max) {
+    if (!al_parse_int(text, min, max, &v)) {
         al_reply_error(x, 400, "invalid_parameter", "%s must be a whole number from %ld to %ld",
                        name, min, max);
         return -1;
     }
+    *out = (long)v;
     return 0;
 }
 
@@ -75,12 +78,12 @@ static int rate_param(al_exchange *x, const char *name, double def, double min, 
 /* limit and cursor (an offset into the list, as next_cursor gave it); 0, or -1 after replying. */
 static int page_params(al_exchange *x, size_t *offset, size_t *limit)
 {
-    long l, c = 0;
-    char text[24], *end;
+    long l;
+    long long c = 0;
+    char text[24];
     if (int_param(x, "limit", PAGE_DEFAULT, 1, PAGE_MAX, &l) != 0)
         return -1;
-    if (al_query_value(x, "cursor", text, sizeof(text)) &&
-        ((c = strtol(text, &end, 10)) < 0 || end == text || *end != '\0')) {
+    if (al_query_value(x, "cursor", text, sizeof(text)) && !al_parse_int(text, 0, LONG_MAX, &c)) {
         al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");
         return -1;
     }

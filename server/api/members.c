@@ -2,6 +2,7 @@
  * Members: enrolment (tenant admin), the 360 view and the history of one
  * member (admin), and the balance a partner's till shows (partner).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "api/lookups.h"
 #include "api/routes.h"
 #include "api/statuses.h"
+#include "core/ids.h"
 #include "ledger/ledger.h"
 #include "ledger/members.h"
 #include "rules/rules.h"
@@ -162,12 +164,12 @@ void al_api_member_history(al_exchange *x)
     char text[32];
     long long cursor = 0, limit = HISTORY_DEFAULT;
     if (al_query_param(x, "cursor", text, sizeof(text)) &&
-        ((cursor = strtoll(text, NULL, 10)) < 1)) {
+        !al_parse_int(text, 1, INT64_MAX, &cursor)) {
         al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");
         return;
     }
     if (al_query_param(x, "limit", text, sizeof(text)) &&
-        ((limit = strtoll(text, NULL, 10)) < 1 || limit > HISTORY_MAX)) {
+        !al_parse_int(text, 1, HISTORY_MAX, &limit)) {
         al_reply_error(x, 400, "invalid_limit", "limit must be 1 to %d", HISTORY_MAX);
         return;
     }

@@ -14,6 +14,7 @@
 #include "api/lookups.h"
 #include "api/routes.h"
 #include "api/statuses.h"
+#include "core/ids.h"
 #include "rules/cache.h"
 #include "rules/store.h"
 
@@ -120,9 +121,8 @@ void al_api_rules_get(al_exchange *x)
 
 void al_api_rules_version(al_exchange *x)
 {
-    char *end = NULL;
-    long n = strtol(x->params[0], &end, 10);
-    if (*end != '\0' || n < 0 || n > 1000000000) {
+    long long n = 0;
+    if (!al_parse_int(x->params[0], 0, 1000000000, &n)) {
         al_reply_error(x, 404, "not_found", "no such rules version");
         return;
     }

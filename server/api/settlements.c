@@ -8,6 +8,7 @@
  * /v1/settlements/public-key). Drafts and closes read the whole period: they
  * run on a report thread. The statement itself is settlement/statement.c.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "api/routes.h"
 #include "api/statuses.h"
 #include "auth/secrets.h"
+#include "core/ids.h"
 #include "settlement/statement.h"
 
 /* Parses period_start/period_end into DATETIMEs; replies 400 when they are not a period. */
@@ -56,10 +58,9 @@ void al_api_settlement_create(al_exchange *x)
 /* Loads a statement of the caller's tenant; -1 after replying (404, 503). */
 static int load(al_exchange *x, al_statement_row *row)
 {
-    char *end = NULL;
-    long long id = strtoll(x->params[0], &end, 10);
+    long long id = 0;
     memset(row, 0, sizeof(*row));
-    if (*end != '\0' || id < 1) {
+    if (!al_parse_int(x->params[0], 1, INT64_MAX, &id)) {
         al_reply_error(x, 404, "not_found", "no such statement");
         return -1;
     }

@@ -1,6 +1,7 @@
 /* Identifiers and secrets; see ids.h. */
 #include "core/ids.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,20 @@ uint32_t al_id_hash(const char *s)
     for (; *s != '\0'; s++)
         h = (h ^ (uint8_t)*s) * 16777619u;
     return h;
+}
+
+bool al_parse_int(const char *text, long long min, long long max, long long *out)
+{
+    const char *p = text + (*text == '-');
+    if (*p < '0' || *p > '9')
+        return false;
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(text, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
 }
 
 int64_t al_realtime_us(void)

@@ -39,6 +39,12 @@ uint32_t al_id_hash(const char *s);
 /* Milliseconds of the monotonic clock. */
 int64_t al_monotonic_ms(void);
 
+/*
+ * A whole decimal number in [min, max], all of text ("12", "-3"; not "1x", "",
+ * " 5", "+5" or one out of range): true with *out, else false.
+ */
+bool al_parse_int(const char *text, long long min, long long max, long long *out);
+
 /* The wall clock in microseconds since 1970 (UTC). */
 int64_t al_realtime_us(void);
 

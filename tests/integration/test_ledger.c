@@ -407,6 +407,15 @@ Test(ledger, member_360_view_and_paged_history)
     r = http(&srv, "GET", "/v1/members/gus/history?limit=0", admin, NULL);
     expect_error(&r, 400, "invalid_limit");
     response_free(&r);
+    /* Numbers are whole, or refused: no trailing letters, no sign, no blank. */
+    static const char *const bad[] = {"limit=1x",    "limit=+2",  "limit=",
+                                      "cursor=5abc", "cursor=-1", "cursor=99999999999999999999"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(path, sizeof(path), "/v1/members/gus/history?%s", bad[i]);
+        r = http(&srv, "GET", path, admin, NULL);
+        expect_error(&r, 400, bad[i][0] == 'l' ? "invalid_limit" : "invalid_cursor");
+        response_free(&r);
+    }
 }
 
 static char *trial_balance_text(void)

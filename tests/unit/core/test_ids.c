@@ -64,3 +64,15 @@ Test(ids, secret_equal)
     cr_expect(!al_secret_equal("token", "token2"));
     cr_expect(!al_secret_equal("", "x"));
 }
+
+Test(ids, whole_numbers_are_all_of_the_text_and_in_range)
+{
+    long long v = 0;
+    cr_expect(al_parse_int("12", 1, 100, &v) && v == 12);
+    cr_expect(al_parse_int("-3", -5, 5, &v) && v == -3);
+    cr_expect(al_parse_int("0", 0, 0, &v) && v == 0);
+    static const char *const bad[] = {
+        "1x", "", " 5", "+5", "5 ", "-", "abc", "0x10", "99999999999999999999", "101", "0"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_expect_not(al_parse_int(bad[i], 1, 100, &v), "%s taken", bad[i]);
+}
