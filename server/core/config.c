@@ -42,7 +42,8 @@ static const key_spec keys[] = {
     STR_KEY("db", db, "mysql://alliance:alliance@localhost/alliance",
             "database: mysql://user:pass@host[:port]/db[?socket=PATH]"),
     STR_KEY("operator_token", operator_token, "",
-            "bearer token of the operator (empty: operator calls refused)"),
+            "bearer token of the operator, at least 32 characters (empty: operator calls "
+            "refused)"),
     STR_KEY("plugin_dir", plugin_dir, "build/plugins", "folder partner plugins are loaded from"),
     STR_KEY("schema_dir", schema_dir, "schema", "folder of NNN_name.sql migrations"),
     STR_KEY("pid_file", pid_file, "",
@@ -297,6 +298,13 @@ int al_config_check(const al_config *cfg, char err[AL_CONFIG_ERR_MAX])
 {
     if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
         snprintf(err, AL_CONFIG_ERR_MAX, "config: tls.cert and tls.key go together");
+        return -1;
+    }
+    /* A short token is one an attacker can guess: the operator may do anything. */
+    if (cfg->operator_token[0] != '\0' && strlen(cfg->operator_token) < AL_OPERATOR_TOKEN_MIN) {
+        snprintf(err, AL_CONFIG_ERR_MAX,
+                 "config: operator_token must be at least %d characters (empty: no operator)",
+                 AL_OPERATOR_TOKEN_MIN);
         return -1;
     }
     return 0;

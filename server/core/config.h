@@ -67,4 +67,7 @@ void al_config_describe(char *buf, size_t size);
 
 void al_config_free(al_config *cfg);
 
+/* The shortest operator token the server starts with. */
+#define AL_OPERATOR_TOKEN_MIN 32
+
 #endif

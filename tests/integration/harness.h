@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <openssl/ssl.h>
 
-#define OPERATOR_TOKEN "test-operator-token"
+#define OPERATOR_TOKEN "test-operator-token-0123456789abcdef"
 #define MASTER_KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 typedef struct {

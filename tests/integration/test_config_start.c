@@ -52,6 +52,8 @@ Test(start, bad_configuration_stops_the_start_naming_the_key)
         {NULL, "ALLIANCE_LOG_LEVEL=loud", "ALLIANCE_LOG_LEVEL: log_level"},
         {NULL, "ALLIANCE_DB=postgres://x", "mysql://"},
         {NULL, "ALLIANCE_TLS_CERT=/tmp/only-cert.pem", "tls.cert and tls.key go together"},
+        {NULL, "ALLIANCE_OPERATOR_TOKEN=short-and-guessable",
+         "operator_token must be at least 32 characters"},
     };
     char dir[300];
     snprintf(dir, sizeof(dir), "%s/var/tmp/cfg-XXXXXX", ALLIANCE_SOURCE_DIR);
