@@ -20,10 +20,9 @@
 #include "plugins/translate.h"
 #include "rules/rules.h"
 
-static int load_setup(al_exchange *x, const char *partner, al_partner_setup *ps)
+/* Replies when a setup's read failed or found no partner; 0 when it did find one. */
+static int setup_found(al_exchange *x, al_db_status st, bool found, const char *partner)
 {
-    bool found = false;
-    al_db_status st = al_partner_setup_load(al_db_of(x), x->tenant, partner, ps, &found);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         return -1;
@@ -38,6 +37,13 @@ static int load_setup(al_exchange *x, const char *partner, al_partner_setup *ps)
     return 0;
 }
 
+static int load_setup(al_exchange *x, const char *partner, al_partner_setup *ps)
+{
+    bool found = false;
+    al_db_status st = al_partner_setup_load(al_db_of(x), x->tenant, partner, ps, &found);
+    return setup_found(x, st, found, partner);
+}
+
 /* The partner's setup from the worker's cache (its config loaded in the plugin once). */
 static al_setup_entry *cached_setup(al_exchange *x)
 {
@@ -45,14 +51,8 @@ static al_setup_entry *cached_setup(al_exchange *x)
     al_setup_entry *e = NULL;
     al_db_status st = al_partner_setup_cached(&al_ctx_of(x)->setup_cache, al_db_of(x), x->tenant,
                                               x->partner, &e, &found);
-    if (st != AL_DB_OK) {
-        al_reply_db_failure(x, st);
+    if (setup_found(x, st, found, x->partner) != 0)
         return NULL;
-    }
-    if (!found) {
-        al_reply_error(x, 500, "internal_error", "the partner of this key is missing");
-        return NULL;
-    }
     if (e->setup.setup_version < x->setup_version || x->setup_version == 0)
         x->setup_version = e->setup.setup_version; /* the older: a booking checks it at commit */
     return e;

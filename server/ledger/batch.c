@@ -109,8 +109,9 @@ typedef struct {
 
 typedef struct {
     const char *id;
-    al_member_row row; /* as locked, then as the run's operations leave it */
-    bool touched, earned, tier_changed;
+    al_member_row row;                  /* as locked, then as the run's operations leave it */
+    bool earns, redeems;                /* has an earning, a captured redemption, in the run */
+    bool touched, earned, tier_changed; /* changed; earned in this run already; tier moved */
     int64_t d_available, d_held, d_debt, d_earned, d_redeemed;
     int64_t qualifying; /* in the tier window, with the run's earnings */
     size_t lot0, nlots; /* its lots in the run's lots (redemptions only) */
@@ -338,17 +339,9 @@ static void setup_read(set *s, MYSQL_RES *res)
         return;
     int64_t version = strtoll(r[0], NULL, 10), changed_us = strtoll(r[1], NULL, 10);
     al_setup_seen(s->tenant, version);
-    for (size_t i = 0; i < s->n; i++) {
-        al_job *j = s->items[i].job;
-        if (j->setup_version > 0 &&
-            al_setup_stale(j->setup_version, j->setup_read_us, version, changed_us)) {
-            refuse(&s->items[i], AL_STALE, "setup_changed",
-                   "the partner's setup changed while this request was on its way; send it again "
-                   "with the same id");
+    for (size_t i = 0; i < s->n; i++)
+        if (al_job_check_setup(s->items[i].job, version, changed_us))
             s->items[i].state = IT_STALE;
-            j->stale = true;
-        }
-    }
 }
 
 /*
@@ -426,7 +419,7 @@ static size_t earners_sql(set *s)
     stmt *q = &s->s;
     size_t n = 0;
     for (size_t i = 0; i < s->nmembers; i++)
-        n += s->members[i].earned;
+        n += s->members[i].earns;
     if (n == 0)
         return 0;
     next_statement(q);
@@ -439,7 +432,7 @@ static size_t earners_sql(set *s)
     param(q, AL_INT(s->window_months));
     param(q, AL_STR(s->tenant));
     for (size_t i = 0; i < s->nmembers; i++)
-        if (s->members[i].earned)
+        if (s->members[i].earns)
             row(q, "?", 1, AL_STR(s->members[i].id));
     text(q, ") GROUP BY t.member_id");
     if (!s->cross_partner)
@@ -449,7 +442,7 @@ static size_t earners_sql(set *s)
             "member_id IN (");
     param(q, AL_STR(s->tenant));
     for (size_t i = 0; i < s->nmembers; i++)
-        if (s->members[i].earned)
+        if (s->members[i].earns)
             row(q, "?", 1, AL_STR(s->members[i].id));
     text(q, ") GROUP BY member_id, partner_id");
     return 2;
@@ -485,10 +478,8 @@ static size_t lots_sql(set *s)
 {
     stmt *q = &s->s;
     size_t n = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        item *it = &s->items[i];
-        member_state *m = &s->members[it->m];
-        if (it->op.kind != AL_OP_REDEEM || !it->op.redeem.capture || m->nlots == 1 /* listed */)
+    for (size_t i = 0; i < s->nmembers; i++) {
+        if (!s->members[i].redeems)
             continue;
         if (n++ == 0) {
             next_statement(q);
@@ -496,14 +487,11 @@ static size_t lots_sql(set *s)
                     "AND remaining > 0 AND member_id IN (");
             param(q, AL_STR(s->tenant));
         }
-        m->nlots = 1;
-        row(q, "?", 1, AL_STR(m->id));
+        row(q, "?", 1, AL_STR(s->members[i].id));
     }
     if (n == 0)
         return 0;
     text(q, ") ORDER BY member_id, expires_at, lot_id FOR UPDATE");
-    for (size_t i = 0; i < s->nmembers; i++)
-        s->members[i].nlots = 0;
     return 1;
 }
 
@@ -1232,27 +1220,48 @@ void al_batch_thread_end(void)
     mine = NULL;
 }
 
-/* How many of jobs one run takes: no key twice, one tier window. */
-static size_t run_length(al_job **jobs, size_t n)
+/* Whether job's idempotency key is one of the first n items'. */
+static bool key_taken(const set *s, size_t n, const al_job *job)
+{
+    for (size_t i = 0; i < n; i++) {
+        const al_idem_key *k = &s->items[i].job->key;
+        if (strcmp(k->id, job->key.id) == 0 && strcmp(k->kind, job->key.kind) == 0 &&
+            strcmp(k->partner, job->key.partner) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Takes the jobs of one run into the set: at most RUN_MAX, no key twice, one tier window. */
+static void take(set *s, al_job **jobs, size_t n)
 {
     int window = -1;
-    size_t k = 0;
-    for (; k < n && k < RUN_MAX; k++) {
-        al_job *j = jobs[k];
-        for (size_t i = 0; i < k; i++)
-            if (strcmp(jobs[i]->key.id, j->key.id) == 0 &&
-                strcmp(jobs[i]->key.kind, j->key.kind) == 0 &&
-                strcmp(jobs[i]->key.partner, j->key.partner) == 0)
-                return k;
-        al_job_op op;
-        j->describe(j->ctx, &op);
-        if (op.kind == AL_OP_EARN) {
-            if (window >= 0 && op.earn.rules->window_months != window)
-                return k;
-            window = op.earn.rules->window_months;
+    for (size_t i = 0; i < n && i < RUN_MAX; i++) {
+        item *it = &s->items[i];
+        jobs[i]->describe(jobs[i]->ctx, &it->op);
+        bool earning = it->op.kind == AL_OP_EARN;
+        if (key_taken(s, i, jobs[i]) ||
+            (earning && window >= 0 && it->op.earn.rules->window_months != window))
+            break;
+        s->n = i + 1;
+        it->job = jobs[i];
+        it->booking = it->lot = -1;
+        it->member = earning ? it->op.earn.member : it->op.redeem.member;
+        it->partner = earning ? it->op.earn.partner : it->op.redeem.partner;
+        it->id = earning ? it->op.earn.transaction_id : it->op.redeem.redemption_id;
+        if ((it->m = find_member(s, it->member)) < 0) {
+            it->m = (int)s->nmembers++;
+            s->members[it->m].id = it->member;
+        }
+        member_state *m = &s->members[it->m];
+        if (earning) {
+            window = s->window_months = it->op.earn.rules->window_months;
+            s->cross_partner = s->cross_partner || it->op.earn.rules->cross_partner_points > 0;
+            m->earns = true;
+        } else if (it->op.redeem.capture) {
+            m->redeems = true;
         }
     }
-    return k;
 }
 
 al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, unsigned flags, size_t *done,
@@ -1264,32 +1273,11 @@ al_db_status al_batch_run(al_db *db, al_job **jobs, size_t n, unsigned flags, si
         return AL_DB_ERROR;
     set *s = mine;
     al_db_status st = learn_autoinc(db);
-    s->n = run_length(jobs, n);
     s->tenant = jobs[0]->key.tenant;
     s->flags = flags;
-    for (size_t i = 0; i < s->n; i++) {
-        item *it = &s->items[i];
-        it->job = jobs[i];
-        it->booking = it->lot = -1;
-        jobs[i]->describe(jobs[i]->ctx, &it->op);
-        bool earning = it->op.kind == AL_OP_EARN;
-        it->member = earning ? it->op.earn.member : it->op.redeem.member;
-        it->partner = earning ? it->op.earn.partner : it->op.redeem.partner;
-        it->id = earning ? it->op.earn.transaction_id : it->op.redeem.redemption_id;
-        if ((it->m = find_member(s, it->member)) < 0) {
-            it->m = (int)s->nmembers++;
-            s->members[it->m].id = it->member;
-        }
-        if (earning) {
-            s->window_months = it->op.earn.rules->window_months;
-            s->cross_partner = s->cross_partner || it->op.earn.rules->cross_partner_points > 0;
-            s->members[it->m].earned = true; /* for earners(); reset below */
-        }
-    }
+    take(s, jobs, n);
     if (st == AL_DB_OK)
         st = reads(db, s);
-    for (size_t i = 0; i < s->nmembers; i++)
-        s->members[i].earned = false;
     if (st == AL_DB_OK)
         st = usages(db, s);
 

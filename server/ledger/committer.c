@@ -100,6 +100,18 @@ bool al_job_run(al_db *db, al_job *job, bool *db_failed)
     return true;
 }
 
+bool al_job_check_setup(al_job *job, int64_t version, int64_t changed_us)
+{
+    if (job->setup_version == 0 ||
+        !al_setup_stale(job->setup_version, job->setup_read_us, version, changed_us))
+        return false;
+    job->stale = true;
+    set_error(job, AL_STALE, "setup_changed",
+              "the partner's setup changed while this request was on its way; send it again "
+              "with the same id");
+    return true;
+}
+
 static bool use_sets = true; /* ledger_sets */
 
 static bool settable(const al_job *j)
@@ -135,21 +147,13 @@ static al_db_status check_setups(al_db *db, al_job *jobs, bool begin, bool plain
         return AL_DB_ERROR;
     }
     size_t k = 0;
-    /* With the transaction's start, one round trip, when the connection takes scripts. */
-    bool together = begin && db->multi;
-    if (begin && !together) {
-        al_db_status st = al_ledger_begin(db);
-        if (st != AL_DB_OK) {
-            free(p);
-            free(sql);
-            return st;
-        }
-    }
+    /* begin: with the transaction's start, one round trip (a committer's connection takes scripts)
+     */
     size_t len = (size_t)sprintf(sql,
                                  "%sSELECT tenant_id, setup_version, TIMESTAMPDIFF("
                                  "MICROSECOND, '1970-01-01', setup_changed_at) "
                                  "FROM tenants WHERE tenant_id IN (",
-                                 together ? "START TRANSACTION; " : "");
+                                 begin ? "START TRANSACTION; " : "");
     for (al_job *j = jobs; j != NULL; j = j->next)
         if (checked_here(j, plain_only)) {
             len += (size_t)sprintf(sql + len, k ? ",?" : "?");
@@ -159,7 +163,7 @@ static al_db_status check_setups(al_db *db, al_job *jobs, bool begin, bool plain
     MYSQL_RES *res = NULL;
     size_t got = 0;
     al_db_status st =
-        together ? al_db_script(db, sql, p, k, &res, 1, &got) : al_db_exec(db, sql, p, k, &res);
+        begin ? al_db_script(db, sql, p, k, &res, 1, &got) : al_db_exec(db, sql, p, k, &res);
     if (st == AL_DB_OK && res == NULL)
         st = AL_DB_ERROR;
     free(sql);
@@ -171,13 +175,8 @@ static al_db_status check_setups(al_db *db, al_job *jobs, bool begin, bool plain
         int64_t version = strtoll(row[1], NULL, 10), changed_us = strtoll(row[2], NULL, 10);
         al_setup_seen(row[0], version);
         for (al_job *j = jobs; j != NULL; j = j->next)
-            if (checked_here(j, plain_only) && strcmp(j->key.tenant, row[0]) == 0 &&
-                al_setup_stale(j->setup_version, j->setup_read_us, version, changed_us)) {
-                j->stale = true;
-                set_error(j, AL_STALE, "setup_changed",
-                          "the partner's setup changed while this request was on its way; send "
-                          "it again with the same id");
-            }
+            if (checked_here(j, plain_only) && strcmp(j->key.tenant, row[0]) == 0)
+                al_job_check_setup(j, version, changed_us);
     }
     al_db_free_result(res);
     return AL_DB_OK;

@@ -88,6 +88,13 @@ bool al_committers_running(void);
 void al_commit_submit(al_job *job);
 
 /*
+ * Checks a job made with kept setup against its tenant's version, read now
+ * (tenants/versions.h): when it was stale when read, the job is answered
+ * AL_STALE (stale set, not run) and true comes back.
+ */
+bool al_job_check_setup(al_job *job, int64_t version, int64_t changed_us);
+
+/*
  * Runs one job inside the caller's open transaction: the idempotency claim,
  * the operation, the stored answer. Fills job's out fields; returns false
  * when the job's work must be undone (a refusal, a replay, a conflict) and
