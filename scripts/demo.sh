@@ -12,6 +12,7 @@
 # shows a secret only once.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+umask 077 # the partners' secrets it keeps are private
 base=$1
 admin=$2
 say() { echo "   demo: $*"; }

@@ -16,24 +16,15 @@ cmake --build build/release -j"$(nproc)" |
 
 echo "== the database (var/db)"
 scripts/db.sh start var/db
-mkdir -p var
-if [ -z "${ALLIANCE_OPERATOR_TOKEN:-}" ]; then
-  [ -s var/operator-token ] || openssl rand -hex 24 >var/operator-token
-  ALLIANCE_OPERATOR_TOKEN=$(cat var/operator-token)
-fi
-export ALLIANCE_OPERATOR_TOKEN
+# Every file made from here on is private (0600): tokens, keys, the demo's secrets.
+umask 077
+scripts/secrets.sh var
+ALLIANCE_OPERATOR_TOKEN=${ALLIANCE_OPERATOR_TOKEN:-$(cat var/operator-token)}
 # The key partner secrets are sealed under; kept so that they stay readable.
-if [ -z "${ALLIANCE_MASTER_KEY:-}" ]; then
-  [ -s var/master-key ] || (umask 077 && openssl rand -hex 32 >var/master-key)
-  ALLIANCE_MASTER_KEY=$(cat var/master-key)
-fi
-export ALLIANCE_MASTER_KEY
+ALLIANCE_MASTER_KEY=${ALLIANCE_MASTER_KEY:-$(cat var/master-key)}
 # The Ed25519 seed closed statements are signed with.
-if [ -z "${ALLIANCE_SETTLEMENT_KEY:-}" ]; then
-  [ -s var/settlement-key ] || (umask 077 && openssl rand -hex 32 >var/settlement-key)
-  ALLIANCE_SETTLEMENT_KEY=$(cat var/settlement-key)
-fi
-export ALLIANCE_SETTLEMENT_KEY
+ALLIANCE_SETTLEMENT_KEY=${ALLIANCE_SETTLEMENT_KEY:-$(cat var/settlement-key)}
+export ALLIANCE_OPERATOR_TOKEN ALLIANCE_MASTER_KEY ALLIANCE_SETTLEMENT_KEY
 export ALLIANCE_DB=${ALLIANCE_DB:-$(scripts/db.sh url var/db alliance)}
 export ALLIANCE_LISTEN=${ALLIANCE_LISTEN:-127.0.0.1:8080}
 export ALLIANCE_SCHEMA_DIR=${ALLIANCE_SCHEMA_DIR:-$root/schema}
