@@ -200,6 +200,11 @@ static int tcp_connect(int port)
 
 int conn_open_tls(conn *c, int port, int min_version, int max_version)
 {
+    return conn_open_tls_ciphers(c, port, min_version, max_version, NULL);
+}
+
+int conn_open_tls_ciphers(conn *c, int port, int min_version, int max_version, const char *ciphers)
+{
     memset(c, 0, sizeof(*c));
     c->fd = tcp_connect(port);
     if (c->fd < 0)
@@ -210,6 +215,11 @@ int conn_open_tls(conn *c, int port, int min_version, int max_version)
     if (max_version)
         SSL_CTX_set_max_proto_version(c->ctx, max_version);
     SSL_CTX_set_security_level(c->ctx, 0); /* let the test offer old versions */
+    if (ciphers != NULL && SSL_CTX_set_cipher_list(c->ctx, ciphers) != 1) {
+        ERR_clear_error();
+        conn_close(c);
+        return -1;
+    }
     c->ssl = SSL_new(c->ctx);
     SSL_set_fd(c->ssl, c->fd);
     if (SSL_connect(c->ssl) != 1) {

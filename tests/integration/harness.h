@@ -64,6 +64,8 @@ typedef struct {
 int conn_open(conn *c, const test_server *s);
 /* TLS with the protocol versions given (0: library default). */
 int conn_open_tls(conn *c, int port, int min_version, int max_version);
+/* The same, offering only the TLS 1.2 cipher suites listed (OpenSSL's names). */
+int conn_open_tls_ciphers(conn *c, int port, int min_version, int max_version, const char *ciphers);
 /* Sends raw bytes. */
 int conn_send(conn *c, const char *data, size_t len);
 /* One request; headers is "Name: value\r\n..." or NULL. */

@@ -26,9 +26,9 @@ Test(hardening, the_application_user_cannot_write_files_through_the_database)
 {
     char out[512];
     /* FILE is a global privilege: with it, a local user could write a root-owned file. */
-    cr_expect_neq(db_scalar("SELECT 'x' INTO DUMPFILE '/tmp/allianced-dumpfile-test'", out,
-                            sizeof(out)),
-                  0, "the application user wrote a file through the database");
+    cr_expect_neq(
+        db_scalar("SELECT 'x' INTO DUMPFILE '/tmp/allianced-dumpfile-test'", out, sizeof(out)), 0,
+        "the application user wrote a file through the database");
     cr_expect_neq(access("/tmp/allianced-dumpfile-test", F_OK), 0);
     unlink("/tmp/allianced-dumpfile-test");
     cr_expect_neq(db_scalar("SELECT COUNT(*) FROM mysql.user", out, sizeof(out)), 0,

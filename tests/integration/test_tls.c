@@ -1,4 +1,8 @@
-/* HTTPS: a self-signed certificate made at test time; TLS 1.2 or newer only. */
+/*
+ * HTTPS: a self-signed certificate made at test time (RSA: the key that also
+ * allows suites without forward secrecy, which the server must not choose);
+ * TLS 1.2 or newer only, and on 1.2 only ECDHE with AEAD.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +22,7 @@ static void start(void)
     cr_assert(mkdtemp(dir) != NULL);
     char cmd[1200];
     snprintf(cmd, sizeof(cmd),
-             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+             "openssl req -x509 -newkey rsa:2048 -nodes "
              "-days 1 -subj /CN=127.0.0.1 -keyout %s/key.pem -out %s/cert.pem 2>/dev/null",
              dir, dir);
     cr_assert_eq(system(cmd), 0, "openssl could not make a certificate");
@@ -81,4 +85,35 @@ Test(tls, refuses_tls_1_1_and_plain_http)
     r = http(&srv, "GET", "/healthz", NULL, NULL);
     cr_expect_eq(r.status, 200, "still serving TLS");
     response_free(&r);
+}
+
+/* Whether a TLS 1.2 handshake offering only these suites succeeds. */
+static bool tls12_with(const char *ciphers)
+{
+    conn c;
+    if (conn_open_tls_ciphers(&c, srv.port, TLS1_2_VERSION, TLS1_2_VERSION, ciphers) != 0)
+        return false;
+    response r;
+    bool ok = conn_request(&c, "GET", "/healthz", NULL, NULL, 0, &r) == 0 && r.status == 200;
+    response_free(&r);
+    conn_close(&c);
+    return ok;
+}
+
+Test(tls, on_tls_1_2_only_ecdhe_with_aead)
+{
+    cr_expect(tls12_with("ECDHE-RSA-AES128-GCM-SHA256"));
+    cr_expect(tls12_with("ECDHE-RSA-AES256-GCM-SHA384"));
+    cr_expect(tls12_with("ECDHE-RSA-CHACHA20-POLY1305"));
+    /* No forward secrecy (RSA key exchange), even with AEAD. */
+    cr_expect_not(tls12_with("AES128-GCM-SHA256"), "RSA key exchange accepted");
+    cr_expect_not(tls12_with("AES256-SHA256"), "RSA key exchange accepted");
+    /* Forward secrecy but CBC, and finite-field DHE. */
+    cr_expect_not(tls12_with("ECDHE-RSA-AES128-SHA"), "CBC accepted");
+    cr_expect_not(tls12_with("ECDHE-RSA-AES256-SHA384"), "CBC accepted");
+    cr_expect_not(tls12_with("DHE-RSA-AES128-GCM-SHA256"), "DHE accepted");
+    /* TLS 1.3's suites are all AEAD with forward secrecy: it stays. */
+    conn c;
+    cr_assert_eq(conn_open_tls(&c, srv.port, TLS1_3_VERSION, TLS1_3_VERSION), 0);
+    conn_close(&c);
 }
