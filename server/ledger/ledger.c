@@ -820,34 +820,44 @@ bool al_ledger_void(al_db *db, const char *tenant, const char *partner, const ch
     return settled(db, tenant, partner, id, &r, o);
 }
 
+/* Holds whose time is up, a page at a time: each one ended leaves the set. */
+#define LAPSE_PAGE 500
+
 al_db_status al_ledger_lapse_holds(al_db *db, const char *tenant, bool (*stop)(void), int *count)
 {
     *count = 0;
-    MYSQL_RES *res = NULL;
-    al_db_param p[] = {AL_STR_OR_NULL(tenant), AL_STR_OR_NULL(tenant)};
-    al_db_status st = al_db_exec(db,
-                                 "SELECT tenant_id, partner_id, redemption_id FROM redemptions "
-                                 "WHERE status = 'held' AND hold_expires_at <= NOW(6) "
-                                 "AND (? IS NULL OR tenant_id = ?) LIMIT 500",
-                                 p, 2, &res);
-    if (st != AL_DB_OK)
-        return st;
-    MYSQL_ROW row;
-    while (st == AL_DB_OK && !(stop && stop()) && (row = mysql_fetch_row(res)) != NULL) {
-        redemption_row r;
-        if ((st = al_ledger_begin(db)) != AL_DB_OK)
+    al_db_status st = AL_DB_OK;
+    for (bool more = true; more && st == AL_DB_OK && !(stop && stop());) {
+        MYSQL_RES *res = NULL;
+        al_db_param p[] = {AL_STR_OR_NULL(tenant), AL_STR_OR_NULL(tenant), AL_INT(LAPSE_PAGE)};
+        st = al_db_exec(db,
+                        "SELECT tenant_id, partner_id, redemption_id FROM redemptions "
+                        "WHERE status = 'held' AND hold_expires_at <= NOW(6) "
+                        "AND (? IS NULL OR tenant_id = ?) LIMIT ?",
+                        p, 3, &res);
+        if (st != AL_DB_OK)
             break;
-        st = redemption_lock(db, row[0], row[1], row[2], &r);
-        if (st == AL_DB_OK && r.found && r.lapsed) {
-            st = end_hold(db, row[0], row[1], row[2], &r, "expired", 0, 0);
-            (*count)++;
+        int ended = 0;
+        MYSQL_ROW row;
+        while (st == AL_DB_OK && !(stop && stop()) && (row = mysql_fetch_row(res)) != NULL) {
+            redemption_row r;
+            if ((st = al_ledger_begin(db)) != AL_DB_OK)
+                break;
+            st = redemption_lock(db, row[0], row[1], row[2], &r);
+            if (st == AL_DB_OK && r.found && r.lapsed) {
+                st = end_hold(db, row[0], row[1], row[2], &r, "expired", 0, 0);
+                ended++;
+            }
+            if (st == AL_DB_OK)
+                st = al_ledger_commit(db);
+            else
+                al_ledger_rollback(db);
         }
-        if (st == AL_DB_OK)
-            st = al_ledger_commit(db);
-        else
-            al_ledger_rollback(db);
+        /* A full page that ended something: there may be more. */
+        more = mysql_num_rows(res) == LAPSE_PAGE && ended > 0;
+        *count += ended;
+        mysql_free_result(res);
     }
-    mysql_free_result(res);
     return st;
 }
 
@@ -930,36 +940,54 @@ static al_db_status expire_member(al_db *db, const char *tenant, const char *mem
     return st;
 }
 
+/* Members with points due, a page at a time in key order, after (tenant, member). */
+#define EXPIRE_PAGE 1000
+
 al_db_status al_ledger_expire(al_db *db, const char *tenant, const char *as_of, bool (*stop)(void),
                               int *members, int64_t *points)
 {
     *members = 0;
     *points = 0;
-    al_db_param p[] = {AL_STR(as_of), AL_STR_OR_NULL(tenant), AL_STR_OR_NULL(tenant)};
-    MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(db,
-                                 "SELECT DISTINCT tenant_id, member_id FROM lots "
-                                 "WHERE remaining > 0 AND expires_at <= ? "
-                                 "AND (? IS NULL OR tenant_id = ?) LIMIT 1000",
-                                 p, 3, &res);
-    if (st != AL_DB_OK)
-        return st;
-    MYSQL_ROW row;
-    while (st == AL_DB_OK && !(stop && stop()) && (row = mysql_fetch_row(res)) != NULL) {
-        int64_t expired = 0;
-        if ((st = al_ledger_begin(db)) != AL_DB_OK)
+    /*
+     * A cursor, not "the first 1000 again": a member whose due points are all
+     * held lapses nothing now, and must not keep the members after it waiting.
+     */
+    char after_tenant[AL_ID_MAX + 1] = "", after_member[AL_ID_MAX + 1] = "";
+    al_db_status st = AL_DB_OK;
+    for (bool more = true; more && st == AL_DB_OK && !(stop && stop());) {
+        al_db_param p[] = {AL_STR(as_of),        AL_STR_OR_NULL(tenant), AL_STR_OR_NULL(tenant),
+                           AL_STR(after_tenant), AL_STR(after_tenant),   AL_STR(after_member),
+                           AL_INT(EXPIRE_PAGE)};
+        MYSQL_RES *res = NULL;
+        st = al_db_exec(db,
+                        "SELECT DISTINCT tenant_id, member_id FROM lots "
+                        "WHERE remaining > 0 AND expires_at <= ? "
+                        "AND (? IS NULL OR tenant_id = ?) "
+                        "AND (tenant_id > ? OR (tenant_id = ? AND member_id > ?)) "
+                        "ORDER BY tenant_id, member_id LIMIT ?",
+                        p, 7, &res);
+        if (st != AL_DB_OK)
             break;
-        st = expire_member(db, row[0], row[1], as_of, &expired);
-        if (st == AL_DB_OK)
-            st = al_ledger_commit(db);
-        else
-            al_ledger_rollback(db);
-        if (st == AL_DB_OK && expired > 0) {
-            (*members)++;
-            *points += expired;
+        more = mysql_num_rows(res) == EXPIRE_PAGE;
+        MYSQL_ROW row;
+        while (st == AL_DB_OK && !(stop && stop()) && (row = mysql_fetch_row(res)) != NULL) {
+            snprintf(after_tenant, sizeof(after_tenant), "%s", row[0]);
+            snprintf(after_member, sizeof(after_member), "%s", row[1]);
+            int64_t expired = 0;
+            if ((st = al_ledger_begin(db)) != AL_DB_OK)
+                break;
+            st = expire_member(db, row[0], row[1], as_of, &expired);
+            if (st == AL_DB_OK)
+                st = al_ledger_commit(db);
+            else
+                al_ledger_rollback(db);
+            if (st == AL_DB_OK && expired > 0) {
+                (*members)++;
+                *points += expired;
+            }
         }
+        mysql_free_result(res);
     }
-    mysql_free_result(res);
     return st;
 }
 
@@ -1017,6 +1045,51 @@ bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
     return true;
 }
 
+/*
+ * The members of one tenant who may move (above the lowest level, or counting
+ * days below), a page at a time after the last one seen: every one of them,
+ * however many.
+ */
+static al_db_status review_tenant(al_db *db, const char *tenant, const al_rules *r,
+                                  bool (*stop)(void), int *changed)
+{
+    char after_member[AL_ID_MAX + 1] = "";
+    al_db_status st = AL_DB_OK;
+    for (bool more = true; more && st == AL_DB_OK && !(stop && stop());) {
+        al_db_param q[] = {AL_STR(tenant), AL_STR(r->tiers[0].name), AL_STR(after_member),
+                           AL_INT(EXPIRE_PAGE)};
+        MYSQL_RES *members = NULL;
+        st = al_db_exec(db,
+                        "SELECT member_id FROM members WHERE tenant_id = ? AND "
+                        "(tier <> ? OR below_since IS NOT NULL) AND member_id > ? "
+                        "ORDER BY member_id LIMIT ?",
+                        q, 4, &members);
+        if (st != AL_DB_OK)
+            break;
+        more = mysql_num_rows(members) == EXPIRE_PAGE;
+        MYSQL_ROW mr;
+        while (st == AL_DB_OK && !(stop && stop()) && (mr = mysql_fetch_row(members)) != NULL) {
+            snprintf(after_member, sizeof(after_member), "%s", mr[0]);
+            al_member_row m;
+            size_t before = 0, after = 0;
+            if ((st = al_ledger_begin(db)) != AL_DB_OK)
+                break;
+            st = member_lock(db, tenant, mr[0], &m);
+            if (st == AL_DB_OK && m.found) {
+                before = al_rules_tier_index(r, m.tier);
+                st = review_tier(db, tenant, mr[0], r, &m, &after);
+            }
+            if (st == AL_DB_OK)
+                st = al_ledger_commit(db);
+            else
+                al_ledger_rollback(db);
+            *changed += st == AL_DB_OK && m.found && after != before;
+        }
+        mysql_free_result(members);
+    }
+    return st;
+}
+
 al_db_status al_ledger_tier_review(al_db *db, const char *tenant, bool (*stop)(void), int *changed)
 {
     *changed = 0;
@@ -1040,34 +1113,8 @@ al_db_status al_ledger_tier_review(al_db *db, const char *tenant, bool (*stop)(v
         if (rc != 0)
             continue;
         r->version = atoi(row[2]);
-        /* Members who may move: above the lowest level, or counting days below. */
-        al_db_param q[] = {AL_STR(row[0]), AL_STR(r->tiers[0].name)};
-        MYSQL_RES *members = NULL;
         if (r->downgrade != AL_DOWNGRADE_NONE)
-            st = al_db_exec(db,
-                            "SELECT member_id FROM members WHERE tenant_id = ? AND "
-                            "(tier <> ? OR below_since IS NOT NULL) LIMIT 5000",
-                            q, 2, &members);
-        MYSQL_ROW mr;
-        while (st == AL_DB_OK && members != NULL && !(stop && stop()) &&
-               (mr = mysql_fetch_row(members)) != NULL) {
-            al_member_row m;
-            size_t before = 0, after = 0;
-            if ((st = al_ledger_begin(db)) != AL_DB_OK)
-                break;
-            st = member_lock(db, row[0], mr[0], &m);
-            if (st == AL_DB_OK && m.found) {
-                before = al_rules_tier_index(r, m.tier);
-                st = review_tier(db, row[0], mr[0], r, &m, &after);
-            }
-            if (st == AL_DB_OK)
-                st = al_ledger_commit(db);
-            else
-                al_ledger_rollback(db);
-            *changed += st == AL_DB_OK && m.found && after != before;
-        }
-        if (members != NULL)
-            mysql_free_result(members);
+            st = review_tenant(db, row[0], r, stop, changed);
         al_rules_drop(r);
     }
     mysql_free_result(res);

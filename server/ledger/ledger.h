@@ -125,7 +125,8 @@ al_db_status al_ledger_lapse_holds(al_db *db, const char *tenant, bool (*stop)(v
 
 /*
  * Books to breakage what lapses at as_of (of one tenant, or all: NULL) ("YYYY-MM-DD
- * HH:MM:SS[.ffffff]", UTC): one batch of members per call; *members and *points say what was done.
+ * HH:MM:SS[.ffffff]", UTC): every member with points due, in pages of 1000 in key order;
+ * *members and *points say what was done.
  */
 al_db_status al_ledger_expire(al_db *db, const char *tenant, const char *as_of, bool (*stop)(void),
                               int *members, int64_t *points);

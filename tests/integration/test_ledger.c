@@ -643,3 +643,67 @@ Test(ledger, one_tenants_partner_sees_nothing_of_another_tenant)
     response_free(&r);
     cr_expect_eq(available("lee"), 100);
 }
+
+/*
+ * The sweep pages through every member with points due: 1,000 members whose
+ * due points are all held lapse nothing now, and the member after them (in key
+ * order) still lapses (it waited for ever behind "the first 1000").
+ */
+Test(ledger, expiry_reaches_every_member_past_a_thousand_whose_points_are_held, .timeout = 240)
+{
+    char t[64], key[128];
+    partner_key p;
+    unique_id(t, sizeof(t), "ex");
+    make_tenant(&srv, t, key, sizeof(key));
+    make_partner(&srv, key, "bank", "bank", BANK_CONFIG, &p);
+    enum { HELD = 1000, PER_BATCH = 250 };
+    size_t cap = PER_BATCH * 160;
+    char *batch = malloc(cap);
+    for (int from = 0; from < HELD; from += PER_BATCH) {
+        size_t n = 0;
+        for (int i = from; i < from + PER_BATCH; i++)
+            n += (size_t)snprintf(batch + n, cap - n,
+                                  "{\"id\":\"e-%d\",\"member\":\"h%04d\",\"data\":{\"type\":"
+                                  "\"purchase\",\"amount_minor\":1000,\"currency\":\"CNY\","
+                                  "\"mcc\":\"1000\"}}\n",
+                                  i, i);
+        response r = partner_call(&srv, &p, "POST", "/v1/transactions:batch", batch, 0, NULL);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        cr_assert(strstr(r.body, "\"error\"") == NULL, "%.300s", r.body);
+        response_free(&r);
+    }
+    free(batch);
+    for (int i = 0; i < HELD; i++) {
+        char body[160];
+        snprintf(body, sizeof(body),
+                 "{\"id\":\"hold-%d\",\"member\":\"h%04d\",\"points\":10,\"capture\":false,"
+                 "\"hold_seconds\":86400}",
+                 i, i);
+        response r = partner_call(&srv, &p, "POST", "/v1/redemptions", body, 0, NULL);
+        cr_assert_eq(r.status, 201, "%s", r.body);
+        response_free(&r);
+    }
+    char body[200];
+    snprintf(body, sizeof(body),
+             "{\"id\":\"e-last\",\"member\":\"z-last\",\"data\":{\"type\":\"purchase\","
+             "\"amount_minor\":3000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}");
+    response r = partner_call(&srv, &p, "POST", "/v1/transactions", body, 0, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    response_free(&r);
+
+    snprintf(body, sizeof(body), "{\"as_of\":\"2030-01-01T00:00:00Z\",\"tenant\":\"%s\"}", t);
+    r = http(&srv, "POST", "/v1/ledger/expire", OPERATOR_TOKEN, body);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_eq(num(&r, "points"), 30, "%s", r.body);
+    cr_expect_eq(num(&r, "members"), 1, "%s", r.body);
+    response_free(&r);
+    r = partner_call(&srv, &p, "GET", "/v1/members/z-last/balance", NULL, 0, NULL);
+    cr_expect_eq(num(&r, "available"), 0, "%s", r.body);
+    response_free(&r);
+    r = partner_call(&srv, &p, "GET", "/v1/members/h0999/balance", NULL, 0, NULL);
+    cr_expect_eq(num(&r, "held"), 10, "%s", r.body);
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/ledger/trial-balance", key, NULL);
+    cr_expect_eq(num(&r, "total"), 0, "%s", r.body);
+    response_free(&r);
+}
