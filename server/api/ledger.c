@@ -14,6 +14,7 @@
 #include "api/context.h"
 #include "api/routes.h"
 #include "api/statuses.h"
+#include "core/ids.h"
 #include "core/log.h"
 #include "ledger/expiry.h"
 #include "ledger/report_threads.h"
@@ -58,7 +59,9 @@ static bool expire(al_db *db, void *arg, al_outcome *o)
                          "the server is stopping; ask again later");
     al_log(AL_LOG_INFO, "expiry as of %s for %s: %d members, %lld points; %d holds released",
            c->as_of, tenant ? tenant : "all tenants", s.members, (long long)s.points, s.holds);
-    o->reply = json_pack("{s:s,s:i,s:I,s:i,s:i}", "as_of", c->as_of, "members", s.members, "points",
+    char as_of[AL_RFC3339_MAX];
+    al_sql_to_rfc3339(c->as_of, as_of);
+    o->reply = json_pack("{s:s,s:i,s:I,s:i,s:i}", "as_of", as_of, "members", s.members, "points",
                          (json_int_t)s.points, "holds_released", s.holds, "tiers_changed", s.tiers);
     o->result = AL_DONE;
     return true;

@@ -429,8 +429,7 @@ void al_api_transaction_batch(al_exchange *x)
  * is rolled back, so the breakdown is exactly what booking would give and
  * nothing stays. Without a member, a new member is assumed.
  */
-static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *rules,
-                     const char *label)
+static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *rules, bool draft)
 {
     static const char *const fields[] = {"id", "member", "occurred_at", "data", "partner", NULL};
     al_partner_setup ps = {0};
@@ -480,15 +479,14 @@ static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *
     if (ok) {
         json_t *breakdown = json_object_get(o.reply, "breakdown");
         json_t *reply = json_pack(
-            "{s:O,s:O,s:O,s:O,s:O,s:s,s:O}", "points", json_object_get(breakdown, "points"),
+            "{s:O,s:O,s:O,s:O,s:O,s:o,s:b,s:O}", "points", json_object_get(breakdown, "points"),
             "lines", json_object_get(breakdown, "lines"), "base_amount_minor",
             json_object_get(breakdown, "base_amount_minor"), "currency",
             json_object_get(breakdown, "currency"), "tier", json_object_get(breakdown, "tier"),
-            "rules_version", label ? label : "defaults", "balance_after",
-            json_object_get(o.reply, "balance"));
+            /* A number as in every booking's detail (0: the defaults); a draft has none. */
+            "rules_version", draft ? json_null() : json_integer(rules->version), "draft", draft,
+            "balance_after", json_object_get(o.reply, "balance"));
         json_object_set_new(reply, "plugin", json_pack("{s:s}", "name", ps.plugin));
-        if (rules->version > 0)
-            json_object_set_new(reply, "rules_version", json_integer(rules->version));
         json_decref(o.reply);
         al_reply_json(x, 200, reply);
     } else if (o.db != AL_DB_OK) {
@@ -509,7 +507,7 @@ void al_api_transaction_simulate(al_exchange *x)
     if (json_object_get(body, "partner") != NULL)
         al_reply_error(x, 400, "unknown_field", "unknown field: partner (it is the caller)");
     else
-        simulate(x, x->partner, body, NULL, NULL);
+        simulate(x, x->partner, body, NULL, false);
     json_decref(body);
 }
 
@@ -539,7 +537,7 @@ void al_api_rules_simulate(al_exchange *x)
         al_reply_error(x, 400, "invalid_rules", "%s %s", path, msg);
         goto done;
     }
-    simulate(x, partner, tx, draft, "draft"); /* takes the reference */
+    simulate(x, partner, tx, draft, true); /* takes the reference */
 done:
     json_decref(body);
 }

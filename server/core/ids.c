@@ -141,6 +141,19 @@ int al_rfc3339_to_sql(const char *in, char out[27])
     return 0;
 }
 
+void al_sql_to_rfc3339(const char *in, char out[AL_RFC3339_MAX])
+{
+    size_t n = strlen(in);
+    if (n < 19 || in[10] != ' ' || (n > 19 && in[19] != '.') || n > 26) {
+        snprintf(out, AL_RFC3339_MAX, "%s", in);
+        return;
+    }
+    char frac[7] = "000000";
+    if (n > 20)
+        memcpy(frac, in + 20, n - 20);
+    snprintf(out, AL_RFC3339_MAX, "%.10sT%.8s.%sZ", in, in + 11, frac);
+}
+
 uint32_t al_id_hash(const char *s)
 {
     uint32_t h = 2166136261u;

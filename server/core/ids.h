@@ -24,11 +24,21 @@ int al_random_hex(char *out, size_t nbytes);
 /* Lowercase hex SHA-256 of data (65 bytes with the NUL). */
 void al_sha256_hex(const void *data, size_t len, char out[65]);
 
+/* "2026-11-01T00:00:00.000000Z" and its NUL. */
+#define AL_RFC3339_MAX 28
+
 /*
  * An RFC 3339 UTC time ("2026-11-23T18:50:00Z", optional fraction of up to 6
  * digits) as a database DATETIME ("2026-11-23 18:50:00.000000"); -1 if not.
  */
 int al_rfc3339_to_sql(const char *in, char out[27]);
+
+/*
+ * The other way: a DATETIME as the database writes it ("2026-11-01 00:00:00",
+ * optional fraction) as RFC 3339 UTC with microseconds, like every time in an
+ * answer ("2026-11-01T00:00:00.000000Z"); text that is not one is copied.
+ */
+void al_sql_to_rfc3339(const char *in, char out[AL_RFC3339_MAX]);
 
 /* Writes 2*n lowercase hex digits of in, and a NUL, to out. */
 void al_hex(const unsigned char *in, size_t n, char *out);

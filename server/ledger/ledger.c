@@ -1143,7 +1143,9 @@ bool al_ledger_tier_floor(al_db *db, const char *tenant, const char *member, con
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     o->result = AL_DONE;
+    char until_at[AL_RFC3339_MAX];
+    al_sql_to_rfc3339(until, until_at);
     o->reply = json_pack("{s:s,s:s,s:{s:s,s:s}}", "member", member, "tier", r->tiers[now_tier].name,
-                         "floor", "tier", r->tiers[floor].name, "until", until);
+                         "floor", "tier", r->tiers[floor].name, "until", until_at);
     return true;
 }

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "auth/secrets.h"
+#include "core/ids.h"
 #include "core/rounding.h"
 
 static al_statement_line *line_for(al_period_sums *s, const char *partner)
@@ -157,7 +158,7 @@ static al_db_status compute(al_db *db, const char *tenant, const char *start, co
     json_t *partners = json_array(), *totals = json_object(), *matrix = json_array();
     fprintf(out, "line,partner,issuer,currency,points_issued,points_reversed,"
                  "points_redeemed,fee_minor,reimbursement_minor,net_minor\r\n");
-    int64_t issued = 0, reversed = 0, redeemed = 0;
+    int64_t reversed = 0, redeemed = 0;
     for (size_t i = 0; i < s.n; i++) {
         const al_statement_line *l = &s.lines[i];
         int64_t fee = al_line_fee(l), reimb = al_line_reimbursement(l);
@@ -172,7 +173,6 @@ static al_db_status compute(al_db *db, const char *tenant, const char *start, co
                 (long long)l->issued, (long long)l->reversed, (long long)l->redeemed,
                 (long long)fee, (long long)reimb, (long long)(fee - reimb));
         add_money(totals, l->currency, fee, reimb);
-        issued += l->issued;
         reversed += l->reversed;
         redeemed += l->redeemed;
     }
@@ -190,7 +190,8 @@ static al_db_status compute(al_db *db, const char *tenant, const char *start, co
     int64_t closing = opening + s.member_delta;
     *balanced =
         al_reconciles(opening, s.issued_all, reversed, redeemed, s.expired, closing, closing_check);
-    fprintf(out, "totals,,,,%lld,%lld,%lld,,,\r\n", (long long)issued, (long long)reversed,
+    /* As the JSON totals: imported points and the alliance's events are issued too. */
+    fprintf(out, "totals,,,,%lld,%lld,%lld,,,\r\n", (long long)s.issued_all, (long long)reversed,
             (long long)redeemed);
     fprintf(out,
             "reconciliation,opening %lld + issued %lld - reversed %lld - redeemed "
@@ -198,9 +199,12 @@ static al_db_status compute(al_db *db, const char *tenant, const char *start, co
             (long long)opening, (long long)s.issued_all, (long long)reversed, (long long)redeemed,
             (long long)s.expired, (long long)closing);
     bool written = fclose(out) == 0;
+    char start_at[AL_RFC3339_MAX], end_at[AL_RFC3339_MAX];
+    al_sql_to_rfc3339(start, start_at);
+    al_sql_to_rfc3339(end, end_at);
     *doc_out = json_pack(
         "{s:s,s:s,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:o},s:{s:I,s:I,s:I,s:I,s:I,s:I,s:b}}", "period_start",
-        start, "period_end", end, "partners", partners, "provenance", matrix, "totals",
+        start_at, "period_end", end_at, "partners", partners, "provenance", matrix, "totals",
         "points_issued", (json_int_t)s.issued_all, "points_reversed", (json_int_t)reversed,
         "points_redeemed", (json_int_t)redeemed, "points_expired", (json_int_t)s.expired, "money",
         totals, "reconciliation", "opening_outstanding", (json_int_t)opening, "issued",
@@ -259,9 +263,11 @@ static bool leaves_gap(al_db *db, const char *tenant, const char *start, al_outc
         return true;
     }
     bool gap = found && strcmp(last, start) < 0;
+    char last_at[AL_RFC3339_MAX];
+    al_sql_to_rfc3339(last, last_at);
     if (gap)
         al_refuse(o, AL_CONFLICT, "period_gap",
-                  "the last closed period ends at %s; the next one must start there", last);
+                  "the last closed period ends at %s; the next one must start there", last_at);
     return gap;
 }
 

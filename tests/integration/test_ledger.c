@@ -331,6 +331,8 @@ Test(ledger, points_lapse_at_the_end_of_the_24th_month_to_breakage)
     r = http(&srv, "POST", "/v1/ledger/expire", OPERATOR_TOKEN, body);
     cr_expect_eq(r.status, 200, "%s", r.body);
     cr_expect_eq(num(&r, "points"), 300);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "as_of")),
+                     "2030-01-01T00:00:00.000000Z");
     response_free(&r);
     cr_expect_eq(available("fay"), 0);
     r = http(&srv, "GET", "/v1/members/fay/history", admin, NULL);

@@ -56,6 +56,9 @@ Test(partners, create_then_earn_in_a_dry_run)
     cr_expect_str_eq(json_string_value(json_object_get(line, "category")), "mcc:5411");
     cr_expect_str_eq(json_string_value(json_object_get(json_object_get(r.json, "plugin"), "name")),
                      "bank");
+    /* No rules published: the defaults, version 0, a number like everywhere else. */
+    json_t *version = json_object_get(r.json, "rules_version");
+    cr_expect(json_is_integer(version) && json_integer_value(version) == 0, "%s", r.body);
     response_free(&r);
 }
 

@@ -229,6 +229,7 @@ Test(settlement, a_month_priced_rounded_reconciled_closed_and_signed)
     response_free(&r);
     r = http(&srv, "POST", path, admin, NULL);
     expect_error(&r, 409, "period_gap");
+    cr_expect(strstr(r.body, "ends at 2026-02-01T00:00:00.000000Z") != NULL, "%s", r.body);
     response_free(&r);
     /* A period not over yet does not close. */
     r = http(&srv, "POST", "/v1/settlements", admin,
@@ -331,4 +332,55 @@ Test(settlement, alliancectl_runs_shows_closes_and_prints_csv)
     cr_expect_eq(ctl(admin, "--help", out, sizeof(out)), 0, "%s", out);
     cr_expect(strstr(out, "usage: alliancectl") != NULL && strstr(out, "settlement close ID"), "%s",
               out);
+}
+
+/*
+ * A statement's times are RFC 3339 UTC like every other answer's, and its
+ * CSV totals row counts what the JSON totals count: imported points and the
+ * alliance's own events are issued points too.
+ */
+Test(settlement, times_are_rfc3339_and_the_csv_totals_count_imports_and_events)
+{
+    server_start(&srv, NULL, NULL);
+    unique_id(tenant, sizeof(tenant), "sr");
+    make_tenant(&srv, tenant, admin, sizeof(admin));
+    make_partner(&srv, admin, "bank", "bank",
+                 "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}", &bank);
+    response r = http(&srv, "PUT", "/v1/rules", admin, "{\"events\":{\"survey\":{\"points\":7}}}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    post(&bank, "/v1/transactions",
+         "{\"id\":\"t-1\",\"member\":\"ann\",\"data\":{\"type\":\"purchase\",\"amount_minor\":"
+         "10000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+         201); /* 100 */
+    r = http(&srv, "POST", "/v1/import/transactions", admin,
+             "{\"id\":\"h-1\",\"partner\":\"bank\",\"member\":\"ann\",\"occurred_at\":"
+             "\"2026-01-05T00:00:00Z\",\"amount_minor\":5000,\"points\":50}\n");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    r = http(&srv, "POST", "/v1/events", admin,
+             "{\"id\":\"e-1\",\"member\":\"ann\",\"event\":\"survey\"}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    response_free(&r);
+    at("t-1", "2026-01-10 10:00:00");
+    at("h-1", "2026-01-05 00:00:00");
+    at("e-1", "2026-01-12 10:00:00");
+
+    r = http(&srv, "POST", "/v1/settlements", admin,
+             "{\"period_start\":\"2026-01-01T00:00:00Z\",\"period_end\":\"2026-02-01T00:00:00Z\"}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "period_start")),
+                     "2026-01-01T00:00:00.000000Z");
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "period_end")),
+                     "2026-02-01T00:00:00.000000Z");
+    json_t *totals = json_object_get(r.json, "totals");
+    cr_expect_eq(num(totals, "points_issued"), 157, "%s", r.body);
+    char csv_path[128];
+    snprintf(csv_path, sizeof(csv_path), "/v1/settlements/%lld/statement.csv",
+             (long long)num(r.json, "id"));
+    response_free(&r);
+    r = http(&srv, "GET", csv_path, admin, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "\r\ntotals,,,,157,0,0,,,\r\n") != NULL, "%s", r.body);
+    response_free(&r);
 }

@@ -76,3 +76,21 @@ Test(ids, whole_numbers_are_all_of_the_text_and_in_range)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         cr_expect_not(al_parse_int(bad[i], 1, 100, &v), "%s taken", bad[i]);
 }
+
+Test(ids, database_times_read_as_rfc3339_utc)
+{
+    char out[AL_RFC3339_MAX];
+    al_sql_to_rfc3339("2026-11-01 00:00:00.000000", out);
+    cr_expect_str_eq(out, "2026-11-01T00:00:00.000000Z");
+    al_sql_to_rfc3339("2026-11-01 18:05:09", out);
+    cr_expect_str_eq(out, "2026-11-01T18:05:09.000000Z");
+    al_sql_to_rfc3339("2026-11-01 18:05:09.12", out);
+    cr_expect_str_eq(out, "2026-11-01T18:05:09.120000Z");
+    /* Round trip with the parser. */
+    char sql[27];
+    cr_assert_eq(al_rfc3339_to_sql("2028-02-29T23:59:59.999999Z", sql), 0);
+    al_sql_to_rfc3339(sql, out);
+    cr_expect_str_eq(out, "2028-02-29T23:59:59.999999Z");
+    al_sql_to_rfc3339("not a time", out);
+    cr_expect_str_eq(out, "not a time");
+}
