@@ -5,6 +5,7 @@
 
 #include "api/credentials.h"
 #include "api/routes.h"
+#include "core/ids.h"
 #include "http/router.h"
 
 void al_dispatch(al_exchange *x)
@@ -22,6 +23,13 @@ void al_dispatch(al_exchange *x)
         }
         return;
     }
+    /* Path ids follow the rule body ids do; other bytes never reach a query or a log. */
+    for (int i = 0; i < x->nparams; i++)
+        if (!al_id_valid(x->params[i])) {
+            al_reply_error(x, 400, "invalid_path",
+                           "the ids in a path match [A-Za-z0-9._:-]{1,64}; id %d does not", i + 1);
+            return;
+        }
     if (r->roles != 0 && al_authenticate(x, r->roles) != 0)
         return;
     r->handler(x);

@@ -30,7 +30,8 @@ size_t al_json_escape(char *buf, size_t len, size_t size, const char *s)
             esc[0] = '\\';
             esc[1] = (char)c;
             n = 2;
-        } else if (c < 0x20) {
+        } else if (c < 0x20 || c >= 0x7f) {
+            /* Every byte outside printable ASCII, valid UTF-8 or not: a line stays ASCII. */
             esc[0] = '\\';
             esc[1] = 'u';
             esc[2] = '0';
@@ -97,7 +98,9 @@ void al_log_request(const char *request_id, const char *method, const char *path
     size_t n = put_time(line, sizeof(line));
     n += (size_t)snprintf(line + n, sizeof(line) - n, ",\"request_id\":\"");
     n = al_json_escape(line, n, sizeof(line) - 200, request_id);
-    n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"method\":\"%s\",\"path\":\"", method);
+    n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"method\":\"");
+    n = al_json_escape(line, n, sizeof(line) - 200, method);
+    n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"path\":\"");
     n = al_json_escape(line, n, sizeof(line) - 200, path);
     n += (size_t)snprintf(line + n, sizeof(line) - n,
                           "\",\"status\":%d,\"us\":%lld,\"tenant\":", status, (long long)micros);

@@ -20,7 +20,10 @@ void al_log(al_log_level level, const char *fmt, ...) __attribute__((format(prin
 void al_log_request(const char *request_id, const char *method, const char *path, int status,
                     int64_t micros, const char *tenant);
 
-/* Appends s to buf as a JSON string body (no quotes); returns the new length. */
+/*
+ * Appends s to buf as a JSON string body (no quotes), every byte outside
+ * printable ASCII as \u00XX; returns the new length.
+ */
 size_t al_json_escape(char *buf, size_t len, size_t size, const char *s);
 
 #endif

@@ -39,6 +39,9 @@ Test(log, json_escape)
     size_t n = al_json_escape(buf, 0, sizeof(buf), "a\"b\\c\n\x01");
     cr_expect_str_eq(buf, "a\\\"b\\\\c\\u000a\\u0001");
     cr_expect_eq(n, strlen(buf));
+    /* Bytes outside printable ASCII, UTF-8 or not, are escaped: a log line stays ASCII. */
+    al_json_escape(buf, 0, sizeof(buf), "/m/\xc3\xa9\x7f\xff\x1b[2J");
+    cr_expect_str_eq(buf, "/m/\\u00c3\\u00a9\\u007f\\u00ff\\u001b[2J");
     /* Never overruns the buffer. */
     char small[8];
     n = al_json_escape(small, 0, sizeof(small), "\"\"\"\"\"\"\"\"");
