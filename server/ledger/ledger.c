@@ -66,10 +66,15 @@ static al_db_status move_balances(al_db *db, const char *tenant, const char *fro
                       a, 8, NULL);
 }
 
-/* One booking: points from one account to another, both balances updated. */
-static al_db_status book(al_db *db, const char *tenant, const char *kind, const char *from,
-                         const char *to, int64_t points, const char *member, const char *partner,
-                         const char *ref, const char *detail, uint64_t *booking_id)
+/*
+ * One booking: points from one account to another, both balances updated.
+ * origin (0: none) is the booking whose price settlement gives this one: a
+ * reversal's earning.
+ */
+static al_db_status book_priced(al_db *db, const char *tenant, const char *kind, const char *from,
+                                const char *to, int64_t points, const char *member,
+                                const char *partner, const char *ref, const char *detail,
+                                uint64_t origin, uint64_t *booking_id)
 {
     al_db_param b[] = {AL_STR(tenant),
                        AL_STR(kind),
@@ -79,18 +84,28 @@ static al_db_status book(al_db *db, const char *tenant, const char *kind, const 
                        AL_STR(member),
                        AL_STR_OR_NULL(partner),
                        AL_STR_OR_NULL(ref),
+                       origin ? AL_INT((int64_t)origin) : AL_NULL,
                        AL_STR_OR_NULL(detail)};
-    al_db_status st = al_db_exec(db,
-                                 "INSERT INTO bookings (tenant_id, kind, from_account, to_account, "
-                                 "points, member_id, partner_id, ref_id, detail) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                 b, 9, NULL);
+    al_db_status st =
+        al_db_exec(db,
+                   "INSERT INTO bookings (tenant_id, kind, from_account, to_account, "
+                   "points, member_id, partner_id, ref_id, origin_booking_id, detail) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   b, 10, NULL);
     if (st != AL_DB_OK)
         return st;
     *booking_id = al_db_insert_id(db);
     if (points == 0)
         return AL_DB_OK;
     return move_balances(db, tenant, from, to, points, member);
+}
+
+static al_db_status book(al_db *db, const char *tenant, const char *kind, const char *from,
+                         const char *to, int64_t points, const char *member, const char *partner,
+                         const char *ref, const char *detail, uint64_t *booking_id)
+{
+    return book_priced(db, tenant, kind, from, to, points, member, partner, ref, detail, 0,
+                       booking_id);
 }
 
 static al_db_status member_lock(al_db *db, const char *tenant, const char *member, al_member_row *m)
@@ -499,7 +514,7 @@ bool al_ledger_reverse(al_db *db, const char *tenant, const char *partner,
     MYSQL_RES *res = NULL;
     al_db_status st = al_db_exec(db,
                                  "SELECT member_id, points, base_amount_minor, reversed_minor, "
-                                 "reversed_points, IFNULL(lot_id, 0) FROM transactions "
+                                 "reversed_points, IFNULL(lot_id, 0), booking_id FROM transactions "
                                  "WHERE tenant_id = ? AND partner_id = ? AND transaction_id = ? "
                                  "FOR UPDATE",
                                  p, 3, &res);
@@ -515,7 +530,7 @@ bool al_ledger_reverse(al_db *db, const char *tenant, const char *partner,
     snprintf(member, sizeof(member), "%s", row[0]);
     int64_t points = strtoll(row[1], NULL, 10), base = strtoll(row[2], NULL, 10);
     int64_t done_minor = strtoll(row[3], NULL, 10), done_points = strtoll(row[4], NULL, 10);
-    uint64_t lot = strtoull(row[5], NULL, 10);
+    uint64_t lot = strtoull(row[5], NULL, 10), earning = strtoull(row[6], NULL, 10);
     mysql_free_result(res);
 
     int64_t left = base - done_minor;
@@ -545,8 +560,9 @@ bool al_ledger_reverse(al_db *db, const char *tenant, const char *partner,
              transaction_id, (long long)amount_minor);
     uint64_t booking = 0;
     int64_t uncovered = 0;
-    st = book(db, tenant, "reversal", from, to, back, member, partner, reversal_id, detail,
-              &booking);
+    /* Credited at the price the earning was billed at (settlement reads its time). */
+    st = book_priced(db, tenant, "reversal", from, to, back, member, partner, reversal_id, detail,
+                     earning, &booking);
     if (st == AL_DB_OK)
         st = consume_lots(db, tenant, member, back, booking, NULL, lot, &uncovered);
     if (st == AL_DB_OK) {

@@ -46,10 +46,14 @@ al_db_status al_period_rows(al_db *db, const char *tenant, const char *start, co
     void *list = NULL;
     al_db_status st = al_db_list(
         db,
+        /* A reversal is priced when its earning was booked (origin), the rest when booked. */
         CONTRACTS "SELECT IFNULL(b.partner_id, ''), b.kind, IFNULL(c.cur, ''), "
                   "SUM(b.points), IFNULL(c.ir, 0), IFNULL(c.rr, 0), " MEMBER_DELTA(
-                      "b.") " FROM bookings b LEFT JOIN c ON c.partner_id = b.partner_id "
-                            "AND b.booked_at >= c.f AND b.booked_at < c.t "
+                      "b.") " FROM bookings b "
+                            "LEFT JOIN bookings o ON o.booking_id = b.origin_booking_id "
+                            "LEFT JOIN c ON c.partner_id = b.partner_id "
+                            "AND IFNULL(o.booked_at, b.booked_at) >= c.f "
+                            "AND IFNULL(o.booked_at, b.booked_at) < c.t "
                             "WHERE b.tenant_id = ? AND b.booked_at >= ? "
                             "AND b.booked_at < ? "
                             "GROUP BY b.partner_id, b.kind, c.f ORDER BY 1",

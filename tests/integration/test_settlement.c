@@ -384,3 +384,52 @@ Test(settlement, times_are_rfc3339_and_the_csv_totals_count_imports_and_events)
     cr_expect(strstr(r.body, "\r\ntotals,,,,157,0,0,,,\r\n") != NULL, "%s", r.body);
     response_free(&r);
 }
+
+/*
+ * A refund is credited at the price its earning was billed at: the bank's
+ * issue price rises from 800 to 900 between an earning and its refund, and
+ * the refund takes back 100 points at 800 (fee 80 - 80 = 0), not at 900
+ * (which would refund 90 for 80 paid).
+ */
+Test(settlement, a_refund_is_credited_at_its_earnings_price)
+{
+    server_start(&srv, NULL, NULL);
+    unique_id(tenant, sizeof(tenant), "sp");
+    make_tenant(&srv, tenant, admin, sizeof(admin));
+    make_partner(&srv, admin, "bank", "bank",
+                 "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}", &bank);
+    const char *contracts[] = {
+        "{\"contract\":{\"currency\":\"CNY\",\"issue_minor_per_1000\":800,"
+        "\"redeem_minor_per_1000\":600,\"effective_from\":\"1970-01-01T00:00:00Z\"}}",
+        "{\"contract\":{\"currency\":\"CNY\",\"issue_minor_per_1000\":900,"
+        "\"redeem_minor_per_1000\":600,\"effective_from\":\"2026-01-15T00:00:00Z\"}}"};
+    for (int i = 0; i < 2; i++) {
+        response r = http(&srv, "PATCH", "/v1/partners/bank", admin, contracts[i]);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        response_free(&r);
+    }
+    post(&bank, "/v1/transactions",
+         "{\"id\":\"t-1\",\"member\":\"max\",\"data\":{\"type\":\"purchase\",\"amount_minor\":"
+         "10000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+         201);
+    post(&bank, "/v1/transactions",
+         "{\"id\":\"t-2\",\"member\":\"max\",\"data\":{\"type\":\"purchase\",\"amount_minor\":"
+         "20000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+         201);
+    post(&bank, "/v1/transactions/t-1/reversal", "{\"id\":\"v-1\"}", 201);
+    at("t-1", "2026-01-10 10:00:00"); /* 100 points at 800 */
+    at("t-2", "2026-01-16 10:00:00"); /* 200 points at 900 */
+    at("v-1", "2026-01-20 10:00:00"); /* after the rise: still 800 */
+
+    response r =
+        http(&srv, "POST", "/v1/settlements", admin,
+             "{\"period_start\":\"2026-01-01T00:00:00Z\",\"period_end\":\"2026-02-01T00:00:00Z\"}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    json_t *b = line(r.json, "bank");
+    cr_assert(b != NULL, "%s", r.body);
+    cr_expect_eq(num(b, "points_issued"), 300);
+    cr_expect_eq(num(b, "points_reversed"), 100);
+    /* 100 x 800 + 200 x 900 - 100 x 800 = 180,000 per mille: 180. */
+    cr_expect_eq(num(b, "fee_minor"), 180, "%s", r.body);
+    response_free(&r);
+}
