@@ -144,7 +144,7 @@ al_db_status al_member_stage(al_db *db, const char *tenant, const char *member, 
     one_member m = {.as_of = as_of, .facts = {.first_day = -1, .last_day = -1}};
     al_db_status st = al_history_each(db, tenant, member, as_of, member_facts, &m, NULL);
     *out = al_lifecycle_stage(&m.facts, as_of);
-    return st;
+    return st == AL_DB_OK && m.facts.overflow ? AL_DB_RANGE : st;
 }
 
 typedef struct {

@@ -38,6 +38,7 @@ typedef struct {
     uint8_t *seen;
     uint32_t *list; /* the member's partners so far */
     bool oom, cancelled;
+    bool range; /* a member's sums passed 2^63 */
 } population;
 
 static const char *id_of(const population *p, size_t i)
@@ -83,6 +84,7 @@ static int collect(const al_history *h, void *ctx)
     m->id = p->ids_len;
     p->ids_len += len;
     al_facts_of(h, p->as_of, p->window, &m->f);
+    p->range |= m->f.overflow;
     m->has_c = p->cal_end >= 0 && al_calibration_of(h, p->cal_end, &m->c);
     p->n++;
     return 0;
@@ -116,6 +118,8 @@ static bool gather(al_db *db, const al_analytics_query *q, population *p,
         al_refuse(o, AL_FAILED, "internal_error", "out of memory");
         return false;
     }
+    if (p->range)
+        return al_db_failed(o, AL_DB_RANGE);
     return true;
 }
 
@@ -213,11 +217,14 @@ done:
 
 /* ---- 80/20 ---- */
 
+/* NULL when the total does not fit in 64 bits. */
 static json_t *concentration_json(int64_t *v, size_t n)
 {
     static const int pct[] = {1, 5, 10, 20, 50};
     al_concentration c;
     al_concentration_of(v, n, pct, 5, 20, &c);
+    if (!c.fits)
+        return NULL;
     json_t *top = json_array(), *lorenz = json_array();
     for (size_t k = 0; k < 5; k++)
         json_array_append_new(
@@ -276,11 +283,18 @@ bool al_pareto_report(al_db *db, void *ctx, al_outcome *o)
     }
     for (size_t i = 0; i < p.n; i++)
         spend[i] = p.m[i].f.window_spend > 0 ? p.m[i].f.window_spend : 0;
-    json_t *body = json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
-                             (int)q->window, "members", (json_int_t)members, "spend",
-                             concentration_json(spend, members), "points_held",
-                             concentration_json(held.v, held.n));
+    json_t *by_spend = concentration_json(spend, members),
+           *by_held = concentration_json(held.v, held.n);
     free(spend);
+    if (by_spend == NULL || by_held == NULL) {
+        json_decref(by_spend);
+        json_decref(by_held);
+        al_db_failed(o, AL_DB_RANGE);
+        goto done;
+    }
+    json_t *body = json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
+                             (int)q->window, "members", (json_int_t)members, "spend", by_spend,
+                             "points_held", by_held);
     ok = answer(o, body);
 done:
     free(held.v);

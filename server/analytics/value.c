@@ -21,15 +21,16 @@ void al_facts_of(const al_history *h, int32_t as_of, int32_t window, al_facts *o
             out->first_day = p->day;
         out->last_day = p->day;
         out->purchase_days += new_day;
-        out->spend += p->spend;
+        bool over = __builtin_add_overflow(out->spend, p->spend, &out->spend);
         if (p->day > as_of - window) {
             out->window_days += new_day;
-            out->window_spend += p->spend;
+            over |= __builtin_add_overflow(out->window_spend, p->spend, &out->window_spend);
         }
         if (p->day > as_of - AL_RECENT_DAYS)
-            out->recent_spend += p->spend;
+            over |= __builtin_add_overflow(out->recent_spend, p->spend, &out->recent_spend);
         else if (p->day > as_of - AL_RECENT_DAYS - AL_PRIOR_DAYS)
-            out->prior_spend += p->spend;
+            over |= __builtin_add_overflow(out->prior_spend, p->spend, &out->prior_spend);
+        out->overflow |= over;
     }
 }
 
@@ -76,7 +77,8 @@ int al_stage_by_name(const char *name)
 bool al_calibration_of(const al_history *h, int32_t cal_end, al_rfm *out)
 {
     int32_t first = -1, last = -1, prev = -1;
-    int64_t days = 0, first_total = 0, total = 0;
+    int64_t days = 0;
+    __int128 first_total = 0, total = 0; /* only ever divided into a double */
     for (size_t i = 0; i < h->n && h->p[i].day <= cal_end; i++) {
         const al_purchase *p = &h->p[i];
         if (first < 0)
@@ -168,7 +170,8 @@ void al_concentration_of(int64_t *v, size_t n, const int *pct, size_t npct, int 
         total += v[i];
         weighted += (__int128)(i + 1) * v[i];
     }
-    out->total = (int64_t)total;
+    out->fits = total <= INT64_MAX;
+    out->total = out->fits ? (int64_t)total : 0;
     for (size_t k = 0; k < npct && k < 8; k++) {
         size_t top = ((size_t)pct[k] * n + 99) / 100;
         __int128 sum = 0;

@@ -43,6 +43,7 @@ typedef struct al_facts {
     int64_t window_spend;
     int64_t recent_spend; /* in (as_of - 90, as_of] */
     int64_t prior_spend;  /* in (as_of - 455, as_of - 90] */
+    bool overflow;        /* a sum passed 2^63: the figures are unusable (refused, not clamped) */
 } al_facts;
 
 void al_facts_of(const al_history *h, int32_t as_of, int32_t window, al_facts *out);
@@ -115,6 +116,7 @@ int al_segment_by_name(const char *name);
  */
 typedef struct al_concentration {
     int64_t total;
+    bool fits; /* false: the total passed 2^63, and must be refused */
     double top_share[8];
     double lorenz[101];
     double gini;

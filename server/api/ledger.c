@@ -27,6 +27,7 @@ void al_api_trial_balance(al_exchange *x)
     __int128 total = 0; /* balances are int64; their sum is exact here */
     al_db_status st = al_trial_balance(al_db_of(x), x->tenant, &rows, &n, &total);
     if (st != AL_DB_OK) {
+        free(rows);
         al_reply_db_failure(x, st);
         return;
     }

@@ -12,6 +12,7 @@
 #include "api/context.h"
 #include "api/routes.h"
 #include "api/statuses.h"
+#include "core/limits.h"
 
 #define DEFAULT_HOLD_S 900
 #define MAX_HOLD_S 2592000 /* 30 days */
@@ -46,8 +47,10 @@ void al_api_redemption_create(al_exchange *x)
         al_reply_error(x, 400, "missing_field", "points is required");
         goto done;
     }
-    if (!json_is_integer(points) || json_integer_value(points) < 1) {
-        al_reply_error(x, 400, "invalid_field", "points must be an integer >= 1");
+    if (!json_is_integer(points) || json_integer_value(points) < 1 ||
+        json_integer_value(points) > AL_MAX_POINTS) {
+        al_reply_error(x, 400, "invalid_field", "points must be an integer from 1 to %lld",
+                       AL_MAX_POINTS);
         goto done;
     }
     if (capture != NULL && !json_is_boolean(capture)) {

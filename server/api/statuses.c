@@ -25,6 +25,9 @@ void al_reply_db_failure(al_exchange *x, al_db_status st)
     if (st == AL_DB_DOWN)
         al_reply_error(x, 503, "database_unavailable",
                        "the database is unavailable; try again shortly");
+    else if (st == AL_DB_RANGE)
+        al_reply_error(x, 422, "figure_out_of_range",
+                       "a sum would not fit in 64 bits; nothing was changed or clamped");
     else
         al_reply_error(x, 500, "internal_error", "the database refused the request");
 }

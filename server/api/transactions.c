@@ -15,6 +15,7 @@
 #include "api/lookups.h"
 #include "api/routes.h"
 #include "api/statuses.h"
+#include "core/limits.h"
 #include "http/server.h"
 #include "partners/partners.h"
 #include "plugins/translate.h"
@@ -233,8 +234,10 @@ void al_api_transaction_reverse(al_exchange *x)
     if (al_body_only(x, body, fields) != 0 || al_body_id(x, body, "id", &c.id) != 0)
         goto done;
     json_t *amount = json_object_get(body, "amount_minor");
-    if (amount != NULL && (!json_is_integer(amount) || json_integer_value(amount) < 1)) {
-        al_reply_error(x, 400, "invalid_field", "amount_minor must be an integer >= 1");
+    if (amount != NULL && (!json_is_integer(amount) || json_integer_value(amount) < 1 ||
+                           json_integer_value(amount) > AL_MAX_AMOUNT_MINOR)) {
+        al_reply_error(x, 400, "invalid_field", "amount_minor must be an integer from 1 to %lld",
+                       AL_MAX_AMOUNT_MINOR);
         goto done;
     }
     if (amount != NULL)

@@ -1,6 +1,12 @@
 /* Roundings; see rounding.h. */
 #include "core/rounding.h"
 
+bool al_per_mille_fits(__int128 num)
+{
+    __int128 limit = (__int128)INT64_MAX * 1000; /* well inside: rounding adds under 1 */
+    return num < limit && num > -limit;
+}
+
 int64_t al_per_mille(__int128 num)
 {
     __int128 q = (num < 0 ? -num : num) * 2 + 1000;

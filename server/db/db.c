@@ -91,6 +91,10 @@ static al_db_status fail(al_db *db)
         return AL_DB_DUPLICATE;
     if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT)
         return AL_DB_RETRY;
+    if (err == ER_DATA_OUT_OF_RANGE || err == ER_WARN_DATA_OUT_OF_RANGE) {
+        al_log(AL_LOG_WARN, "a figure does not fit: %s", mysql_error(db->conn));
+        return AL_DB_RANGE; /* the transaction is rolled back, nothing clamped */
+    }
     if (connection_lost(err)) {
         if (!db->quiet)
             al_log(AL_LOG_WARN, "database connection lost: %s", mysql_error(db->conn));
@@ -371,9 +375,10 @@ al_db_status al_db_list(al_db *db, const char *sql, const al_db_param *params, s
     size_t rows = (size_t)mysql_num_rows(res);
     char *list = calloc(rows ? rows : 1, size);
     MYSQL_ROW row;
+    int rc;
     while (list != NULL && st == AL_DB_OK && (row = mysql_fetch_row(res)) != NULL)
-        if (fill(row, list + (*n)++ * size) != 0)
-            st = AL_DB_ERROR;
+        if ((rc = fill(row, list + (*n)++ * size)) != 0)
+            st = rc == AL_DB_RANGE ? AL_DB_RANGE : AL_DB_ERROR;
     mysql_free_result(res);
     *out = list;
     return list != NULL ? st : AL_DB_ERROR;
@@ -395,6 +400,15 @@ uint64_t al_db_insert_id(const al_db *db)
     return db->conn ? (uint64_t)mysql_insert_id(db->conn) : 0;
 }
 
+bool al_db_i64(const char *text, int64_t *out)
+{
+    long long v = 0;
+    if (text != NULL && !al_parse_int(text, INT64_MIN, INT64_MAX, &v))
+        return false;
+    *out = v;
+    return true;
+}
+
 al_db_status al_db_int(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
                        int64_t *out, bool *found)
 {
@@ -404,10 +418,11 @@ al_db_status al_db_int(al_db *db, const char *sql, const al_db_param *params, si
         return st;
     MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
     *found = row != NULL && row[0] != NULL;
-    *out = *found ? strtoll(row[0], NULL, 10) : 0;
+    *out = 0;
+    bool fits = !*found || al_db_i64(row[0], out);
     if (res != NULL)
         mysql_free_result(res);
-    return AL_DB_OK;
+    return fits ? AL_DB_OK : AL_DB_RANGE;
 }
 
 const char *al_db_error(const al_db *db)

@@ -21,7 +21,8 @@ typedef enum {
     AL_DB_DOWN,      /* unreachable or connection lost: 503 */
     AL_DB_DUPLICATE, /* a unique key refused the row: usually 409 */
     AL_DB_RETRY,     /* deadlock or lock wait timeout: run the transaction again */
-    AL_DB_ERROR      /* anything else: 500, logged */
+    AL_DB_ERROR,     /* anything else: 500, logged */
+    AL_DB_RANGE      /* a figure does not fit in 64 bits: refused, never clamped (422) */
 } al_db_status;
 
 typedef struct al_db {
@@ -127,8 +128,9 @@ al_db_status al_db_row(al_db *db, const char *sql, const al_db_param *params, si
 
 /*
  * The rows a query answers as an array: fill(row, element) makes each
- * element (size bytes, zeroed first) of one row, and returns 0 or -1 (out of
- * memory). *out (malloc'd, free it) holds *n elements, also after a failure.
+ * element (size bytes, zeroed first) of one row, and returns 0, AL_DB_RANGE (a
+ * figure that does not fit) or -1 (out of memory). *out (malloc'd, free it)
+ * holds *n elements, also after a failure.
  */
 al_db_status al_db_list(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
                         size_t size, int (*fill)(MYSQL_ROW row, void *element), void **out,
@@ -142,6 +144,12 @@ uint64_t al_db_affected(const al_db *db);
 
 /* The AUTO_INCREMENT id of the last INSERT. */
 uint64_t al_db_insert_id(const al_db *db);
+
+/*
+ * A whole number the database wrote (a SUM is a DECIMAL and may pass 2^63):
+ * true with *out when it fits in 64 bits; NULL reads as 0.
+ */
+bool al_db_i64(const char *text, int64_t *out);
 
 /* One row, one column, as an integer: 0 and *out, or a status (no row: AL_DB_ERROR). */
 al_db_status al_db_int(al_db *db, const char *sql, const al_db_param *params, size_t nparams,

@@ -448,15 +448,16 @@ static size_t earners_sql(set *s)
     return 2;
 }
 
-static void window_read(set *s, MYSQL_RES *res)
+static al_db_status window_read(set *s, MYSQL_RES *res)
 {
     MYSQL_ROW r;
     while ((r = mysql_fetch_row(res)) != NULL) {
         snprintf(s->since, sizeof(s->since), "%s", r[0]);
         int m = r[1] ? find_member(s, r[1]) : -1;
-        if (m >= 0)
-            s->members[m].qualifying = strtoll(r[2], NULL, 10);
+        if (m >= 0 && !al_db_i64(r[2], &s->members[m].qualifying))
+            return AL_DB_RANGE; /* a sum past 2^63: refused, not clamped */
     }
+    return AL_DB_OK;
 }
 
 static al_db_status partners_read(set *s, MYSQL_RES *res)
@@ -553,8 +554,8 @@ static al_db_status reads(al_db *db, set *s)
         setup_read(s, res[0]);
     st = keys_read(s, res[setup]);
     members_read(s, res[setup + 1]);
-    if (earners > 0)
-        window_read(s, res[k++]);
+    if (earners > 0 && st == AL_DB_OK)
+        st = window_read(s, res[k++]);
     if (earners > 1 && st == AL_DB_OK)
         st = partners_read(s, res[k++]);
     if (lots > 0 && st == AL_DB_OK)

@@ -7,6 +7,8 @@
 
 #include "ledger/import_line.h"
 
+#include "core/limits.h"
+
 __attribute__((format(printf, 5, 6))) static int bad(const char **code, const char *c, char *msg,
                                                      size_t size, const char *fmt, ...)
 {
@@ -31,14 +33,16 @@ static int id_field(json_t *obj, const char *field, char *out, const char **code
     return 0;
 }
 
-static int amount_field(json_t *obj, const char *field, int64_t *out, const char **code, char *msg,
-                        size_t size)
+/* A whole number from 0 to max (the documented maxima, core/limits.h). */
+static int amount_field(json_t *obj, const char *field, long long max, int64_t *out,
+                        const char **code, char *msg, size_t size)
 {
     json_t *v = json_object_get(obj, field);
     if (v == NULL)
         return bad(code, "missing_field", msg, size, "%s is required", field);
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return bad(code, "invalid_field", msg, size, "%s must be an integer >= 0", field);
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
+        return bad(code, "invalid_field", msg, size, "%s must be an integer from 0 to %lld", field,
+                   max);
     *out = json_integer_value(v);
     return 0;
 }
@@ -71,8 +75,9 @@ int al_import_parse_line(const char *text, size_t len, al_import_line *out, cons
     if (id_field(obj, "id", out->id, code, message, message_size) != 0 ||
         id_field(obj, "partner", out->partner, code, message, message_size) != 0 ||
         id_field(obj, "member", out->member, code, message, message_size) != 0 ||
-        amount_field(obj, "amount_minor", &out->amount_minor, code, message, message_size) != 0 ||
-        amount_field(obj, "points", &out->points, code, message, message_size) != 0)
+        amount_field(obj, "amount_minor", AL_MAX_AMOUNT_MINOR, &out->amount_minor, code, message,
+                     message_size) != 0 ||
+        amount_field(obj, "points", AL_MAX_POINTS, &out->points, code, message, message_size) != 0)
         goto done;
     json_t *when = json_object_get(obj, "occurred_at");
     if (when == NULL) {

@@ -102,26 +102,26 @@ al_db_status al_member_next_expiries(al_db *db, const char *tenant, const char *
     if (st != AL_DB_OK)
         return st;
     MYSQL_ROW row;
-    while (*n < AL_NEXT_EXPIRIES && (row = mysql_fetch_row(res)) != NULL) {
-        out[*n].points = atoll(row[0]);
+    while (st == AL_DB_OK && *n < AL_NEXT_EXPIRIES && (row = mysql_fetch_row(res)) != NULL) {
+        if (!al_db_i64(row[0], &out[*n].points))
+            st = AL_DB_RANGE;
         snprintf(out[*n].expires_at, sizeof(out[*n].expires_at), "%s", row[1]);
         (*n)++;
     }
     mysql_free_result(res);
-    return AL_DB_OK;
+    return st;
 }
 
 static int activity_of(MYSQL_ROW row, void *element)
 {
     al_partner_activity *a = element;
     snprintf(a->partner, sizeof(a->partner), "%s", row[0]);
-    a->transactions = atoll(row[1]);
-    a->points_earned = atoll(row[2]);
-    a->redemptions = atoll(row[3]);
-    a->points_redeemed = atoll(row[4]);
-    a->points_reversed = atoll(row[5]);
     snprintf(a->last_activity_at, sizeof(a->last_activity_at), "%s", row[6]);
-    return 0;
+    return al_db_i64(row[1], &a->transactions) && al_db_i64(row[2], &a->points_earned) &&
+                   al_db_i64(row[3], &a->redemptions) && al_db_i64(row[4], &a->points_redeemed) &&
+                   al_db_i64(row[5], &a->points_reversed)
+               ? 0
+               : AL_DB_RANGE;
 }
 
 al_db_status al_member_partner_activity(al_db *db, const char *tenant, const char *id,

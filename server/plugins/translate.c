@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "core/log.h"
 #include "plugins/host.h"
 #include "plugins/schema.h"
@@ -49,6 +50,15 @@ static al_tr_status bad_output(alliance_error *err, const char *plugin, const ch
              "the partner's plugin %.31s returned a result the ledger cannot use: %s", plugin,
              what);
     return AL_TR_BAD_OUTPUT;
+}
+
+/* A translation past a documented maximum: the partner's request is refused (422). */
+static al_tr_status out_of_range(alliance_error *err, const char *code, const char *what,
+                                 long long max)
+{
+    snprintf(err->code, sizeof(err->code), "%s", code);
+    snprintf(err->message, sizeof(err->message), "%s is at most %lld", what, max);
+    return AL_TR_REFUSED;
 }
 
 al_tr_status al_plugin_load(const al_plugin_set *set, const char *plugin, const char *config_text,
@@ -99,6 +109,9 @@ al_tr_status al_translate_loaded(const al_plugin *p, const void *state, const js
         return bad_output(err, plugin, "lines out of bounds");
     if (t.base_amount_minor < 0)
         return bad_output(err, plugin, "negative base amount");
+    if (t.base_amount_minor > AL_MAX_AMOUNT_MINOR)
+        return out_of_range(err, "amount_out_of_range", "a transaction's amount",
+                            AL_MAX_AMOUNT_MINOR);
     t.currency[3] = '\0';
     for (int i = 0; i < 3; i++)
         if (t.currency[i] < 'A' || t.currency[i] > 'Z')
@@ -114,11 +127,10 @@ al_tr_status al_translate_loaded(const al_plugin *p, const void *state, const js
         if (utf8 == NULL)
             return bad_output(err, plugin, "a category that is not UTF-8");
         json_decref(utf8);
-        if (__builtin_add_overflow(sum, l->points, &sum)) {
-            snprintf(err->code, sizeof(err->code), "points_overflow");
-            snprintf(err->message, sizeof(err->message), "the points do not fit in 64 bits");
-            return AL_TR_REFUSED;
-        }
+        /* Each line is at most the maximum, so the sum of two cannot overflow. */
+        if (l->points > AL_MAX_POINTS || (sum += l->points) > AL_MAX_POINTS)
+            return out_of_range(err, "points_out_of_range", "a transaction's points",
+                                AL_MAX_POINTS);
         if (l->qualifying)
             qualifying += l->points; /* a part of sum: it cannot overflow */
     }

@@ -31,33 +31,42 @@ static al_statement_line *line_for(al_period_sums *s, const char *partner)
     return l;
 }
 
+/* *acc += v, false when the sum would not fit (then *acc is unchanged). */
+static bool add(int64_t *acc, int64_t v)
+{
+    return !__builtin_add_overflow(*acc, v, acc);
+}
+
 int al_period_sums_add(al_period_sums *s, const al_period_row *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const al_period_row *r = &rows[i];
-        s->member_delta += r->member_delta;
         bool earning = strcmp(r->kind, "earn") == 0 || strcmp(r->kind, "event") == 0;
         bool imported = strcmp(r->kind, "import") == 0; /* history, settled before it came */
-        if (strcmp(r->kind, "expire") == 0)
-            s->expired += r->points;
-        if (earning || imported)
-            s->issued_all += r->points;
+        if (!add(&s->member_delta, r->member_delta) ||
+            (strcmp(r->kind, "expire") == 0 && !add(&s->expired, r->points)) ||
+            ((earning || imported) && !add(&s->issued_all, r->points)))
+            return AL_SUMS_RANGE;
         if (r->partner[0] == '\0' || r->currency[0] == '\0' || imported)
             continue; /* the alliance's own, or imported: issued, not billed */
         al_statement_line *l = line_for(s, r->partner);
         if (l == NULL)
             return -1;
         memcpy(l->currency, r->currency, sizeof(l->currency));
+        /* points x rate is under 2^95 a row: the 128-bit sums cannot overflow. */
+        bool fits = true;
         if (strcmp(r->kind, "redeem") == 0) {
-            l->redeemed += r->points;
+            fits = add(&l->redeemed, r->points);
             l->reimb_num += (__int128)r->points * r->redeem_per_1000;
         } else if (strcmp(r->kind, "reversal") == 0) {
-            l->reversed += r->points;
+            fits = add(&l->reversed, r->points);
             l->fee_num -= (__int128)r->points * r->issue_per_1000;
         } else if (earning) {
-            l->issued += r->points;
+            fits = add(&l->issued, r->points);
             l->fee_num += (__int128)r->points * r->issue_per_1000;
         }
+        if (!fits || !al_per_mille_fits(l->fee_num) || !al_per_mille_fits(l->reimb_num))
+            return AL_SUMS_RANGE;
     }
     return 0;
 }
@@ -119,6 +128,42 @@ static al_db_status opening_outstanding(al_db *db, const char *tenant, const cha
     return al_outstanding_from_bookings(db, tenant, start, out);
 }
 
+static bool fits(__int128 v)
+{
+    return v >= INT64_MIN && v <= INT64_MAX;
+}
+
+/*
+ * Whether every figure the statement derives from s fits in 64 bits: each
+ * line's net, the totals of points and of money per currency, and the
+ * reconciliation's steps. Checked once in 128 bits, so the rendering below
+ * can add in 64; a statement that cannot be written exactly is refused.
+ */
+static bool totals_fit(const al_period_sums *s, int64_t opening)
+{
+    __int128 reversed = 0, redeemed = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const al_statement_line *l = &s->lines[i];
+        __int128 fee = 0, reimb = 0;
+        /* A currency's money: this line and the lines before it in that currency. */
+        for (size_t j = 0; j <= i; j++)
+            if (strcmp(s->lines[j].currency, l->currency) == 0) {
+                fee += al_line_fee(&s->lines[j]);
+                reimb += al_line_reimbursement(&s->lines[j]);
+            }
+        reversed += l->reversed;
+        redeemed += l->redeemed;
+        if (!fits(al_line_fee(l) - (__int128)al_line_reimbursement(l)) || !fits(fee) ||
+            !fits(reimb) || !fits(fee - reimb) || !fits(reversed) || !fits(redeemed))
+            return false;
+    }
+    __int128 closing = (__int128)opening + s->member_delta;
+    __int128 steps = (__int128)opening + s->issued_all - reversed - redeemed - s->expired;
+    return fits(closing) && fits(steps) && fits((__int128)opening + s->issued_all) &&
+           fits((__int128)opening + s->issued_all - reversed) &&
+           fits((__int128)opening + s->issued_all - reversed - redeemed);
+}
+
 /* Computes the statement of [start, end) as a JSON document and its CSV. */
 static al_db_status compute(al_db *db, const char *tenant, const char *start, const char *end,
                             json_t **doc_out, char **csv_out, bool *balanced)
@@ -137,8 +182,9 @@ static al_db_status compute(al_db *db, const char *tenant, const char *start, co
      * the alliance's own events) come with no price.
      */
     al_db_status st = al_period_rows(db, tenant, start, end, &rows, &nrows);
-    if (st == AL_DB_OK && al_period_sums_add(&s, rows, nrows) != 0)
-        st = AL_DB_ERROR;
+    int added = st == AL_DB_OK ? al_period_sums_add(&s, rows, nrows) : 0;
+    if (added != 0)
+        st = added == AL_SUMS_RANGE ? AL_DB_RANGE : AL_DB_ERROR;
     free(rows);
     /* Provenance: points issued by P and redeemed at Q, valued at Q's redemption price. */
     if (st == AL_DB_OK)
@@ -148,6 +194,8 @@ static al_db_status compute(al_db *db, const char *tenant, const char *start, co
         st = opening_outstanding(db, tenant, start, &opening);
     if (st == AL_DB_OK)
         st = al_outstanding_from_balances(db, tenant, end, &closing_check);
+    if (st == AL_DB_OK && !totals_fit(&s, opening))
+        st = AL_DB_RANGE;
     FILE *out = st == AL_DB_OK ? open_memstream(&csv, &csv_len) : NULL;
     if (out == NULL) {
         free(prov);

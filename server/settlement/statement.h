@@ -45,8 +45,10 @@ typedef struct al_period_sums {
  * Prices a period's rows into partner lines and totals: earnings and events
  * at the issue price, reversals back at it, redemptions at the redemption
  * price; the alliance's own bookings and imported history are issued but
- * billed to nobody. 0, or -1 out of memory.
+ * billed to nobody. 0, -1 out of memory, or AL_SUMS_RANGE: a sum (or a line's
+ * money) does not fit in 64 bits.
  */
+#define AL_SUMS_RANGE 1
 int al_period_sums_add(al_period_sums *s, const al_period_row *rows, size_t n);
 void al_period_sums_free(al_period_sums *s);
 

@@ -32,11 +32,9 @@ static int period_row_of(MYSQL_ROW row, void *element)
     copy(r->partner, sizeof(r->partner), row[0]);
     copy(r->kind, sizeof(r->kind), row[1]);
     copy(r->currency, sizeof(r->currency), row[2]);
-    r->points = strtoll(row[3], NULL, 10);
     r->issue_per_1000 = strtoll(row[4], NULL, 10);
     r->redeem_per_1000 = strtoll(row[5], NULL, 10);
-    r->member_delta = strtoll(row[6], NULL, 10);
-    return 0;
+    return al_db_i64(row[3], &r->points) && al_db_i64(row[6], &r->member_delta) ? 0 : AL_DB_RANGE;
 }
 
 al_db_status al_period_rows(al_db *db, const char *tenant, const char *start, const char *end,
@@ -68,9 +66,7 @@ static int provenance_of(MYSQL_ROW row, void *element)
     copy(r->issuer, sizeof(r->issuer), row[0]);
     copy(r->redeemer, sizeof(r->redeemer), row[1]);
     copy(r->currency, sizeof(r->currency), row[2]);
-    r->points = strtoll(row[3], NULL, 10);
-    r->value_num = strtoll(row[4], NULL, 10);
-    return 0;
+    return al_db_i64(row[3], &r->points) && al_db_i64(row[4], &r->value_num) ? 0 : AL_DB_RANGE;
 }
 
 al_db_status al_provenance_rows(al_db *db, const char *tenant, const char *start, const char *end,

@@ -88,3 +88,184 @@ Test(hardening, make_runs_secrets_are_readable_by_their_owner_only)
     cr_assert_eq(stat(path, &st), 0);
     cr_expect_geq(st.st_size, 33);
 }
+
+/* ---- Sums that overflow: bounded inputs, checked sums, refused (never clamped) figures ---- */
+
+static test_server srv;
+static char tenant[64], admin[128];
+static partner_key bank;
+
+static void start(void)
+{
+    server_start(&srv, NULL, NULL);
+    unique_id(tenant, sizeof(tenant), "ov");
+    make_tenant(&srv, tenant, admin, sizeof(admin));
+    make_partner(&srv, admin, "bank", "bank",
+                 "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}", &bank);
+}
+
+static void stop(void)
+{
+    server_finish(&srv);
+}
+
+TestSuite(overflow, .init = start, .fini = stop, .timeout = 60);
+
+#define SQL(...)                                                                                   \
+    do {                                                                                           \
+        char q_[800], out_[64];                                                                    \
+        snprintf(q_, sizeof(q_), __VA_ARGS__);                                                     \
+        cr_assert_eq(db_scalar(q_, out_, sizeof(out_)), 0, "%s", q_);                              \
+    } while (0)
+
+static json_int_t num(const response *r, const char *key)
+{
+    return json_integer_value(json_object_get(r->json, key));
+}
+
+static json_int_t available(const char *member)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/members/%s/balance", member);
+    response r = partner_call(&srv, &bank, "GET", path, NULL, 0, NULL);
+    json_int_t v = r.status == 200 ? num(&r, "available") : -1;
+    response_free(&r);
+    return v;
+}
+
+Test(overflow, imported_lines_past_the_maximum_are_refused_whole)
+{
+    /* Two lines of 2^62 made a balance of -2^63 while the trial balance said 0. */
+    const char *body =
+        "{\"id\":\"big-1\",\"partner\":\"bank\",\"member\":\"ivy\",\"occurred_at\":"
+        "\"2026-01-05T00:00:00Z\",\"amount_minor\":1,\"points\":4611686018427387904}\n"
+        "{\"id\":\"big-2\",\"partner\":\"bank\",\"member\":\"ivy\",\"occurred_at\":"
+        "\"2026-01-05T00:00:00Z\",\"amount_minor\":1,\"points\":4611686018427387904}\n";
+    response r = http(&srv, "POST", "/v1/import/transactions", admin, body);
+    expect_error(&r, 400, "invalid_field");
+    cr_expect(strstr(r.body, "1000000000000") != NULL, "the maximum is named: %s", r.body);
+    response_free(&r);
+    cr_expect_eq(available("ivy"), -1, "nothing was booked, not even the member");
+    /* The maximum itself is taken. */
+    r = http(&srv, "POST", "/v1/import/transactions", admin,
+             "{\"id\":\"max-1\",\"partner\":\"bank\",\"member\":\"ivy\",\"occurred_at\":"
+             "\"2026-01-05T00:00:00Z\",\"amount_minor\":1000000000000,\"points\":1000000000000}\n");
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    cr_expect_eq(available("ivy"), 1000000000000LL);
+}
+
+Test(overflow, a_partners_amount_or_points_past_the_maximum_are_refused)
+{
+    /* amount_minor near 2^62, 1,200 times, made every sum wrong. */
+    response r = partner_call(&srv, &bank, "POST", "/v1/transactions",
+                              "{\"id\":\"huge-1\",\"member\":\"joe\",\"data\":{\"type\":"
+                              "\"purchase\",\"amount_minor\":4611686018427387904,"
+                              "\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+                              0, NULL);
+    expect_error(&r, 422, "amount_out_of_range");
+    response_free(&r);
+    r = partner_call(&srv, &bank, "POST", "/v1/transactions",
+                     "{\"id\":\"huge-2\",\"member\":\"joe\",\"data\":{\"type\":\"purchase\","
+                     "\"amount_minor\":1000000000000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+                     0, NULL);
+    cr_expect_eq(r.status, 201, "the maximum is taken: %s", r.body);
+    response_free(&r);
+    r = partner_call(&srv, &bank, "POST", "/v1/redemptions",
+                     "{\"id\":\"huge-r\",\"member\":\"joe\",\"points\":1000000000001}", 0, NULL);
+    expect_error(&r, 400, "invalid_field");
+    response_free(&r);
+    r = partner_call(&srv, &bank, "POST", "/v1/transactions/huge-2/reversal",
+                     "{\"id\":\"huge-v\",\"amount_minor\":1000000000001}", 0, NULL);
+    expect_error(&r, 400, "invalid_field");
+    response_free(&r);
+    cr_expect_eq(available("joe"), 10000000000LL);
+}
+
+/* A tenant of its own whose rows are made past what 64 bits hold, with SQL. */
+static void own_tenant(char *t, size_t tsize, char *key, size_t ksize, partner_key *k)
+{
+    unique_id(t, tsize, "ox");
+    make_tenant(&srv, t, key, ksize);
+    make_partner(&srv, key, "bank", "bank", "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}",
+                 k);
+}
+
+Test(overflow, a_trial_balance_past_2_63_is_refused_not_clamped)
+{
+    char t[64], key[128];
+    partner_key k;
+    own_tenant(t, sizeof(t), key, sizeof(key), &k);
+    /* One account over two shards: 2^62 + 2^62 does not fit; strtoll made it 2^63-1. */
+    SQL("INSERT INTO account_balances (tenant_id, account, shard, balance) VALUES "
+        "('%s', 'member:big', 0, 4611686018427387904), ('%s', 'member:big', 1, "
+        "4611686018427387904)",
+        t, t);
+    response r = http(&srv, "GET", "/v1/ledger/trial-balance", key, NULL);
+    expect_error(&r, 422, "figure_out_of_range");
+    response_free(&r);
+    SQL("DELETE FROM account_balances WHERE tenant_id = '%s'", t);
+}
+
+Test(overflow, a_statement_whose_sums_pass_2_63_is_refused_not_balanced)
+{
+    char t[64], key[128];
+    partner_key k;
+    own_tenant(t, sizeof(t), key, sizeof(key), &k);
+    /* Two earnings of 2^62 points in January: "balanced": true with wrong fees before. */
+    for (int i = 0; i < 2; i++)
+        SQL("INSERT INTO bookings (tenant_id, kind, from_account, to_account, points, member_id, "
+            "partner_id, ref_id, booked_at) VALUES ('%s', 'earn', 'partner:bank:issued', "
+            "'member:m', 4611686018427387904, 'm', 'bank', 'big-%d', '2026-01-10 00:00:00')",
+            t, i);
+    response r =
+        http(&srv, "POST", "/v1/settlements", key,
+             "{\"period_start\":\"2026-01-01T00:00:00Z\",\"period_end\":\"2026-02-01T00:00:00Z\"}");
+    expect_error(&r, 422, "figure_out_of_range");
+    response_free(&r);
+    SQL("DELETE FROM bookings WHERE tenant_id = '%s'", t);
+}
+
+Test(overflow, analytics_whose_spend_passes_2_63_are_refused)
+{
+    char t[64], key[128];
+    partner_key k;
+    own_tenant(t, sizeof(t), key, sizeof(key), &k);
+    for (int i = 0; i < 2; i++)
+        SQL("INSERT INTO transactions (tenant_id, partner_id, transaction_id, member_id, "
+            "booking_id, points, base_amount_minor, currency, occurred_at) VALUES ('%s', 'bank', "
+            "'big-%d', 'm', 0, 1, 4611686018427387904, 'CNY', '2026-01-10 00:00:00')",
+            t, i);
+    SQL("INSERT INTO members (tenant_id, member_id, profile) VALUES ('%s', 'm', '{}')", t);
+    const char *paths[] = {"/v1/analytics/pareto", "/v1/analytics/rfm"};
+    for (size_t i = 0; i < 2; i++) {
+        response r = http(&srv, "GET", paths[i], key, NULL);
+        expect_error(&r, 422, "figure_out_of_range");
+        response_free(&r);
+    }
+    SQL("DELETE FROM transactions WHERE tenant_id = '%s'", t);
+    SQL("DELETE FROM members WHERE tenant_id = '%s'", t);
+}
+
+Test(overflow, a_balance_the_database_cannot_hold_refuses_the_import_and_keeps_nothing)
+{
+    char t[64], key[128];
+    partner_key k;
+    own_tenant(t, sizeof(t), key, sizeof(key), &k);
+    response r = http(&srv, "POST", "/v1/import/transactions", key,
+                      "{\"id\":\"h-0\",\"partner\":\"bank\",\"member\":\"kay\",\"occurred_at\":"
+                      "\"2026-01-05T00:00:00Z\",\"amount_minor\":1,\"points\":5}\n");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    SQL("UPDATE members SET available = 9223372036854775000 WHERE tenant_id = '%s'", t);
+    r = http(&srv, "POST", "/v1/import/transactions", key,
+             "{\"id\":\"h-1\",\"partner\":\"bank\",\"member\":\"kay\",\"occurred_at\":"
+             "\"2026-01-05T00:00:00Z\",\"amount_minor\":1,\"points\":1000000000000}\n");
+    expect_error(&r, 422, "figure_out_of_range");
+    response_free(&r);
+    char out[64], q[300];
+    snprintf(q, sizeof(q), "SELECT COUNT(*) FROM bookings WHERE tenant_id = '%s'", t);
+    cr_assert_eq(db_scalar(q, out, sizeof(out)), 0);
+    cr_expect_str_eq(out, "1", "the refused line booked nothing");
+    SQL("UPDATE members SET available = 5 WHERE tenant_id = '%s'", t);
+}

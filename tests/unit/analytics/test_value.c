@@ -152,3 +152,26 @@ Test(value, dates)
     al_day_format(19782, out);
     cr_expect_str_eq(out, "2024-02-29");
 }
+
+Test(value, sums_past_2_63_are_flagged_not_wrapped)
+{
+    int64_t v[] = {INT64_MAX / 2 + 1, INT64_MAX / 2 + 1};
+    static const int pct[] = {50};
+    al_concentration c;
+    al_concentration_of(v, 2, pct, 1, 4, &c);
+    cr_expect_not(c.fits);
+    int64_t ok[] = {1, 2};
+    al_concentration_of(ok, 2, pct, 1, 4, &c);
+    cr_expect(c.fits);
+    cr_expect_eq(c.total, 3);
+
+    al_purchase p[] = {{.day = 10, .spend = INT64_MAX / 2 + 1},
+                       {.day = 11, .spend = INT64_MAX / 2 + 1}};
+    al_history h = {.p = p, .n = 2};
+    al_facts f;
+    al_facts_of(&h, 20, 365, &f);
+    cr_expect(f.overflow);
+    h.n = 1;
+    al_facts_of(&h, 20, 365, &f);
+    cr_expect_not(f.overflow);
+}

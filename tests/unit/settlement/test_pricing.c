@@ -77,3 +77,20 @@ Test(pricing, negative_fees_round_away_from_zero)
     cr_expect_eq(al_line_fee(&s.lines[0]), -2, "-1.5 rounds to -2");
     al_period_sums_free(&s);
 }
+
+Test(pricing, sums_past_2_63_are_refused_not_wrapped)
+{
+    al_period_sums s = {0};
+    al_period_row big[] = {row("bank", "earn", "CNY", INT64_MAX / 2 + 1, 800, 600, 0),
+                           row("bank", "earn", "CNY", INT64_MAX / 2 + 1, 800, 600, 0)};
+    cr_expect_eq(al_period_sums_add(&s, big, 2), AL_SUMS_RANGE);
+    al_period_sums_free(&s);
+    /* Points that fit, at a price whose money does not: refused as well. */
+    al_period_row pricey[] = {row("bank", "earn", "CNY", INT64_MAX / 2, 1000000, 600, 0)};
+    cr_expect_eq(al_period_sums_add(&s, pricey, 1), AL_SUMS_RANGE);
+    al_period_sums_free(&s);
+    al_period_row fine[] = {row("bank", "earn", "CNY", 1000000000000LL, 1000000, 600, 0)};
+    cr_expect_eq(al_period_sums_add(&s, fine, 1), 0);
+    cr_expect_eq(al_line_fee(&s.lines[0]), 1000000000000000LL);
+    al_period_sums_free(&s);
+}
