@@ -469,7 +469,9 @@ Test(ledger, bad_input_books_nothing)
         {"/v1/redemptions", "{\"id\":\"b-2\",\"member\":\"hal\",\"points\":1.5}", 400,
          "invalid_field"},
         {"/v1/redemptions", "{\"id\":\"b-2\",\"member\":\"hal\",\"points\":9223372036854775807}",
-         422, "insufficient_points"},
+         400, "invalid_field"}, /* past the maximum, 10^12 */
+        {"/v1/redemptions", "{\"id\":\"b-2\",\"member\":\"hal\",\"points\":1000000000000}", 422,
+         "insufficient_points"},
         {"/v1/redemptions", "{\"id\":\"b-2\",\"member\":\"ghost\",\"points\":1}", 404,
          "member_not_found"},
         {"/v1/redemptions", "{\"id\":\"b-2\",\"member\":\"hal\",\"points\":1,\"tenant\":\"x\"}",
