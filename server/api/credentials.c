@@ -73,6 +73,12 @@ static int partner_signature(al_exchange *x, const char *key_id)
         al_reply_error(x, 401, "invalid_signature", "the signature does not match the request");
         return -1;
     }
+    /* Told only to the partner itself, once its signature holds. */
+    if (key.suspended) {
+        al_reply_error(x, 403, "partner_suspended",
+                       "partner %s is suspended; its members' points are untouched", key.partner);
+        return -1;
+    }
     x->role = AL_ROLE_PARTNER;
     snprintf(x->tenant, sizeof(x->tenant), "%s", key.tenant);
     snprintf(x->partner, sizeof(x->partner), "%s", key.partner);

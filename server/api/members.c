@@ -259,3 +259,28 @@ void al_api_member_tier_floor(al_exchange *x)
 done:
     json_decref(body);
 }
+
+/* POST /v1/members/{id}/block and /unblock (admin). */
+static void set_blocked(al_exchange *x, bool blocked)
+{
+    bool found = false;
+    al_db_status st = al_member_set_blocked(al_db_of(x), x->tenant, x->params[0], blocked, &found);
+    if (st != AL_DB_OK)
+        al_reply_db_failure(x, st);
+    else if (!found)
+        al_reply_error(x, 404, "member_not_found", "no member %s", x->params[0]);
+    else
+        al_reply_json(x, 200,
+                      json_pack("{s:s,s:s}", "member", x->params[0], "status",
+                                blocked ? "blocked" : "active"));
+}
+
+void al_api_member_block(al_exchange *x)
+{
+    set_blocked(x, true);
+}
+
+void al_api_member_unblock(al_exchange *x)
+{
+    set_blocked(x, false);
+}

@@ -14,6 +14,7 @@
 #include "api/context.h"
 #include "api/routes.h"
 #include "api/statuses.h"
+#include "core/log.h"
 #include "partners/partners.h"
 #include "plugins/translate.h"
 
@@ -150,13 +151,13 @@ done:
 static json_t *partner_json(const al_partner *p)
 {
     json_t *config = json_loads(p->config, 0, NULL);
-    return json_pack("{s:s,s:s,s:s,s:o,s:I,s:{s:s,s:I,s:I},s:s,s:s}", "id", p->id, "name", p->name,
-                     "plugin", p->plugin, "config", config ? config : json_object(),
+    return json_pack("{s:s,s:s,s:s,s:o,s:I,s:{s:s,s:I,s:I},s:s,s:s,s:s}", "id", p->id, "name",
+                     p->name, "plugin", p->plugin, "config", config ? config : json_object(),
                      "config_version", (json_int_t)p->config_version, "contract", "currency",
                      p->contract.currency, "issue_minor_per_1000",
                      (json_int_t)p->contract.issue_minor_per_1000, "redeem_minor_per_1000",
                      (json_int_t)p->contract.redeem_minor_per_1000, "created_at", p->created_at,
-                     "updated_at", p->updated_at);
+                     "updated_at", p->updated_at, "status", p->suspended ? "suspended" : "active");
 }
 
 void al_api_partner_list(al_exchange *x)
@@ -259,4 +260,79 @@ void al_api_partner_rotate_key(al_exchange *x)
     al_reply_json(x, 201,
                   json_pack("{s:s,s:s,s:s,s:i}", "id", x->params[0], "key_id", key_id, "secret",
                             secret, "previous_keys_valid_hours", KEY_GRACE_HOURS));
+}
+
+/* POST /v1/partners/{id}/suspend and /resume (admin): the partner as it now is. */
+static void set_suspended(al_exchange *x, bool suspended)
+{
+    json_t *partner = load_partner(x, x->params[0]);
+    if (partner == NULL)
+        return;
+    json_decref(partner);
+    al_db_status st = al_partner_set_suspended(al_db_of(x), x->tenant, x->params[0], suspended);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return;
+    }
+    al_log(AL_LOG_INFO, "tenant %s: partner %s %s", x->tenant, x->params[0],
+           suspended ? "suspended" : "resumed");
+    al_api_partner_get(x);
+}
+
+void al_api_partner_suspend(al_exchange *x)
+{
+    set_suspended(x, true);
+}
+
+void al_api_partner_resume(al_exchange *x)
+{
+    set_suspended(x, false);
+}
+
+/* GET /v1/partners/{id}/keys (admin): the partner's keys, never their secrets. */
+void al_api_partner_keys(al_exchange *x)
+{
+    json_t *partner = load_partner(x, x->params[0]);
+    if (partner == NULL)
+        return;
+    json_decref(partner);
+    al_partner_key_info *keys = NULL;
+    size_t n = 0;
+    al_db_status st = al_partner_keys_list(al_db_of(x), x->tenant, x->params[0], &keys, &n);
+    if (st != AL_DB_OK) {
+        free(keys);
+        al_reply_db_failure(x, st);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            list, json_pack("{s:s,s:s,s:o,s:b}", "key_id", keys[i].key_id, "created_at",
+                            keys[i].created_at, "expires_at",
+                            keys[i].expires_at[0] ? json_string(keys[i].expires_at) : json_null(),
+                            "active", keys[i].active));
+    free(keys);
+    al_reply_json(x, 200, json_pack("{s:s,s:o}", "id", x->params[0], "keys", list));
+}
+
+/* DELETE /v1/partners/{id}/keys/{key_id} (admin): the key stops working at once. */
+void al_api_partner_key_revoke(al_exchange *x)
+{
+    bool found = false;
+    al_db_status st =
+        al_partner_key_revoke(al_db_of(x), x->tenant, x->params[0], x->params[1], &found);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
+        return;
+    }
+    if (!found) {
+        al_reply_error(x, 404, "key_not_found", "partner %s has no key %s", x->params[0],
+                       x->params[1]);
+        return;
+    }
+    al_log(AL_LOG_INFO, "tenant %s: partner %s's key %s revoked", x->tenant, x->params[0],
+           x->params[1]);
+    al_reply_json(
+        x, 200,
+        json_pack("{s:s,s:s,s:b}", "id", x->params[0], "key_id", x->params[1], "revoked", true));
 }

@@ -119,3 +119,29 @@ void al_api_tenant_patch(al_exchange *x)
 done:
     json_decref(body);
 }
+
+/*
+ * POST /v1/tenants/{id}/admin-key (the operator, or the tenant's admin): a new
+ * admin key, shown once; the old one stops working at once.
+ */
+void al_api_tenant_admin_key(al_exchange *x)
+{
+    const char *id = x->params[0];
+    if (x->role == AL_ROLE_ADMIN && strcmp(id, x->tenant) != 0) {
+        al_reply_error(x, 403, "wrong_tenant", "an admin key changes its own tenant only");
+        return;
+    }
+    char key[AL_ADMIN_KEY_LEN + 1], hash[65];
+    if (al_admin_key_new(key, hash) != 0) {
+        al_reply_error(x, 500, "internal_error", "no randomness for a key");
+        return;
+    }
+    bool found = false;
+    al_db_status st = al_tenant_set_admin_key(al_db_of(x), id, hash, &found);
+    if (st != AL_DB_OK)
+        al_reply_db_failure(x, st);
+    else if (!found)
+        al_reply_error(x, 404, "not_found", "no such tenant");
+    else
+        al_reply_json(x, 201, json_pack("{s:s,s:s}", "id", id, "admin_key", key));
+}

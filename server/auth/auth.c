@@ -56,6 +56,7 @@ al_db_status al_partner_key_find(al_db *db, const uint8_t *master_key, const cha
     memcpy(out->partner, row.partner, sizeof(out->partner));
     out->setup_version = row.setup_version;
     out->expires_at = row.expires_at;
+    out->suspended = row.suspended;
     *state = AL_KEY_OK;
     return AL_DB_OK;
 }

@@ -42,6 +42,7 @@ typedef struct al_partner_key {
     char secret[AL_SECRET_LEN + 1]; /* wipe after use (al_partner_key_wipe) */
     int64_t setup_version;          /* the tenant's, read with the key */
     int64_t expires_at;             /* Unix seconds; 0: does not expire */
+    bool suspended;                 /* the partner is suspended: its calls are refused */
 } al_partner_key;
 
 typedef enum {

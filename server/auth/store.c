@@ -27,8 +27,10 @@ al_db_status al_store_partner_key(al_db *db, const char *key_id, al_key_row *out
     al_db_status st = al_db_row(db,
                                 "SELECT k.tenant_id, k.partner_id, HEX(k.secret_enc), "
                                 "t.setup_version, IFNULL(TIMESTAMPDIFF(SECOND, '1970-01-01', "
-                                "k.expires_at), 0) FROM partner_keys k JOIN tenants t "
-                                "ON t.tenant_id = k.tenant_id WHERE k.key_id = ? AND "
+                                "k.expires_at), 0), p.status = 'suspended' FROM partner_keys k "
+                                "JOIN tenants t ON t.tenant_id = k.tenant_id JOIN partners p ON "
+                                "p.tenant_id = k.tenant_id AND p.partner_id = k.partner_id "
+                                "WHERE k.key_id = ? AND "
                                 "(k.expires_at IS NULL OR k.expires_at > NOW(6))",
                                 p, 1, &res, &row);
     *found = st == AL_DB_OK && row != NULL;
@@ -38,6 +40,7 @@ al_db_status al_store_partner_key(al_db *db, const char *key_id, al_key_row *out
         snprintf(out->sealed_hex, sizeof(out->sealed_hex), "%s", row[2]);
         out->setup_version = strtoll(row[3], NULL, 10);
         out->expires_at = strtoll(row[4], NULL, 10);
+        out->suspended = strcmp(row[5], "1") == 0;
     }
     al_db_free_result(res);
     return st;

@@ -18,6 +18,7 @@ typedef struct al_key_row {
     char sealed_hex[AL_SEALED_HEX_LEN + 1];
     int64_t setup_version; /* the tenant's, read with the key */
     int64_t expires_at;    /* Unix seconds, rounded down; 0: does not expire */
+    bool suspended;        /* the partner's calls are refused */
 } al_key_row;
 
 /* An unexpired partner key. */

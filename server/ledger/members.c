@@ -218,3 +218,19 @@ void al_history_free(al_history_entry *entries, size_t n)
         free(entries[i].detail);
     free(entries);
 }
+
+al_db_status al_member_set_blocked(al_db *db, const char *tenant, const char *id, bool blocked,
+                                   bool *found)
+{
+    al_db_param p[] = {AL_STR(blocked ? "blocked" : "active"), AL_STR(tenant), AL_STR(id)};
+    al_db_status st = al_db_exec(
+        db, "UPDATE members SET status = ? WHERE tenant_id = ? AND member_id = ?", p, 3, NULL);
+    *found = st == AL_DB_OK && al_db_affected(db) > 0;
+    int64_t n = 0;
+    bool any = false;
+    if (st == AL_DB_OK && !*found) /* no row changed: already so, or none */
+        st = al_db_int(db, "SELECT COUNT(*) FROM members WHERE tenant_id = ? AND member_id = ?",
+                       p + 1, 2, &n, &any);
+    *found = *found || n > 0;
+    return st;
+}

@@ -31,6 +31,13 @@ void al_member_clear(al_member *m);
 al_db_status al_member_create(al_db *db, const char *tenant, const char *id, const char *profile,
                               bool *exists);
 
+/*
+ * Blocks a member (earning and redeeming refused, 422 member_blocked; the
+ * points stay) or unblocks. *found false: no such member.
+ */
+al_db_status al_member_set_blocked(al_db *db, const char *tenant, const char *id, bool blocked,
+                                   bool *found);
+
 al_db_status al_member_get(al_db *db, const char *tenant, const char *id, al_member *out,
                            bool *found);
 

@@ -83,7 +83,7 @@ al_db_status al_partner_create(al_db *db, const uint8_t master_key[AL_MASTER_KEY
 #define PARTNER_COLUMNS                                                                            \
     "SELECT partner_id, name, plugin, config, config_version, currency, issue_minor_per_1000, "    \
     "redeem_minor_per_1000, " AL_SQL_RFC3339_S("created_at") ", " AL_SQL_RFC3339_S(                \
-        "updated_at") " FROM partners "
+        "updated_at") ", status FROM partners "
 
 static int partner_of_row(MYSQL_ROW row, al_partner *p)
 {
@@ -98,6 +98,7 @@ static int partner_of_row(MYSQL_ROW row, al_partner *p)
     p->contract.redeem_minor_per_1000 = atoll(row[7]);
     snprintf(p->created_at, sizeof(p->created_at), "%s", row[8]);
     snprintf(p->updated_at, sizeof(p->updated_at), "%s", row[9]);
+    p->suspended = strcmp(row[10], "suspended") == 0;
     return p->config != NULL ? 0 : -1;
 }
 
@@ -219,5 +220,86 @@ al_db_status al_partner_setup_load(al_db *db, const char *tenant, const char *pa
             st = AL_DB_ERROR;
     }
     al_db_free_result(res);
+    return st;
+}
+
+/* Moves the tenant's setup version with a change to keys or partners (in the caller's transaction).
+ */
+static al_db_status setup_changed(al_db *db, const char *tenant)
+{
+    al_db_param p[] = {AL_STR(tenant)};
+    return al_db_exec(db,
+                      "UPDATE tenants SET setup_version = setup_version + 1, setup_changed_at = "
+                      "NOW(6) WHERE tenant_id = ?",
+                      p, 1, NULL);
+}
+
+al_db_status al_partner_set_suspended(al_db *db, const char *tenant, const char *partner,
+                                      bool suspended)
+{
+    al_db_param p[] = {AL_STR(suspended ? "suspended" : "active"), AL_STR(tenant), AL_STR(partner)};
+    al_db_status st = al_db_exec(db, "START TRANSACTION", NULL, 0, NULL);
+    if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "UPDATE partners SET status = ?, updated_at = CURRENT_TIMESTAMP(6) "
+                        "WHERE tenant_id = ? AND partner_id = ?",
+                        p, 3, NULL);
+    if (st == AL_DB_OK)
+        st = setup_changed(db, tenant);
+    st = finish(db, st);
+    al_setup_forget(tenant);
+    return st;
+}
+
+static int key_of_row(MYSQL_ROW row, void *element)
+{
+    al_partner_key_info *k = element;
+    snprintf(k->key_id, sizeof(k->key_id), "%s", row[0]);
+    snprintf(k->created_at, sizeof(k->created_at), "%s", row[1]);
+    snprintf(k->expires_at, sizeof(k->expires_at), "%s", row[2] ? row[2] : "");
+    k->active = strcmp(row[3], "1") == 0;
+    return 0;
+}
+
+al_db_status al_partner_keys_list(al_db *db, const char *tenant, const char *partner,
+                                  al_partner_key_info **out, size_t *n)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(partner)};
+    void *list = NULL;
+    al_db_status st = al_db_list(
+        db,
+        "SELECT key_id, " AL_SQL_RFC3339_S("created_at") ", " AL_SQL_RFC3339_S(
+            "expires_at") ", expires_at IS NULL OR expires_at > NOW(6) FROM partner_keys "
+                          "WHERE tenant_id = ? AND partner_id = ? ORDER BY created_at, key_id",
+        p, 2, sizeof(**out), key_of_row, &list, n);
+    *out = list;
+    return st;
+}
+
+al_db_status al_partner_key_revoke(al_db *db, const char *tenant, const char *partner,
+                                   const char *key_id, bool *found)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(partner), AL_STR(key_id)};
+    int64_t n = 0;
+    bool any = false;
+    *found = false;
+    al_db_status st = al_db_exec(db, "START TRANSACTION", NULL, 0, NULL);
+    if (st == AL_DB_OK)
+        st = al_db_int(db,
+                       "SELECT COUNT(*) FROM partner_keys WHERE tenant_id = ? AND partner_id = ? "
+                       "AND key_id = ? FOR UPDATE",
+                       p, 3, &n, &any);
+    /* Expired at once (kept, for the record); one already past its time stays as it is. */
+    if (st == AL_DB_OK && n > 0)
+        st = al_db_exec(db,
+                        "UPDATE partner_keys SET expires_at = NOW(6) WHERE tenant_id = ? AND "
+                        "partner_id = ? AND key_id = ? AND (expires_at IS NULL OR expires_at > "
+                        "NOW(6))",
+                        p, 3, NULL);
+    if (st == AL_DB_OK && n > 0)
+        st = setup_changed(db, tenant);
+    st = finish(db, st);
+    al_setup_forget(tenant);
+    *found = st == AL_DB_OK && n > 0;
     return st;
 }

@@ -33,6 +33,7 @@ typedef struct al_partner {
     int64_t config_version;
     al_contract contract; /* the current one */
     char created_at[32], updated_at[32];
+    bool suspended; /* its calls are refused; its members' points stay */
 } al_partner;
 
 void al_partner_clear(al_partner *p);
@@ -69,6 +70,30 @@ al_db_status al_partner_rotate_key(al_db *db, const uint8_t master_key[AL_MASTER
                                    char key_id[AL_KEY_ID_MAX + 1], char secret[AL_SECRET_LEN + 1]);
 
 /* What booking a partner's transaction needs of it and its tenant, in one read. */
+/*
+ * Suspends (its signed calls answered 403 partner_suspended) or resumes a
+ * partner; every server learns it with the tenant's setup version.
+ */
+al_db_status al_partner_set_suspended(al_db *db, const char *tenant, const char *partner,
+                                      bool suspended);
+
+typedef struct al_partner_key_info {
+    char key_id[AL_KEY_ID_MAX + 1];
+    char created_at[32], expires_at[32]; /* RFC 3339; expires_at "" when it does not expire */
+    bool active;
+} al_partner_key_info;
+
+/* A partner's keys, the oldest first (free *out). */
+al_db_status al_partner_keys_list(al_db *db, const char *tenant, const char *partner,
+                                  al_partner_key_info **out, size_t *n);
+
+/*
+ * Revokes one of a partner's keys at once (it expires now; a key already past
+ * its time stays as it is). *found false: the partner has no such key.
+ */
+al_db_status al_partner_key_revoke(al_db *db, const char *tenant, const char *partner,
+                                   const char *key_id, bool *found);
+
 typedef struct al_partner_setup {
     char plugin[ALLIANCE_NAME_MAX];
     char *config; /* malloc'd (al_partner_setup_clear) */

@@ -61,3 +61,13 @@ al_db_status al_tenant_update(al_db *db, const char *id, const char *name, int a
     al_setup_forget(id);
     return st;
 }
+
+al_db_status al_tenant_set_admin_key(al_db *db, const char *id, const char *admin_key_hash,
+                                     bool *found)
+{
+    al_db_param p[] = {AL_STR(admin_key_hash), AL_STR(id)};
+    al_db_status st =
+        al_db_exec(db, "UPDATE tenants SET admin_key_hash = ? WHERE tenant_id = ?", p, 2, NULL);
+    *found = st == AL_DB_OK && al_db_affected(db) > 0;
+    return st;
+}

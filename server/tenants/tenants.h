@@ -28,6 +28,13 @@ al_db_status al_tenant_create(al_db *db, const char *id, const char *name,
 /* Reads a tenant; *found false when there is none. */
 al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *found);
 
+/*
+ * Replaces a tenant's admin key (its hash): the old key stops at once, since
+ * admin keys are read from the database on every request. *found false: no such tenant.
+ */
+al_db_status al_tenant_set_admin_key(al_db *db, const char *id, const char *admin_key_hash,
+                                     bool *found);
+
 /* Changes what is given: name (NULL: keep), auto_enrol (-1: keep), expiry_months (0: keep). */
 al_db_status al_tenant_update(al_db *db, const char *id, const char *name, int auto_enrol,
                               int expiry_months);

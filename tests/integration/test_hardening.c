@@ -269,3 +269,171 @@ Test(overflow, a_balance_the_database_cannot_hold_refuses_the_import_and_keeps_n
     cr_expect_str_eq(out, "1", "the refused line booked nothing");
     SQL("UPDATE members SET available = 5 WHERE tenant_id = '%s'", t);
 }
+
+/* ---- Controls an operator needs: credentials, partners, members ---- */
+
+TestSuite(controls, .init = start, .fini = stop, .timeout = 60);
+
+static response earn(const partner_key *k, const char *id, const char *member, long amount)
+{
+    char body[300];
+    snprintf(
+        body, sizeof(body),
+        "{\"id\":\"%s\",\"member\":\"%s\",\"data\":{\"type\":\"purchase\",\"amount_minor\":%ld,"
+        "\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+        id, member, amount);
+    return partner_call(&srv, k, "POST", "/v1/transactions", body, 0, NULL);
+}
+
+static void expect_status(response r, int status)
+{
+    cr_expect_eq(r.status, status, "%d %s", r.status, r.body);
+    response_free(&r);
+}
+
+Test(controls, a_rotated_admin_key_replaces_the_old_one_at_once)
+{
+    char path[160], other[64], other_key[128];
+    snprintf(path, sizeof(path), "/v1/tenants/%s/admin-key", tenant);
+    response r = http(&srv, "POST", path, admin, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    char fresh[128];
+    snprintf(fresh, sizeof(fresh), "%s", json_string_value(json_object_get(r.json, "admin_key")));
+    response_free(&r);
+    cr_expect_str_neq(fresh, admin);
+    r = http(&srv, "GET", "/v1/partners", admin, NULL);
+    expect_error(&r, 401, "unauthorized");
+    response_free(&r);
+    expect_status(http(&srv, "GET", "/v1/partners", fresh, NULL), 200);
+    /* Another tenant's admin cannot; the operator can, for any tenant. */
+    unique_id(other, sizeof(other), "ok");
+    make_tenant(&srv, other, other_key, sizeof(other_key));
+    r = http(&srv, "POST", path, other_key, NULL);
+    expect_error(&r, 403, "wrong_tenant");
+    response_free(&r);
+    r = http(&srv, "POST", path, OPERATOR_TOKEN, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/partners", fresh, NULL);
+    expect_error(&r, 401, "unauthorized");
+    response_free(&r);
+    r = http(&srv, "POST", "/v1/tenants/no-such-tenant/admin-key", OPERATOR_TOKEN, NULL);
+    expect_error(&r, 404, "not_found");
+    response_free(&r);
+}
+
+Test(controls, a_revoked_partner_key_stops_at_once)
+{
+    /* A rotation leaves the old key valid for its grace hours; revoking ends it now. */
+    response r = http(&srv, "POST", "/v1/partners/bank/keys", admin, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    partner_key fresh = bank;
+    snprintf(fresh.key_id, sizeof(fresh.key_id), "%s",
+             json_string_value(json_object_get(r.json, "key_id")));
+    snprintf(fresh.secret, sizeof(fresh.secret), "%s",
+             json_string_value(json_object_get(r.json, "secret")));
+    response_free(&r);
+    expect_status(earn(&bank, "rk-1", "lee", 1000), 201); /* in its grace hours */
+
+    char path[200];
+    snprintf(path, sizeof(path), "/v1/partners/bank/keys/%s", bank.key_id);
+    r = http(&srv, "DELETE", path, admin, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(json_is_true(json_object_get(r.json, "revoked")));
+    response_free(&r);
+    r = earn(&bank, "rk-2", "lee", 1000);
+    expect_error(&r, 401, "unknown_key");
+    response_free(&r);
+    expect_status(earn(&fresh, "rk-3", "lee", 1000), 201);
+
+    r = http(&srv, "GET", "/v1/partners/bank/keys", admin, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    size_t i, active = 0;
+    json_t *k;
+    json_array_foreach (json_object_get(r.json, "keys"), i, k) {
+        cr_expect(json_object_get(k, "secret") == NULL, "a secret is never shown again");
+        active += json_is_true(json_object_get(k, "active"));
+    }
+    cr_expect_eq(active, 1, "%s", r.body);
+    response_free(&r);
+    /* Again: still revoked; an unknown key or another partner's: 404. */
+    expect_status(http(&srv, "DELETE", path, admin, NULL), 200);
+    r = http(&srv, "DELETE", "/v1/partners/bank/keys/pk_nosuchkey", admin, NULL);
+    expect_error(&r, 404, "key_not_found");
+    response_free(&r);
+    r = partner_call(&srv, &fresh, "DELETE", path, NULL, 0, NULL);
+    expect_error(&r, 403, "forbidden");
+    response_free(&r);
+}
+
+Test(controls, a_suspended_partner_is_refused_and_its_members_points_stay)
+{
+    partner_key shop;
+    make_partner(&srv, admin, "shop", "bank",
+                 "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}", &shop);
+    expect_status(earn(&bank, "sp-1", "mia", 50000), 201); /* 500 points */
+    response r = http(&srv, "POST", "/v1/partners/bank/suspend", admin, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "status")), "suspended");
+    response_free(&r);
+
+    r = earn(&bank, "sp-2", "mia", 1000);
+    expect_error(&r, 403, "partner_suspended");
+    response_free(&r);
+    r = partner_call(&srv, &bank, "POST", "/v1/redemptions",
+                     "{\"id\":\"sp-r\",\"member\":\"mia\",\"points\":10}", 0, NULL);
+    expect_error(&r, 403, "partner_suspended");
+    response_free(&r);
+    r = partner_call(&srv, &bank, "GET", "/v1/members/mia/balance", NULL, 0, NULL);
+    expect_error(&r, 403, "partner_suspended");
+    response_free(&r);
+    /* The others go on; the member keeps the points and spends them elsewhere. */
+    r = partner_call(&srv, &shop, "GET", "/v1/members/mia/balance", NULL, 0, NULL);
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    cr_expect_eq(num(&r, "available"), 500);
+    response_free(&r);
+    expect_status(partner_call(&srv, &shop, "POST", "/v1/redemptions",
+                               "{\"id\":\"sp-r2\",\"member\":\"mia\",\"points\":100}", 0, NULL),
+                  201);
+
+    r = http(&srv, "POST", "/v1/partners/bank/resume", admin, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "status")), "active");
+    response_free(&r);
+    expect_status(earn(&bank, "sp-3", "mia", 1000), 201);
+    r = http(&srv, "POST", "/v1/partners/nobody/suspend", admin, NULL);
+    expect_error(&r, 404, "not_found");
+    response_free(&r);
+}
+
+Test(controls, a_blocked_member_neither_earns_nor_redeems_and_keeps_the_points)
+{
+    expect_status(earn(&bank, "bl-1", "ned", 30000), 201); /* 300 */
+    response r = http(&srv, "POST", "/v1/members/ned/block", admin, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "status")), "blocked");
+    response_free(&r);
+    r = earn(&bank, "bl-2", "ned", 1000);
+    expect_error(&r, 422, "member_blocked");
+    response_free(&r);
+    r = partner_call(&srv, &bank, "POST", "/v1/redemptions",
+                     "{\"id\":\"bl-r\",\"member\":\"ned\",\"points\":10}", 0, NULL);
+    expect_error(&r, 422, "member_blocked");
+    response_free(&r);
+    cr_expect_eq(available("ned"), 300);
+    r = http(&srv, "GET", "/v1/members/ned", admin, NULL);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "status")), "blocked", "%s", r.body);
+    response_free(&r);
+
+    expect_status(http(&srv, "POST", "/v1/members/ned/unblock", admin, NULL), 200);
+    expect_status(partner_call(&srv, &bank, "POST", "/v1/redemptions",
+                               "{\"id\":\"bl-r2\",\"member\":\"ned\",\"points\":10}", 0, NULL),
+                  201);
+    cr_expect_eq(available("ned"), 290);
+    r = http(&srv, "POST", "/v1/members/nobody/block", admin, NULL);
+    expect_error(&r, 404, "member_not_found");
+    response_free(&r);
+    r = partner_call(&srv, &bank, "POST", "/v1/members/ned/block", NULL, 0, NULL);
+    expect_error(&r, 403, "forbidden");
+    response_free(&r);
+}
