@@ -19,6 +19,7 @@ build() {
 }
 build fuzz_config server/core/config.c server/core/ids.c server/core/log.c
 build fuzz_text server/db/db_url.c server/core/ids.c server/core/log.c server/http/router.c
+build fuzz_framing server/http/framing.c
 build fuzz_import server/ledger/import_line.c server/analytics/value.c server/analytics/clv.c \
   server/core/ids.c server/core/log.c -lm
 
@@ -30,12 +31,15 @@ for p in bank insurer retailer; do
     "plugins/$p/$p.c" server/plugins/host.c server/core/log.c $libs -o "$out/$build_as"
 done
 
-for d in fuzz_config fuzz_text fuzz_import fuzz_bank fuzz_insurer fuzz_retailer; do
+for d in fuzz_config fuzz_text fuzz_framing fuzz_import fuzz_bank fuzz_insurer fuzz_retailer; do
   corpus="var/fuzz/$d"
   mkdir -p "$corpus"
   [ -d "tests/fuzz/corpus/$d" ] && cp -n tests/fuzz/corpus/$d/* "$corpus/" 2>/dev/null || true
   dict=()
-  case $d in fuzz_bank|fuzz_insurer|fuzz_retailer) dict=(-dict=tests/fuzz/plugins.dict) ;; esac
+  case $d in
+  fuzz_bank|fuzz_insurer|fuzz_retailer) dict=(-dict=tests/fuzz/plugins.dict) ;;
+  fuzz_framing) dict=(-dict=tests/fuzz/framing.dict) ;;
+  esac
   echo "== $d: $runs runs"
   if ! "$out/$d" -runs="$runs" -max_len=4096 "${dict[@]}" -artifact_prefix="$corpus/" \
        "$corpus" >"$corpus.log" 2>&1; then

@@ -32,8 +32,14 @@ static void send_reply(al_exchange *x, int status, const char *content_type, con
     evhttp_add_header(h, "X-Request-Id", x->request_id);
     if (al_http_worker_stopping(x->worker)) /* its answer closes the connection */
         evhttp_add_header(h, "Connection", "close");
-    struct evbuffer *buf = evhttp_request_get_output_buffer(x->req);
-    evbuffer_add(buf, body, len);
+    if (evhttp_request_get_command(x->req) == EVHTTP_REQ_HEAD) {
+        /* The headers a GET would have, no body (evhttp 2.1 would send it). */
+        char n[24];
+        snprintf(n, sizeof(n), "%zu", len);
+        evhttp_add_header(h, "Content-Length", n);
+    } else {
+        evbuffer_add(evhttp_request_get_output_buffer(x->req), body, len);
+    }
     evhttp_send_reply(x->req, status, NULL, NULL);
     al_log_request(x->request_id, x->method, x->path, status, micros_since(&x->started),
                    x->tenant[0] ? x->tenant : NULL);

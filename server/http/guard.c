@@ -13,6 +13,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "http/framing.h"
 
 /* After an accept error, accepting resumes after this long. */
 #define RESUME_MS 100
@@ -22,10 +23,20 @@
 /* Where a connection is in its current request. */
 enum phase { IDLE, HEADERS, BODY };
 
-typedef struct {
+typedef struct conn {
     al_guard *g;
     struct bufferevent *bev;
-    struct event *adopt; /* right after evhttp has set the connection up */
+    /*
+     * Framing: positions in the stream of bytes in (from the first): how many
+     * came, how many evhttp took, and where the last request the framer passed
+     * ends. evhttp reads only passed bytes (a read low watermark holds it back
+     * from a request not yet whole).
+     */
+    al_framer framer;
+    uint64_t in, taken, passed;
+    bool refused, rewriting;
+    struct conn *next_refused; /* on the guard's list while refused */
+    struct event *adopt;       /* right after evhttp has set the connection up */
     struct event *deadline;
     struct evbuffer_cb_entry *in_cb, *out_cb;
     enum phase phase;
@@ -78,10 +89,11 @@ static void accept_error(struct evconnlistener *listener, void *arg)
 }
 
 int al_guard_init(al_guard *g, struct event_base *base, SSL_CTX *tls, int64_t max_open,
-                  int64_t header_timeout_s, int worker_id)
+                  int64_t header_timeout_s, uint64_t max_body, int worker_id)
 {
     memset(g, 0, sizeof(*g));
     g->tls = tls;
+    g->max_body = max_body;
     g->max_open = max_open;
     g->header_timeout_s = header_timeout_s;
     g->worker_id = worker_id;
@@ -137,11 +149,116 @@ static bool headers_end(struct evbuffer *buf, size_t added)
     return evbuffer_search(buf, "\n\r\n", 3, &at).pos >= 0;
 }
 
-/* Bytes came in: the first of a request starts its header deadline; the blank line ends it. */
+/* What evhttp reads in place of a refused request: the server answers the refusal. */
+static const char refused_request[] =
+    "GET " AL_GUARD_REFUSED_PATH " HTTP/1.1\r\nHost: refused\r\nConnection: close\r\n\r\n";
+
+/* Keeps buf's first keep bytes and drops the rest (then adds what follows, if any). */
+static void cut(struct evbuffer *buf, size_t keep, const char *then, size_t then_len)
+{
+    struct evbuffer *head = evbuffer_new();
+    if (head == NULL || evbuffer_remove_buffer(buf, head, keep) < 0) {
+        evbuffer_drain(buf, evbuffer_get_length(buf));
+    } else {
+        evbuffer_drain(buf, evbuffer_get_length(buf));
+        evbuffer_add_buffer(buf, head);
+    }
+    if (head != NULL)
+        evbuffer_free(head);
+    if (then_len > 0)
+        evbuffer_add(buf, then, then_len);
+}
+
+/*
+ * The framer refused the request after the passed bytes. In its place evhttp
+ * reads the stand-in; nothing after it is read. Only when evhttp had already
+ * begun to read that request (a pipelined head split across reads) is there
+ * no way to answer: the connection closes.
+ */
+static void refuse_request(conn *c, struct evbuffer *buf)
+{
+    c->refused = true;
+    c->next_refused = c->g->refused;
+    c->g->refused = c;
+    c->rewriting = true;
+    if (c->passed >= c->taken) {
+        cut(buf, (size_t)(c->passed - c->taken), refused_request, sizeof(refused_request) - 1);
+        bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+    } else {
+        evutil_socket_t s = bufferevent_getfd(c->bev);
+        cut(buf, 0, NULL, 0);
+        if (s >= 0)
+            shutdown(s, SHUT_RDWR);
+    }
+    c->rewriting = false;
+}
+
+/* Feeds the n bytes that came at buf's end to the framer; holds evhttp back from a part. */
+static void frame(conn *c, struct evbuffer *buf, size_t n)
+{
+    size_t len = evbuffer_get_length(buf), pos = len - n;
+    al_framer *f = &c->framer;
+    while (pos < len) {
+        if (f->remaining > 0) { /* a Content-Length body passes as it comes */
+            size_t body = len - pos < f->remaining ? len - pos : (size_t)f->remaining;
+            al_framer_body(f, body);
+            pos += body;
+            c->passed = c->in - (len - pos);
+            continue;
+        }
+        struct evbuffer_ptr at;
+        struct evbuffer_iovec v;
+        if (evbuffer_ptr_set(buf, &at, pos, EVBUFFER_PTR_SET) != 0 ||
+            evbuffer_peek(buf, (ev_ssize_t)(len - pos), &at, &v, 1) < 1)
+            break;
+        size_t used = 0;
+        size_t avail = v.iov_len < len - pos ? v.iov_len : len - pos;
+        al_frame_result r = al_framer_feed(f, v.iov_base, avail, &used);
+        pos += used;
+        if (r == AL_FRAME_REFUSED) {
+            refuse_request(c, buf);
+            return;
+        }
+        if (r == AL_FRAME_READY || r == AL_FRAME_BODY) {
+            al_framer_taken(f);
+            c->passed = c->in - (len - pos);
+        }
+    }
+    /* evhttp reads when a passed request waits, never a part of one. */
+    bool waiting = c->passed > c->taken, partial = c->in > c->passed;
+    bufferevent_setwatermark(c->bev, EV_READ, waiting || !partial ? 0 : len + 1, 0);
+}
+
+/*
+ * Bytes came in: the framer reads them (and may hold evhttp back); the first of
+ * a request starts its header deadline, the blank line ends it. Bytes taken by
+ * evhttp are counted.
+ */
 static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
     conn *c = arg;
+    if (c->rewriting)
+        return;
+    if (c->refused) { /* nothing after a refusal is read */
+        if (info->n_added > 0) {
+            c->rewriting = true;
+            cut(buf, evbuffer_get_length(buf) - info->n_added, NULL, 0);
+            c->rewriting = false;
+        }
+        return;
+    }
+    if (info->n_deleted > 0) {
+        c->taken += info->n_deleted;
+        bool waiting = c->passed > c->taken, partial = c->in > c->passed;
+        if (info->n_added == 0)
+            bufferevent_setwatermark(c->bev, EV_READ,
+                                     waiting || !partial ? 0 : evbuffer_get_length(buf) + 1, 0);
+    }
     if (info->n_added == 0)
+        return;
+    c->in += info->n_added;
+    frame(c, buf, info->n_added);
+    if (c->refused)
         return;
     if (c->phase == IDLE) {
         c->phase = HEADERS;
@@ -166,6 +283,14 @@ static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 static void conn_free(conn *c)
 {
     al_guard *g = c->g;
+    if (c->refused) {
+        conn **p = (conn **)&g->refused;
+        while (*p != NULL && *p != c)
+            p = &(*p)->next_refused;
+        if (*p == c)
+            *p = c->next_refused;
+    }
+    al_framer_free(&c->framer);
     if (c->in_cb != NULL)
         evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->in_cb);
     if (c->out_cb != NULL)
@@ -213,6 +338,7 @@ struct bufferevent *al_guard_bufferevent(struct event_base *base, void *arg)
     if (c == NULL)
         return NULL;
     c->g = g;
+    al_framer_init(&c->framer, g->max_body);
     c->deadline = event_new(base, -1, 0, on_deadline, c);
     c->adopt = event_new(base, -1, 0, on_adopt, c);
     if (g->tls != NULL) {
@@ -246,4 +372,17 @@ struct bufferevent *al_guard_bufferevent(struct event_base *base, void *arg)
         set_accepting(g);
     }
     return bev;
+}
+
+bool al_guard_refusal(al_guard *g, const struct bufferevent *bev, al_refusal *out)
+{
+    for (conn *c = g->refused; c != NULL; c = c->next_refused)
+        if (c->bev == bev) {
+            *out = (al_refusal){.status = c->framer.status,
+                                .code = c->framer.code,
+                                .message = c->framer.message,
+                                .target = c->framer.target};
+            return true;
+        }
+    return false;
 }

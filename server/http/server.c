@@ -30,6 +30,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "http/framing.h"
 #include "http/guard.h"
 #include "http/tls.h"
 #include "http/worker.h"
@@ -132,6 +133,18 @@ static void on_request(struct evhttp_request *req, void *arg)
     w->inflight++;
     set_request_id(x, w);
 
+    al_refusal refusal;
+    if (strcmp(evhttp_request_get_uri(req), AL_GUARD_REFUSED_PATH) == 0 &&
+        al_guard_refusal(&w->guard,
+                         evhttp_connection_get_bufferevent(evhttp_request_get_connection(req)),
+                         &refusal)) {
+        /* The framer refused what the client sent: its answer closes the connection. */
+        x->method = "-";
+        snprintf(x->path, sizeof(x->path), "%s", refusal.target[0] ? refusal.target : "-");
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        al_reply_error(x, refusal.status, refusal.code, "%s", refusal.message);
+        return;
+    }
     if (set_path(x) != 0) {
         snprintf(x->path, sizeof(x->path), "(invalid)");
         al_reply_error(x, 414, "uri_too_long", "the path is missing or longer than %d bytes",
@@ -338,14 +351,16 @@ static int worker_setup(al_http_worker *w, int id, al_http_server *s, int fd)
     pthread_mutex_init(&w->task_lock, NULL);
     if (w->http == NULL || w->stop_event == NULL || w->drain_timer == NULL ||
         w->task_event == NULL || w->turn_event == NULL ||
-        al_guard_init(&w->guard, w->base, s->tls, o->max_connections, o->header_timeout_s, id) != 0)
+        al_guard_init(&w->guard, w->base, s->tls, o->max_connections, o->header_timeout_s,
+                      (uint64_t)o->max_body_bytes * HARD_BODY_FACTOR, id) != 0)
         return -1;
     evhttp_set_gencb(w->http, on_request, w);
     evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                             EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_max_body_size(w->http, (ev_ssize_t)o->max_body_bytes * HARD_BODY_FACTOR);
-    evhttp_set_max_headers_size(w->http, 16384);
+    /* Above the framer's bound on a whole head: evhttp never refuses one itself. */
+    evhttp_set_max_headers_size(w->http, (ev_ssize_t)2 * AL_FRAME_HEAD_MAX);
     evhttp_set_timeout(w->http, (int)o->idle_timeout_s);
     evhttp_set_bevcb(w->http, al_guard_bufferevent, &w->guard);
     w->bound = evhttp_accept_socket_with_handle(w->http, fd);
