@@ -13,6 +13,23 @@
 #include "auth/auth.h"
 #include "core/ids.h"
 
+/* 429 with Retry-After when key has sent more than its rate; 0 when it may go on. */
+static int within_rate(al_exchange *x, const char *kind, const char *key, al_rate rate)
+{
+    char bucket[64];
+    int64_t retry_s = 0;
+    snprintf(bucket, sizeof(bucket), "%s:%s", kind, key);
+    if (al_rate_take(bucket, rate, al_monotonic_ms() * 1000, &retry_s))
+        return 0;
+    char after[24];
+    snprintf(after, sizeof(after), "%lld", (long long)(retry_s > 0 ? retry_s : 1));
+    evhttp_add_header(evhttp_request_get_output_headers(x->req), "Retry-After", after);
+    al_reply_error(x, 429, "rate_limited",
+                   "this key may send %d requests a second (burst %d); try again in %s s",
+                   rate.per_second, rate.burst > 0 ? rate.burst : rate.per_second, after);
+    return -1;
+}
+
 /* The token of "Authorization: Bearer <token>", or NULL. */
 static const char *bearer(const al_exchange *x)
 {
@@ -79,6 +96,8 @@ static int partner_signature(al_exchange *x, const char *key_id)
                        "partner %s is suspended; its members' points are untouched", key.partner);
         return -1;
     }
+    if (within_rate(x, "partner", key_id, key.rate) != 0)
+        return -1;
     x->role = AL_ROLE_PARTNER;
     snprintf(x->tenant, sizeof(x->tenant), "%s", key.tenant);
     snprintf(x->partner, sizeof(x->partner), "%s", key.partner);
@@ -109,11 +128,15 @@ int al_authenticate(al_exchange *x, unsigned roles)
         x->role = AL_ROLE_OPERATOR;
     } else if (al_admin_key_shaped(token)) {
         bool found = false;
-        al_db_status st = al_admin_key_find(al_db_of(x), token, &found, x->tenant, x->key_ref);
+        al_rate rate = {0};
+        al_db_status st =
+            al_admin_key_find(al_db_of(x), token, &found, x->tenant, x->key_ref, &rate);
         if (st != AL_DB_OK) {
             al_reply_db_failure(x, st);
             return -1;
         }
+        if (found && within_rate(x, "admin", x->key_ref, rate) != 0)
+            return -1;
         if (found)
             x->role = AL_ROLE_ADMIN;
     }

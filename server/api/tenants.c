@@ -62,13 +62,49 @@ void al_api_tenant_get(al_exchange *x)
         al_reply_error(x, 404, "not_found", "no such tenant");
     else
         al_reply_json(x, 200,
-                      json_pack("{s:s,s:s,s:s,s:{s:b,s:i}}", "id", t.id, "name", t.name,
-                                "created_at", t.created_at, "settings", "auto_enrol", t.auto_enrol,
-                                "expiry_months", t.expiry_months));
+                      json_pack("{s:s,s:s,s:s,s:{s:b,s:i,s:{s:i,s:i},s:{s:i,s:i}}}", "id", t.id,
+                                "name", t.name, "created_at", t.created_at, "settings",
+                                "auto_enrol", t.auto_enrol, "expiry_months", t.expiry_months,
+                                "partner_rate", "per_second", t.partner_rate.per_second, "burst",
+                                t.partner_rate.burst, "admin_rate", "per_second",
+                                t.admin_rate.per_second, "burst", t.admin_rate.burst));
 }
 
 /*
- * PATCH /v1/tenants/{id}: {"name", "settings": {"auto_enrol", "expiry_months"}},
+ * settings.<field>: {"per_second", "burst"}, each 0 to 1,000,000 (0: no
+ * limit; a burst of 0 is per_second). 0 with *has when given, -1 after a 400.
+ */
+static int rate_of(al_exchange *x, json_t *settings, const char *field, al_rate *out, bool *has)
+{
+    static const char *const fields[] = {"per_second", "burst", NULL};
+    json_t *r = json_object_get(settings, field);
+    if (r == NULL)
+        return 0;
+    json_t *per = json_object_get(r, "per_second"), *burst = json_object_get(r, "burst");
+    if (!json_is_object(r) || al_body_only(x, r, fields) != 0) {
+        if (!json_is_object(r))
+            al_reply_error(x, 400, "invalid_field", "settings.%s is {\"per_second\", \"burst\"}",
+                           field);
+        return -1;
+    }
+    if ((per != NULL && (!json_is_integer(per) || json_integer_value(per) < 0 ||
+                         json_integer_value(per) > 1000000)) ||
+        (burst != NULL && (!json_is_integer(burst) || json_integer_value(burst) < 0 ||
+                           json_integer_value(burst) > 1000000))) {
+        al_reply_error(x, 400, "invalid_field",
+                       "settings.%s.per_second and .burst are whole numbers from 0 to 1000000",
+                       field);
+        return -1;
+    }
+    out->per_second = per ? (int)json_integer_value(per) : 0;
+    out->burst = burst ? (int)json_integer_value(burst) : 0;
+    *has = true;
+    return 0;
+}
+
+/*
+ * PATCH /v1/tenants/{id}: {"name", "settings": {"auto_enrol", "expiry_months",
+ * "partner_rate", "admin_rate"}},
  * any of them. auto_enrol: unknown members are enrolled on their first earn.
  * expiry_months: points lapse at the end of that many months after the month
  * they were earned (for points earned from now on).
@@ -76,7 +112,8 @@ void al_api_tenant_get(al_exchange *x)
 void al_api_tenant_patch(al_exchange *x)
 {
     static const char *const fields[] = {"name", "settings", NULL};
-    static const char *const settings_fields[] = {"auto_enrol", "expiry_months", NULL};
+    static const char *const settings_fields[] = {"auto_enrol", "expiry_months", "partner_rate",
+                                                  "admin_rate", NULL};
     const char *id = x->params[0];
     json_t *body = NULL;
     if (x->role == AL_ROLE_ADMIN && strcmp(id, x->tenant) != 0) {
@@ -108,9 +145,15 @@ void al_api_tenant_patch(al_exchange *x)
         al_reply_error(x, 400, "invalid_field", "settings.expiry_months must be 1 to 600");
         goto done;
     }
-    al_db_status st =
-        al_tenant_update(al_db_of(x), id, name_text, enrol ? (int)json_is_true(enrol) : -1,
-                         months ? (int)json_integer_value(months) : 0);
+    al_rate partner_rate, admin_rate;
+    bool has_partner_rate = false, has_admin_rate = false;
+    if (rate_of(x, settings, "partner_rate", &partner_rate, &has_partner_rate) != 0 ||
+        rate_of(x, settings, "admin_rate", &admin_rate, &has_admin_rate) != 0)
+        goto done;
+    al_db_status st = al_tenant_update(
+        al_db_of(x), id, name_text, enrol ? (int)json_is_true(enrol) : -1,
+        months ? (int)json_integer_value(months) : 0, has_partner_rate ? &partner_rate : NULL,
+        has_admin_rate ? &admin_rate : NULL);
     if (st != AL_DB_OK) {
         al_reply_db_failure(x, st);
         goto done;

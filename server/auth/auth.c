@@ -24,11 +24,11 @@ bool al_admin_key_shaped(const char *token)
 }
 
 al_db_status al_admin_key_find(al_db *db, const char *token, bool *found,
-                               char tenant[AL_ID_MAX + 1], char key_ref[20])
+                               char tenant[AL_ID_MAX + 1], char key_ref[20], al_rate *rate)
 {
     char hash[65];
     al_sha256_hex(token, strlen(token), hash);
-    al_db_status st = al_store_tenant_of_admin_key(db, hash, found, tenant);
+    al_db_status st = al_store_tenant_of_admin_key(db, hash, found, tenant, rate);
     if (st == AL_DB_OK && *found)
         snprintf(key_ref, 20, "%.16s", hash);
     return st;
@@ -57,6 +57,7 @@ al_db_status al_partner_key_find(al_db *db, const uint8_t *master_key, const cha
     out->setup_version = row.setup_version;
     out->expires_at = row.expires_at;
     out->suspended = row.suspended;
+    out->rate = row.rate;
     *state = AL_KEY_OK;
     return AL_DB_OK;
 }

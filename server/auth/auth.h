@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "auth/rate.h"
 #include "auth/secrets.h"
 #include "core/ids.h"
 #include "db/db.h"
@@ -30,10 +31,11 @@ bool al_admin_key_shaped(const char *token);
 
 /*
  * The tenant whose admin key is token: *found, tenant, and key_ref (the
- * start of the key's hash, to name the key in records without revealing it).
+ * start of the key's hash, to name the key in records without revealing it),
+ * and the tenant's rate limit an admin key.
  */
 al_db_status al_admin_key_find(al_db *db, const char *token, bool *found,
-                               char tenant[AL_ID_MAX + 1], char key_ref[20]);
+                               char tenant[AL_ID_MAX + 1], char key_ref[20], al_rate *rate);
 
 /* A partner's signing key, with its secret opened. */
 typedef struct al_partner_key {
@@ -43,6 +45,7 @@ typedef struct al_partner_key {
     int64_t setup_version;          /* the tenant's, read with the key */
     int64_t expires_at;             /* Unix seconds; 0: does not expire */
     bool suspended;                 /* the partner is suspended: its calls are refused */
+    al_rate rate;                   /* the tenant's limit a partner key */
 } al_partner_key;
 
 typedef enum {

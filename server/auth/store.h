@@ -4,13 +4,14 @@
 
 #include <stdbool.h>
 
+#include "auth/rate.h"
 #include "auth/secrets.h"
 #include "core/ids.h"
 #include "db/db.h"
 
 /* The tenant whose admin key hashes to hash. */
 al_db_status al_store_tenant_of_admin_key(al_db *db, const char *hash, bool *found,
-                                          char tenant[AL_ID_MAX + 1]);
+                                          char tenant[AL_ID_MAX + 1], al_rate *rate);
 
 typedef struct al_key_row {
     char tenant[AL_ID_MAX + 1];
@@ -19,6 +20,7 @@ typedef struct al_key_row {
     int64_t setup_version; /* the tenant's, read with the key */
     int64_t expires_at;    /* Unix seconds, rounded down; 0: does not expire */
     bool suspended;        /* the partner's calls are refused */
+    al_rate rate;          /* the tenant's limit a partner key */
 } al_key_row;
 
 /* An unexpired partner key. */

@@ -25,7 +25,9 @@ al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *foun
     MYSQL_ROW row;
     al_db_status st = al_db_row(db,
                                 "SELECT tenant_id, name, " AL_SQL_RFC3339_S(
-                                    "created_at") ", auto_enrol, expiry_months, rules_version "
+                                    "created_at") ", auto_enrol, expiry_months, rules_version, "
+                                                  "partner_rate_per_s, partner_rate_burst, "
+                                                  "admin_rate_per_s, admin_rate_burst "
                                                   "FROM tenants WHERE tenant_id = ?",
                                 p, 1, &res, &row);
     *found = st == AL_DB_OK && row != NULL;
@@ -36,28 +38,42 @@ al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *foun
         out->auto_enrol = strcmp(row[3], "0") != 0;
         out->expiry_months = atoi(row[4]);
         out->rules_version = atoi(row[5]);
+        out->partner_rate = (al_rate){.per_second = atoi(row[6]), .burst = atoi(row[7])};
+        out->admin_rate = (al_rate){.per_second = atoi(row[8]), .burst = atoi(row[9])};
     }
     al_db_free_result(res);
     return st;
 }
 
 al_db_status al_tenant_update(al_db *db, const char *id, const char *name, int auto_enrol,
-                              int expiry_months)
+                              int expiry_months, const al_rate *partner_rate,
+                              const al_rate *admin_rate)
 {
+#define RATE(r, field) (r) != NULL ? AL_INT((r)->field) : AL_NULL
     al_db_param p[] = {AL_STR_OR_NULL(name),
                        AL_STR_OR_NULL(name),
                        auto_enrol >= 0 ? AL_INT(auto_enrol) : AL_NULL,
                        auto_enrol >= 0 ? AL_INT(auto_enrol) : AL_NULL,
                        expiry_months > 0 ? AL_INT(expiry_months) : AL_NULL,
                        expiry_months > 0 ? AL_INT(expiry_months) : AL_NULL,
+                       RATE(partner_rate, per_second),
+                       RATE(partner_rate, burst),
+                       RATE(admin_rate, per_second),
+                       RATE(admin_rate, burst),
                        AL_STR(id)};
+#undef RATE
+    /* The key cache reads the partner rate with the key: the setup version moves. */
     al_db_status st = al_db_exec(
         db,
         "UPDATE tenants SET name = IF(? IS NULL, name, ?), "
         "auto_enrol = IF(? IS NULL, auto_enrol, ?), "
         "expiry_months = IF(? IS NULL, expiry_months, ?), "
+        "partner_rate_per_s = IFNULL(?, partner_rate_per_s), "
+        "partner_rate_burst = IFNULL(?, partner_rate_burst), "
+        "admin_rate_per_s = IFNULL(?, admin_rate_per_s), "
+        "admin_rate_burst = IFNULL(?, admin_rate_burst), "
         "setup_version = setup_version + 1, setup_changed_at = NOW(6) WHERE tenant_id = ?",
-        p, 7, NULL);
+        p, 11, NULL);
     al_setup_forget(id);
     return st;
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "auth/rate.h"
 #include "core/ids.h"
 #include "db/db.h"
 
@@ -19,6 +20,7 @@ typedef struct al_tenant {
     bool auto_enrol;     /* unknown members are enrolled on their first earning */
     int expiry_months;   /* points lapse this many months after the month they were earned */
     int rules_version;   /* the live rules (0: the defaults) */
+    al_rate partner_rate, admin_rate; /* a key's requests a second and burst; 0: no limit */
 } al_tenant;
 
 /* Creates a tenant; *exists when the id is taken (nothing changed). */
@@ -35,8 +37,12 @@ al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *foun
 al_db_status al_tenant_set_admin_key(al_db *db, const char *id, const char *admin_key_hash,
                                      bool *found);
 
-/* Changes what is given: name (NULL: keep), auto_enrol (-1: keep), expiry_months (0: keep). */
+/*
+ * Changes what is given: name (NULL: keep), auto_enrol (-1: keep), expiry_months
+ * (0: keep), the rate limits (NULL: keep).
+ */
 al_db_status al_tenant_update(al_db *db, const char *id, const char *name, int auto_enrol,
-                              int expiry_months);
+                              int expiry_months, const al_rate *partner_rate,
+                              const al_rate *admin_rate);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,5 +436,116 @@ Test(controls, a_blocked_member_neither_earns_nor_redeems_and_keeps_the_points)
     response_free(&r);
     r = partner_call(&srv, &bank, "POST", "/v1/members/ned/block", NULL, 0, NULL);
     expect_error(&r, 403, "forbidden");
+    response_free(&r);
+}
+
+/* ---- Rate limits per key ---- */
+
+TestSuite(rate, .init = start, .fini = stop, .timeout = 60);
+
+typedef struct {
+    const partner_key *key;
+    const char *token; /* an admin's, when key is NULL */
+    const char *path;  /* what the token reads (default /v1/partners) */
+    int n, ok, limited, other;
+    bool retry_after; /* every 429 said when to come back */
+    int last_other;   /* the status of the last answer neither 200/404 nor 429 */
+} burst;
+
+static void *send_burst(void *arg)
+{
+    burst *b = arg;
+    b->retry_after = true;
+    for (int i = 0; i < b->n; i++) {
+        response r =
+            b->key ? partner_call(&srv, b->key, "GET", "/v1/members/nobody/balance", NULL, 0, NULL)
+                   : http(&srv, "GET", b->path ? b->path : "/v1/partners", b->token, NULL);
+        if (r.status == 429) {
+            char after[16];
+            b->limited++;
+            b->retry_after =
+                b->retry_after && response_header(&r, "Retry-After", after, sizeof(after)) &&
+                atoi(after) >= 1 && r.json != NULL &&
+                strcmp(json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
+                       "rate_limited") == 0;
+        } else if (r.status == 404 || r.status == 200) {
+            b->ok++;
+        } else {
+            b->other++;
+            b->last_other = r.status;
+        }
+        response_free(&r);
+    }
+    return NULL;
+}
+
+Test(rate, a_partner_key_over_its_rate_is_refused_and_the_others_go_on)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/tenants/%s", tenant);
+    response r = http(&srv, "PATCH", path, OPERATOR_TOKEN,
+                      "{\"settings\":{\"partner_rate\":{\"per_second\":5,\"burst\":5}}}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *rate = json_object_get(json_object_get(r.json, "settings"), "partner_rate");
+    cr_expect_eq(json_integer_value(json_object_get(rate, "per_second")), 5, "%s", r.body);
+    response_free(&r);
+    partner_key shop, other_bank;
+    make_partner(&srv, admin, "shop", "bank",
+                 "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}", &shop);
+    char t2[64], key2[128];
+    unique_id(t2, sizeof(t2), "rt");
+    make_tenant(&srv, t2, key2, sizeof(key2));
+    make_partner(&srv, key2, "bank", "bank", "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}",
+                 &other_bank);
+
+    /* Under load: the limited key hammers while another tenant's key works as hard. */
+    burst limited = {.key = &bank, .n = 150}, free_key = {.key = &other_bank, .n = 150};
+    pthread_t a, b;
+    pthread_create(&a, NULL, send_burst, &limited);
+    pthread_create(&b, NULL, send_burst, &free_key);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    cr_expect_gt(limited.limited, 100, "limited: %d ok, %d refused", limited.ok, limited.limited);
+    cr_expect_lt(limited.ok, 50, "limited: %d ok, %d refused", limited.ok, limited.limited);
+    cr_expect(limited.retry_after, "a 429 without Retry-After or the envelope");
+    cr_expect_eq(limited.other, 0);
+    cr_expect_eq(free_key.ok, 150, "the other tenant's key was refused %d times", free_key.limited);
+    /* The same tenant's other key has a bucket of its own. */
+    burst own = {.key = &shop, .n = 5};
+    send_burst(&own);
+    cr_expect_eq(own.ok, 5, "the shop's key was refused %d times", own.limited);
+    /* Limits off again: the bank goes on. */
+    r = http(&srv, "PATCH", path, OPERATOR_TOKEN,
+             "{\"settings\":{\"partner_rate\":{\"per_second\":0}}}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    burst after = {.key = &bank, .n = 20};
+    send_burst(&after);
+    cr_expect_eq(after.ok, 20);
+}
+
+Test(rate, an_admin_key_over_its_rate_is_refused)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/tenants/%s", tenant);
+    response r = http(&srv, "PATCH", path, OPERATOR_TOKEN,
+                      "{\"settings\":{\"admin_rate\":{\"per_second\":2,\"burst\":3}}}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    burst b = {.token = admin, .n = 20};
+    send_burst(&b);
+    cr_expect_geq(b.limited, 12, "%d ok, %d refused", b.ok, b.limited);
+    cr_expect_geq(b.ok, 3);
+    cr_expect(b.retry_after);
+    /* The operator is not an admin key: not limited. */
+    burst op = {.token = OPERATOR_TOKEN, .path = path, .n = 10};
+    send_burst(&op);
+    cr_expect_eq(op.ok, 10, "operator: %d ok, %d limited, %d other (%d)", op.ok, op.limited,
+                 op.other, op.last_other);
+    r = http(&srv, "PATCH", path, OPERATOR_TOKEN, "{\"settings\":{\"admin_rate\":{\"burst\":-1}}}");
+    expect_error(&r, 400, "invalid_field");
+    response_free(&r);
+    r = http(&srv, "PATCH", path, OPERATOR_TOKEN, "{\"settings\":{\"admin_rate\":5}}");
+    expect_error(&r, 400, "invalid_field");
     response_free(&r);
 }
