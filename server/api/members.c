@@ -9,11 +9,13 @@
 #include <jansson.h>
 
 #include "analytics/history.h"
+#include "api/audit.h"
 #include "api/booking.h"
 #include "api/context.h"
 #include "api/lookups.h"
 #include "api/routes.h"
 #include "api/statuses.h"
+#include "audit/audit.h"
 #include "core/ids.h"
 #include "ledger/ledger.h"
 #include "ledger/members.h"
@@ -211,12 +213,32 @@ typedef struct {
     char until[27];
     al_rules *rules; /* a reference */
     size_t floor;
+    char actor[48], request_id[AL_ID_MAX + 1]; /* for the audit log */
 } floor_job;
 
+/* The floor, and its audit row in the same transaction. */
 static bool set_floor(al_db *db, void *arg, al_outcome *o)
 {
     floor_job *c = arg;
-    return al_ledger_tier_floor(db, c->tenant, c->member, c->rules, c->floor, c->until, o);
+    if (!al_ledger_tier_floor(db, c->tenant, c->member, c->rules, c->floor, c->until, o))
+        return false;
+    char until[AL_RFC3339_MAX];
+    al_sql_to_rfc3339(c->until, until);
+    json_t *after = json_pack("{s:s,s:s}", "tier", c->rules->tiers[c->floor].name, "until", until);
+    al_audit_entry e = {.tenant = c->tenant,
+                        .actor = c->actor,
+                        .request_id = c->request_id,
+                        .action = "member.tier_floor",
+                        .target = c->member,
+                        .after = after};
+    al_db_status st = al_audit_append_in(db, &e);
+    json_decref(after);
+    if (st != AL_DB_OK) {
+        json_decref(o->reply);
+        o->reply = NULL;
+        return al_db_failed(o, st);
+    }
+    return true;
 }
 
 static void floor_free(void *arg)
@@ -235,6 +257,8 @@ void al_api_member_tier_floor(al_exchange *x)
     static const char *const fields[] = {"tier", "until", NULL};
     json_t *body = NULL;
     floor_job c = {.tenant = x->tenant, .member = x->params[0]};
+    al_api_actor(x, c.actor);
+    snprintf(c.request_id, sizeof(c.request_id), "%s", x->request_id);
     if (al_body_object(x, &body) != 0)
         return;
     const char *tier = json_string_value(json_object_get(body, "tier"));
@@ -269,10 +293,13 @@ static void set_blocked(al_exchange *x, bool blocked)
         al_reply_db_failure(x, st);
     else if (!found)
         al_reply_error(x, 404, "member_not_found", "no member %s", x->params[0]);
-    else
+    else {
+        al_api_audit(x, x->tenant, blocked ? "member.block" : "member.unblock", x->params[0], NULL,
+                     json_pack("{s:s}", "status", blocked ? "blocked" : "active"));
         al_reply_json(x, 200,
                       json_pack("{s:s,s:s}", "member", x->params[0], "status",
                                 blocked ? "blocked" : "active"));
+    }
 }
 
 void al_api_member_block(al_exchange *x)

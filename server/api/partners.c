@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "api/audit.h"
 #include "api/context.h"
 #include "api/routes.h"
 #include "api/statuses.h"
@@ -137,12 +138,17 @@ void al_api_partner_create(al_exchange *x)
         al_reply_error(x, 409, "partner_exists", "a partner with id %s already exists", id);
     else if (st != AL_DB_OK)
         al_reply_db_failure(x, st);
-    else
+    else {
+        al_api_audit(x, x->tenant, "partner.create", id, NULL,
+                     json_pack("{s:s,s:s,s:O,s:O,s:s}", "name", p.name, "plugin", p.plugin,
+                               "config", json_object_get(body, "config"), "contract",
+                               json_object_get(body, "contract"), "key_id", key_id));
         al_reply_json(x, 201,
                       json_pack("{s:s,s:s,s:s,s:O,s:O,s:i,s:s,s:s}", "id", id, "name", p.name,
                                 "plugin", p.plugin, "config", json_object_get(body, "config"),
                                 "contract", json_object_get(body, "contract"), "config_version", 1,
                                 "key_id", key_id, "secret", secret));
+    }
 done:
     al_partner_clear(&p);
     json_decref(body);
@@ -230,11 +236,15 @@ void al_api_partner_patch(al_exchange *x)
         al_reply_db_failure(x, st);
         goto done;
     }
-    json_decref(partner);
+    json_t *before = partner;
     partner = load_partner(x, x->params[0]);
     if (partner != NULL) {
+        /* Name, plugin, config and contract: what changed is in before and after. */
+        al_api_audit(x, x->tenant, "partner.update", x->params[0], before, json_incref(partner));
         al_reply_json(x, 200, partner);
         partner = NULL;
+    } else {
+        json_decref(before);
     }
 done:
     al_partner_clear(&p);
@@ -257,6 +267,9 @@ void al_api_partner_rotate_key(al_exchange *x)
         al_reply_db_failure(x, st);
         return;
     }
+    al_api_audit(
+        x, x->tenant, "partner.key.rotate", x->params[0], NULL,
+        json_pack("{s:s,s:i}", "key_id", key_id, "previous_keys_valid_hours", KEY_GRACE_HOURS));
     al_reply_json(x, 201,
                   json_pack("{s:s,s:s,s:s,s:i}", "id", x->params[0], "key_id", key_id, "secret",
                             secret, "previous_keys_valid_hours", KEY_GRACE_HOURS));
@@ -268,6 +281,8 @@ static void set_suspended(al_exchange *x, bool suspended)
     json_t *partner = load_partner(x, x->params[0]);
     if (partner == NULL)
         return;
+    bool was_suspended =
+        strcmp(json_string_value(json_object_get(partner, "status")), "suspended") == 0;
     json_decref(partner);
     al_db_status st = al_partner_set_suspended(al_db_of(x), x->tenant, x->params[0], suspended);
     if (st != AL_DB_OK) {
@@ -276,6 +291,9 @@ static void set_suspended(al_exchange *x, bool suspended)
     }
     al_log(AL_LOG_INFO, "tenant %s: partner %s %s", x->tenant, x->params[0],
            suspended ? "suspended" : "resumed");
+    al_api_audit(x, x->tenant, suspended ? "partner.suspend" : "partner.resume", x->params[0],
+                 json_pack("{s:s}", "status", was_suspended ? "suspended" : "active"),
+                 json_pack("{s:s}", "status", suspended ? "suspended" : "active"));
     al_api_partner_get(x);
 }
 
@@ -332,6 +350,8 @@ void al_api_partner_key_revoke(al_exchange *x)
     }
     al_log(AL_LOG_INFO, "tenant %s: partner %s's key %s revoked", x->tenant, x->params[0],
            x->params[1]);
+    al_api_audit(x, x->tenant, "partner.key.revoke", x->params[0], NULL,
+                 json_pack("{s:s}", "key_id", x->params[1]));
     al_reply_json(
         x, 200,
         json_pack("{s:s,s:s,s:b}", "id", x->params[0], "key_id", x->params[1], "revoked", true));

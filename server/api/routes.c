@@ -12,6 +12,8 @@ const al_route al_routes[] = {
     {"GET", "/v1/tenants/{id}", OP | ADMIN, al_api_tenant_get},
     {"PATCH", "/v1/tenants/{id}", OP | ADMIN, al_api_tenant_patch},
     {"POST", "/v1/tenants/{id}/admin-key", OP | ADMIN, al_api_tenant_admin_key},
+    {"GET", "/v1/audit", OP | ADMIN, al_api_audit_list},
+    {"GET", "/v1/audit/verify", OP | ADMIN, al_api_audit_verify},
     {"GET", "/v1/plugins", OP | ADMIN, al_api_plugins_list},
     {"POST", "/v1/admin/plugins/reload", OP, al_api_plugins_reload},
     {"POST", "/v1/partners", ADMIN, al_api_partner_create},

@@ -15,6 +15,8 @@ void al_api_readyz(al_exchange *x);
 void al_api_tenant_create(al_exchange *x);
 void al_api_tenant_get(al_exchange *x);
 void al_api_tenant_patch(al_exchange *x);
+void al_api_audit_list(al_exchange *x);
+void al_api_audit_verify(al_exchange *x);
 void al_api_tenant_admin_key(al_exchange *x);
 void al_api_plugins_list(al_exchange *x);
 void al_api_plugins_reload(al_exchange *x);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "api/audit.h"
 #include "api/context.h"
 #include "api/lookups.h"
 #include "api/routes.h"
@@ -91,6 +92,8 @@ void al_api_rules_put(al_exchange *x)
         al_reply_db_failure(x, st);
         return;
     }
+    al_api_audit(x, x->tenant, "rules.publish", "rules", json_pack("{s:i}", "version", version - 1),
+                 json_pack("{s:i}", "version", version));
     al_reply_json(x, 200,
                   json_pack("{s:i,s:o,s:s}", "version", version, "rules", doc, "created_by", by));
 }

@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "api/audit.h"
 #include "api/booking.h"
 #include "api/context.h"
 #include "api/routes.h"
@@ -136,6 +137,8 @@ void al_api_settlement_close(al_exchange *x)
     }
     bool over = row.over;
     al_close_query q = {.id = row.id};
+    al_api_actor(x, q.actor);
+    snprintf(q.request_id, sizeof(q.request_id), "%s", x->request_id);
     snprintf(q.tenant, sizeof(q.tenant), "%s", x->tenant);
     snprintf(q.start, sizeof(q.start), "%s", row.start);
     snprintf(q.end, sizeof(q.end), "%s", row.end);

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "api/audit.h"
 #include "api/context.h"
 #include "api/routes.h"
 #include "api/statuses.h"
@@ -36,10 +37,29 @@ void al_api_tenant_create(al_exchange *x)
         al_reply_error(x, 409, "tenant_exists", "a tenant with id %s already exists", id);
     else if (st != AL_DB_OK)
         al_reply_db_failure(x, st);
-    else
+    else {
+        al_api_audit(x, id, "tenant.create", id, NULL, json_pack("{s:s}", "name", name));
         al_reply_json(x, 201, json_pack("{s:s,s:s,s:s}", "id", id, "name", name, "admin_key", key));
+    }
 done:
     json_decref(body);
+}
+
+static json_t *tenant_json(const al_tenant *t)
+{
+    return json_pack("{s:s,s:s,s:s,s:{s:b,s:i,s:{s:i,s:i},s:{s:i,s:i}}}", "id", t->id, "name",
+                     t->name, "created_at", t->created_at, "settings", "auto_enrol", t->auto_enrol,
+                     "expiry_months", t->expiry_months, "partner_rate", "per_second",
+                     t->partner_rate.per_second, "burst", t->partner_rate.burst, "admin_rate",
+                     "per_second", t->admin_rate.per_second, "burst", t->admin_rate.burst);
+}
+
+/* The tenant as JSON for the audit log, or NULL. */
+static json_t *tenant_now(al_exchange *x, const char *id)
+{
+    al_tenant t;
+    bool found = false;
+    return al_tenant_get(al_db_of(x), id, &t, &found) == AL_DB_OK && found ? tenant_json(&t) : NULL;
 }
 
 void al_api_tenant_get(al_exchange *x)
@@ -61,13 +81,7 @@ void al_api_tenant_get(al_exchange *x)
     else if (!found)
         al_reply_error(x, 404, "not_found", "no such tenant");
     else
-        al_reply_json(x, 200,
-                      json_pack("{s:s,s:s,s:s,s:{s:b,s:i,s:{s:i,s:i},s:{s:i,s:i}}}", "id", t.id,
-                                "name", t.name, "created_at", t.created_at, "settings",
-                                "auto_enrol", t.auto_enrol, "expiry_months", t.expiry_months,
-                                "partner_rate", "per_second", t.partner_rate.per_second, "burst",
-                                t.partner_rate.burst, "admin_rate", "per_second",
-                                t.admin_rate.per_second, "burst", t.admin_rate.burst));
+        al_reply_json(x, 200, tenant_json(&t));
 }
 
 /*
@@ -150,14 +164,18 @@ void al_api_tenant_patch(al_exchange *x)
     if (rate_of(x, settings, "partner_rate", &partner_rate, &has_partner_rate) != 0 ||
         rate_of(x, settings, "admin_rate", &admin_rate, &has_admin_rate) != 0)
         goto done;
+    json_t *before = tenant_now(x, id);
     al_db_status st = al_tenant_update(
         al_db_of(x), id, name_text, enrol ? (int)json_is_true(enrol) : -1,
         months ? (int)json_integer_value(months) : 0, has_partner_rate ? &partner_rate : NULL,
         has_admin_rate ? &admin_rate : NULL);
     if (st != AL_DB_OK) {
+        json_decref(before);
         al_reply_db_failure(x, st);
         goto done;
     }
+    if (before != NULL)
+        al_api_audit(x, id, "tenant.update", id, before, tenant_now(x, id));
     al_api_tenant_get(x); /* answers the tenant as it now is (or 404) */
 done:
     json_decref(body);
@@ -185,6 +203,9 @@ void al_api_tenant_admin_key(al_exchange *x)
         al_reply_db_failure(x, st);
     else if (!found)
         al_reply_error(x, 404, "not_found", "no such tenant");
-    else
+    else {
+        al_api_audit(x, id, "tenant.admin_key.rotate", id, NULL,
+                     json_pack("{s:s%}", "key_ref", hash, (size_t)16));
         al_reply_json(x, 201, json_pack("{s:s,s:s}", "id", id, "admin_key", key));
+    }
 }

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "audit/audit.h"
 #include "auth/secrets.h"
 #include "core/ids.h"
 #include "core/rounding.h"
@@ -388,6 +389,22 @@ bool al_settlement_close(al_db *db, void *ctx, al_outcome *o)
     }
     if (st == AL_DB_OK)
         st = al_statement_mark_closed(db, q->id, number, text, csv, sig);
+    if (st == AL_DB_OK) { /* the audit row commits with the close */
+        char target[24], start[AL_RFC3339_MAX], end[AL_RFC3339_MAX];
+        snprintf(target, sizeof(target), "%lld", (long long)q->id);
+        al_sql_to_rfc3339(q->start, start);
+        al_sql_to_rfc3339(q->end, end);
+        json_t *after = json_pack("{s:I,s:s,s:s,s:s}", "number", (json_int_t)number, "period_start",
+                                  start, "period_end", end, "signature", sig);
+        al_audit_entry e = {.tenant = q->tenant,
+                            .actor = q->actor,
+                            .request_id = q->request_id,
+                            .action = "settlement.close",
+                            .target = target,
+                            .after = after};
+        st = al_audit_append_in(db, &e);
+        json_decref(after);
+    }
     if (st == AL_DB_OK)
         st = al_db_exec(db, "COMMIT", NULL, 0, NULL);
     if (st != AL_DB_OK) {

@@ -75,7 +75,8 @@ typedef struct al_close_query {
     char tenant[AL_ID_MAX + 1];
     int64_t id;
     char start[AL_SQL_TIME], end[AL_SQL_TIME];
-    uint8_t key[32]; /* the Ed25519 seed; wiped by al_close_query_wipe */
+    uint8_t key[32];                           /* the Ed25519 seed; wiped by al_close_query_wipe */
+    char actor[48], request_id[AL_ID_MAX + 1]; /* for the audit log */
 } al_close_query;
 
 /*

@@ -549,3 +549,121 @@ Test(rate, an_admin_key_over_its_rate_is_refused)
     expect_error(&r, 400, "invalid_field");
     response_free(&r);
 }
+
+/* ---- The audit log: every change, hash-chained ---- */
+
+TestSuite(audit, .init = start, .fini = stop, .timeout = 60);
+
+static json_t *audit_entries(const char *token, const char *query)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/v1/audit%s", query);
+    response r = http(&srv, "GET", path, token, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *j = json_incref(r.json);
+    response_free(&r);
+    return j;
+}
+
+static void expect_ok(response r)
+{
+    cr_expect(r.status >= 200 && r.status < 300, "%d %s", r.status, r.body);
+    response_free(&r);
+}
+
+Test(audit, every_change_is_recorded_chained_and_a_edited_row_is_found)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "/v1/tenants/%s", tenant);
+    expect_ok(http(&srv, "PATCH", path, admin, "{\"settings\":{\"expiry_months\":12}}"));
+    expect_ok(http(&srv, "PATCH", path, OPERATOR_TOKEN, "{\"name\":\"Renamed\"}"));
+    expect_ok(http(&srv, "PATCH", "/v1/partners/bank", admin,
+                   "{\"config\":{\"currency\":\"CNY\",\"spend_minor_per_point\":50}}"));
+    expect_ok(http(&srv, "POST", "/v1/partners/bank/keys", admin, NULL));
+    expect_ok(http(&srv, "POST", "/v1/partners/bank/suspend", admin, NULL));
+    expect_ok(http(&srv, "POST", "/v1/partners/bank/resume", admin, NULL));
+    expect_ok(http(&srv, "PUT", "/v1/rules", admin, "{\"events\":{\"survey\":{\"points\":5}}}"));
+    expect_ok(http(&srv, "POST", "/v1/members", admin, "{\"id\":\"ava\"}"));
+    expect_ok(http(&srv, "POST", "/v1/members/ava/block", admin, NULL));
+
+    response r = http(&srv, "PUT", "/v1/members/ava/tier", admin,
+                      "{\"tier\":\"gold\",\"until\":\"2099-01-01T00:00:00Z\"}");
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    r = http(&srv, "POST", "/v1/settlements", admin,
+             "{\"period_start\":\"2026-01-01T00:00:00Z\",\"period_end\":\"2026-02-01T00:00:00Z\"}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    char close[96];
+    snprintf(close, sizeof(close), "/v1/settlements/%lld/close",
+             (long long)json_integer_value(json_object_get(r.json, "id")));
+    response_free(&r);
+    expect_ok(http(&srv, "POST", close, admin, NULL));
+
+    static const char *const actions[] = {
+        "tenant.create",  "partner.create",     "tenant.update",     "tenant.update",
+        "partner.update", "partner.key.rotate", "partner.suspend",   "partner.resume",
+        "rules.publish",  "member.block",       "member.tier_floor", "settlement.close"};
+    size_t want = sizeof(actions) / sizeof(actions[0]);
+    json_t *page = audit_entries(admin, "");
+    json_t *entries = json_object_get(page, "entries");
+    cr_assert_eq(json_array_size(entries), want, "%s", json_dumps(page, 0));
+    for (size_t i = 0; i < want; i++) {
+        json_t *e = json_array_get(entries, i);
+        cr_expect_str_eq(json_string_value(json_object_get(e, "action")), actions[i]);
+        cr_expect_eq(json_integer_value(json_object_get(e, "seq")), (json_int_t)i + 1);
+        cr_expect_gt(strlen(json_string_value(json_object_get(e, "request_id"))), 0);
+        cr_expect_eq(strlen(json_string_value(json_object_get(e, "hash"))), 64);
+    }
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(entries, 3), "actor")),
+                     "operator");
+    cr_expect_eq(strncmp(json_string_value(json_object_get(json_array_get(entries, 2), "actor")),
+                         "admin:", 6),
+                 0);
+    /* Before and after: the partner's config as it was and as it is. */
+    json_t *update = json_array_get(entries, 4);
+    cr_expect_eq(
+        json_integer_value(json_object_get(
+            json_object_get(json_object_get(update, "before"), "config"), "spend_minor_per_point")),
+        100);
+    cr_expect_eq(
+        json_integer_value(json_object_get(
+            json_object_get(json_object_get(update, "after"), "config"), "spend_minor_per_point")),
+        50);
+    json_decref(page);
+
+    /* Paged; the operator names the tenant. */
+    char query[160];
+    page = audit_entries(admin, "?limit=5");
+    cr_expect_eq(json_array_size(json_object_get(page, "entries")), 5);
+    snprintf(query, sizeof(query), "?tenant=%s&limit=5&cursor=%s", tenant,
+             json_string_value(json_object_get(page, "next_cursor")));
+    json_decref(page);
+    page = audit_entries(OPERATOR_TOKEN, query);
+    cr_expect_eq(json_integer_value(
+                     json_object_get(json_array_get(json_object_get(page, "entries"), 0), "seq")),
+                 6);
+    json_decref(page);
+    r = http(&srv, "GET", "/v1/audit", OPERATOR_TOKEN, NULL);
+    expect_error(&r, 400, "invalid_field");
+    response_free(&r);
+
+    /* The chain holds; an edited row breaks it there. */
+    r = http(&srv, "GET", "/v1/audit/verify", admin, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(json_is_true(json_object_get(r.json, "intact")), "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "rows")), (json_int_t)want);
+    response_free(&r);
+    SQL("UPDATE audit_log SET after_json = '{\\\"status\\\":\\\"active\\\"}' WHERE tenant_id = "
+        "'%s' "
+        "AND seq = 7",
+        tenant);
+    r = http(&srv, "GET", "/v1/audit/verify", admin, NULL);
+    cr_expect(json_is_false(json_object_get(r.json, "intact")), "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "first_broken")), 7, "%s", r.body);
+    response_free(&r);
+    /* A removed row breaks it too. */
+    SQL("DELETE FROM audit_log WHERE tenant_id = '%s' AND seq IN (7, 9)", tenant);
+    r = http(&srv, "GET", "/v1/audit/verify", admin, NULL);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "first_broken")), 8, "%s", r.body);
+    response_free(&r);
+}
