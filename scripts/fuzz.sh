@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make fuzz: builds each libFuzzer driver in tests/fuzz/ with ASan + UBSan and
 # runs it for FUZZ_RUNS inputs (default 1,000,000). A crash or a sanitizer
-# report stops with the reproducer in var/fuzz/<driver>/.
+# report stops with the reproducer in var/fuzz/<driver>/. Then the whole
+# surface: FUZZ_SURFACE_RUNS (default 100,000) mutated requests to the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --dev
@@ -49,4 +50,27 @@ for d in fuzz_config fuzz_text fuzz_framing fuzz_import fuzz_bank fuzz_insurer f
   fi
   grep '^Done' "$corpus.log"
 done
+
+# The whole surface: requests mutated from valid signed ones, to the real
+# server under the sanitizers (tests/integration/fuzz_surface.c).
+surface_runs=${FUZZ_SURFACE_RUNS:-100000}
+echo "== surface: $surface_runs mutated requests to allianced"
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DALLIANCE_SANITIZE=ON >/dev/null
+cmake --build build/asan -j"$(nproc)" --target surface_fuzz >/dev/null
+scripts/db.sh start var/db
+echo "CREATE DATABASE IF NOT EXISTS alliance_test" | scripts/db.sh sql var/db
+export ALLIANCE_TEST_DB; ALLIANCE_TEST_DB=$(scripts/db.sh url var/db alliance_test)
+export ALLIANCE_TEST_DB_SOCKET="$PWD/var/db/mysqld.sock"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
+mkdir -p var/tmp var/fuzz
+if ! FUZZ_SURFACE_RUNS=$surface_runs build/asan/tests/surface_fuzz >var/fuzz/surface.log 2>&1 ||
+   ! grep -q 'Synthesis: Tested: 1 | Passing: 1' var/fuzz/surface.log ||
+   grep -q 'during its setup or teardown' var/fuzz/surface.log; then
+  grep -a -v '^\[----\] *$' var/fuzz/surface.log | tail -40
+  echo "the surface fuzz found a problem (var/fuzz/surface.log)" >&2
+  exit 1
+fi
+grep -a '^surface:' var/fuzz/surface.log
 echo "fuzz: no crash"

@@ -41,9 +41,10 @@ for suite in unit_base unit_domain unit_transport integration_tests serial_tests
     failed_total=$((failed_total + teardown))
   fi
 done
-# A short run of every fuzz driver (make fuzz runs a million inputs each).
+# A short run of every fuzz driver (make fuzz runs a million inputs each), and the
+# whole surface: 100,000 mutated requests to the server.
 echo "== fuzz (100000 inputs a driver)"
-FUZZ_RUNS=100000 scripts/fuzz.sh 2>&1 | grep -E '^==|^fuzz:|ERROR|SUMMARY' || failed=1
+FUZZ_RUNS=100000 scripts/fuzz.sh 2>&1 | grep -E '^==|^fuzz:|^surface:|ERROR|SUMMARY' || failed=1
 
 echo "tests: $passed_total passed, $failed_total failed"
 if [ "$failed" != 0 ]; then

@@ -25,6 +25,9 @@ void al_reply_db_failure(al_exchange *x, al_db_status st)
     if (st == AL_DB_DOWN)
         al_reply_error(x, 503, "database_unavailable",
                        "the database is unavailable; try again shortly");
+    else if (st == AL_DB_DUPLICATE) /* e.g. a transaction id an import already took */
+        al_reply_error(x, 409, "duplicate_id",
+                       "a record with this id already exists; nothing was changed");
     else if (st == AL_DB_RANGE)
         al_reply_error(x, 422, "figure_out_of_range",
                        "a sum would not fit in 64 bits; nothing was changed or clamped");

@@ -136,10 +136,11 @@ static al_frame_result request_line(al_framer *f, const char *l, size_t n, bool 
         if ((unsigned char)target[i] < 0x21 || (unsigned char)target[i] > 0x7e)
             return refuse(f, 400, "invalid_request_target",
                           "the target is visible ASCII only (percent-encode the rest)");
-    bool origin = tn > 0 && target[0] == '/';
+    /* "//x" would be read as an authority by evhttp's URI parser: not a path. */
+    bool origin = tn > 0 && target[0] == '/' && !(tn > 1 && target[1] == '/');
     bool asterisk = tn == 1 && target[0] == '*' && mn == 7; /* OPTIONS * */
     if (!origin && !asterisk)
-        return refuse(f, 400, "invalid_request_target", "the target is a path from /");
+        return refuse(f, 400, "invalid_request_target", "the target is a path from a single /");
     return AL_FRAME_MORE;
 }
 

@@ -667,3 +667,20 @@ Test(audit, every_change_is_recorded_chained_and_a_edited_row_is_found)
     cr_expect_eq(json_integer_value(json_object_get(r.json, "first_broken")), 8, "%s", r.body);
     response_free(&r);
 }
+
+/* Found by the surface fuzz: an earning whose id an import already took was a 500. */
+Test(controls, an_earning_with_an_imported_transactions_id_is_a_conflict)
+{
+    response r = http(&srv, "POST", "/v1/import/transactions", admin,
+                      "{\"id\":\"dup-1\",\"partner\":\"bank\",\"member\":\"ola\",\"occurred_at\":"
+                      "\"2025-06-01T00:00:00Z\",\"amount_minor\":1000,\"points\":10}\n");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    r = earn(&bank, "dup-1", "ola", 5000);
+    expect_error(&r, 409, "duplicate_id");
+    response_free(&r);
+    cr_expect_eq(available("ola"), 10, "the refused earning booked nothing");
+    r = http(&srv, "GET", "/v1/ledger/trial-balance", admin, NULL);
+    cr_expect_eq(num(&r, "total"), 0, "%s", r.body);
+    response_free(&r);
+}

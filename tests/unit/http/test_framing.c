@@ -140,6 +140,7 @@ Test(framing, request_lines_versions_and_limits)
     expect_refused("GET /\xc3\xa9 HTTP/1.1\r\n\r\n", 400, "invalid_request_target");
     expect_refused("GET x HTTP/1.1\r\n\r\n", 400, "invalid_request_target");
     expect_refused("GET * HTTP/1.1\r\n\r\n", 400, "invalid_request_target");
+    expect_refused("GET //transactions:batch HTTP/1.1\r\n\r\n", 400, "invalid_request_target");
     verdict v = same_every_way("OPTIONS * HTTP/1.1\r\n\r\n");
     cr_expect_eq(v.requests, 1);
     expect_refused("POST / HTTP/1.1\r\nContent-Length: 1001\r\n\r\n", 413, "body_too_large");
