@@ -47,11 +47,14 @@ void al_api_member_create(al_exchange *x)
         al_reply_error(x, 409, "member_exists", "member %s already exists", id);
     else if (st != AL_DB_OK)
         al_reply_db_failure(x, st);
-    else
+    else {
+        al_api_audit(x, x->tenant, "member.create", id, NULL,
+                     json_pack("{s:o}", "profile", p ? json_incref(p) : json_object()));
         al_reply_json(x, 201,
                       json_pack("{s:s,s:o,s:s,s:i,s:i}", "id", id, "profile",
                                 p ? json_incref(p) : json_object(), "status", "active", "available",
                                 0, "held", 0));
+    }
 done:
     free(profile);
     json_decref(body);

@@ -599,10 +599,11 @@ Test(audit, every_change_is_recorded_chained_and_a_edited_row_is_found)
     response_free(&r);
     expect_ok(http(&srv, "POST", close, admin, NULL));
 
-    static const char *const actions[] = {
-        "tenant.create",  "partner.create",     "tenant.update",     "tenant.update",
-        "partner.update", "partner.key.rotate", "partner.suspend",   "partner.resume",
-        "rules.publish",  "member.block",       "member.tier_floor", "settlement.close"};
+    static const char *const actions[] = {"tenant.create",   "partner.create", "tenant.update",
+                                          "tenant.update",   "partner.update", "partner.key.rotate",
+                                          "partner.suspend", "partner.resume", "rules.publish",
+                                          "member.create",   "member.block",   "member.tier_floor",
+                                          "settlement.close"};
     size_t want = sizeof(actions) / sizeof(actions[0]);
     json_t *page = audit_entries(admin, "");
     json_t *entries = json_object_get(page, "entries");
