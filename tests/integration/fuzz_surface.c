@@ -9,11 +9,11 @@
  *
  *   FUZZ_SURFACE_RUNS (default 100000) requests, FUZZ_SURFACE_SEED (default 1).
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -36,8 +36,8 @@ static void start(void)
                  "{\"currency\":\"CNY\",\"spend_minor_per_point\":100,"
                  "\"mcc_multipliers\":{\"5411\":2}}",
                  &bank);
-    make_partner(&srv, admin, "shop", "retailer",
-                 "{\"currency\":\"CNY\",\"minor_per_point\":100}", &shop);
+    make_partner(&srv, admin, "shop", "retailer", "{\"currency\":\"CNY\",\"minor_per_point\":100}",
+                 &shop);
 }
 
 static void stop(void)
