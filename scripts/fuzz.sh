@@ -57,13 +57,8 @@ surface_runs=${FUZZ_SURFACE_RUNS:-100000}
 echo "== surface: $surface_runs mutated requests to allianced"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DALLIANCE_SANITIZE=ON >/dev/null
 cmake --build build/asan -j"$(nproc)" --target surface_fuzz >/dev/null
-scripts/db.sh start var/db
-echo "CREATE DATABASE IF NOT EXISTS alliance_test" | scripts/db.sh sql var/db
-export ALLIANCE_TEST_DB; ALLIANCE_TEST_DB=$(scripts/db.sh url var/db alliance_test)
-export ALLIANCE_TEST_DB_SOCKET="$PWD/var/db/mysqld.sock"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
+# shellcheck source=scripts/test-env.sh
+. scripts/test-env.sh
 mkdir -p var/tmp var/fuzz
 if ! FUZZ_SURFACE_RUNS=$surface_runs build/asan/tests/surface_fuzz >var/fuzz/surface.log 2>&1 ||
    ! grep -q 'Synthesis: Tested: 1 | Passing: 1' var/fuzz/surface.log ||

@@ -9,13 +9,9 @@ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DALLIANCE_SANITIZE=ON >/dev/n
 cmake --build build/asan -j"$(nproc)" >/dev/null
 
 scripts/db.sh start var/db
-echo "DROP DATABASE IF EXISTS alliance_test; CREATE DATABASE alliance_test;" | scripts/db.sh sql var/db
-
-export ALLIANCE_TEST_DB; ALLIANCE_TEST_DB=$(scripts/db.sh url var/db alliance_test)
-export ALLIANCE_TEST_DB_SOCKET="$PWD/var/db/mysqld.sock"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
+echo "DROP DATABASE IF EXISTS alliance_test" | scripts/db.sh sql var/db # a fresh one
+# shellcheck source=scripts/test-env.sh
+. scripts/test-env.sh
 rm -rf var/tmp && mkdir -p var/tmp
 
 failed=0 passed_total=0 failed_total=0
