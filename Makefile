@@ -1,10 +1,13 @@
 # The front door. `make run` and `make test` work on a fresh Debian 12 machine.
-.PHONY: run test build lint format fuzz bench bench-settlement bench-analytics install clean
+.PHONY: run cluster test build lint format fuzz bench bench-settlement bench-analytics install clean
 
 PREFIX ?= /usr/local
 
 run:
 	@scripts/run.sh
+
+cluster:
+	@scripts/cluster.sh run
 
 test:
 	@scripts/test.sh

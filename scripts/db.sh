@@ -7,6 +7,10 @@
 #   scripts/db.sh status DIR   exit 0 when it answers
 #   scripts/db.sh sql DIR      a mariadb client on it (root), reading stdin
 #   scripts/db.sh url DIR DB   the ALLIANCE_DB url for database DB
+#   scripts/db.sh kill DIR     kill -9, for failure drills
+#
+# DB_EXTRA_ARGS adds options to mariadbd (a Galera node's, scripts/cluster.sh);
+# DB_WAIT_S is how long start waits for it to answer (default 30 s).
 #
 # Nothing of it is open to other local users: mariadbd runs as an unprivileged
 # user (mysql when started by root, else the caller), DIR (datadir, socket, pid)
@@ -17,7 +21,7 @@ set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|status|sql|url DIR [DB]" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|status|kill|sql|url DIR [DB]" >&2; exit 2; }
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 db_user=$(id -un)
@@ -65,8 +69,8 @@ start)
     --pid-file="$real/mysqld.pid" --skip-networking --log-error="$real/error.log" \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 \
     --max-connections=500 --character-set-server=utf8mb4 \
-    --collation-server=utf8mb4_bin >/dev/null 2>&1 &
-  for _ in $(seq 1 300); do
+    --collation-server=utf8mb4_bin ${DB_EXTRA_ARGS:-} >/dev/null 2>&1 &
+  for _ in $(seq 1 $((${DB_WAIT_S:-30} * 10))); do
     answers && break
     sleep 0.1
   done
@@ -92,6 +96,9 @@ stop)
   ;;
 status)
   answers
+  ;;
+kill)
+  [ -f "$pidf" ] && kill -9 "$(cat "$pidf")" 2>/dev/null || true
   ;;
 sql)
   exec mariadb --no-defaults --socket="$sock" -uroot "${@:3}"

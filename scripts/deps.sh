@@ -9,6 +9,8 @@ packages=(
   mariadb-server mariadb-client openssl curl
 )
 [ "${1:-}" = "--dev" ] && packages+=(clang libclang-rt-14-dev clang-format clang-tidy cppcheck)
+# make cluster: Galera replication, its rsync state transfer, the balancer.
+[ "${1:-}" = "--cluster" ] && packages+=(galera-4 rsync haproxy)
 
 missing=()
 for p in "${packages[@]}"; do
