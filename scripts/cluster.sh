@@ -55,6 +55,16 @@ kill_db() { scripts/db.sh kill "$dir/db$1"; }
 
 node_port() { echo $((base_port + $1)); }
 
+# The secrets every server node shares (var/cluster/, 0600; made the first time), unless given.
+load_secrets() {
+  mkdir -p "$dir"
+  scripts/secrets.sh "$dir"
+  ALLIANCE_OPERATOR_TOKEN=${ALLIANCE_OPERATOR_TOKEN:-$(cat "$dir/operator-token")}
+  ALLIANCE_MASTER_KEY=${ALLIANCE_MASTER_KEY:-$(cat "$dir/master-key")}
+  ALLIANCE_SETTLEMENT_KEY=${ALLIANCE_SETTLEMENT_KEY:-$(cat "$dir/settlement-key")}
+  export ALLIANCE_OPERATOR_TOKEN ALLIANCE_MASTER_KEY ALLIANCE_SETTLEMENT_KEY
+}
+
 start_node() {
   local n=$1 pidf=$dir/node$1.pid
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then return 0; fi
@@ -116,13 +126,8 @@ run() {
   echo "== building build/release"
   cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALLIANCE_TESTS=OFF >/dev/null
   cmake --build build/release -j"$(nproc)" >/dev/null
-  mkdir -p "$dir"
   umask 077
-  scripts/secrets.sh "$dir"
-  ALLIANCE_OPERATOR_TOKEN=${ALLIANCE_OPERATOR_TOKEN:-$(cat "$dir/operator-token")}
-  ALLIANCE_MASTER_KEY=${ALLIANCE_MASTER_KEY:-$(cat "$dir/master-key")}
-  ALLIANCE_SETTLEMENT_KEY=${ALLIANCE_SETTLEMENT_KEY:-$(cat "$dir/settlement-key")}
-  export ALLIANCE_OPERATOR_TOKEN ALLIANCE_MASTER_KEY ALLIANCE_SETTLEMENT_KEY
+  load_secrets
 
   stop_all() {
     trap - INT TERM EXIT
@@ -181,10 +186,8 @@ start-db) start_db "${2:?N}" ;;
 stop-db) stop_db "${2:?N}" ;;
 kill-db) kill_db "${2:?N}" ;;
 start-node)
-  ALLIANCE_OPERATOR_TOKEN=${ALLIANCE_OPERATOR_TOKEN:-$(cat "$dir/operator-token")}
-  ALLIANCE_MASTER_KEY=${ALLIANCE_MASTER_KEY:-$(cat "$dir/master-key")}
-  ALLIANCE_SETTLEMENT_KEY=${ALLIANCE_SETTLEMENT_KEY:-$(cat "$dir/settlement-key")}
-  export ALLIANCE_OPERATOR_TOKEN ALLIANCE_MASTER_KEY ALLIANCE_SETTLEMENT_KEY
+  umask 077
+  load_secrets
   start_node "${2:?N}"
   ;;
 stop-node) stop_node "${2:?N}" ;;

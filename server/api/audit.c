@@ -60,21 +60,11 @@ static const char *audited_tenant(al_exchange *x, char buf[AL_ID_MAX + 1])
 /* GET /v1/audit?cursor=&limit= */
 void al_api_audit_list(al_exchange *x)
 {
-    char buf[AL_ID_MAX + 1], text[32];
+    char buf[AL_ID_MAX + 1];
     const char *tenant = audited_tenant(x, buf);
-    if (tenant == NULL)
+    long long cursor, limit;
+    if (tenant == NULL || al_query_page(x, AUDIT_DEFAULT, AUDIT_MAX, &cursor, &limit) != 0)
         return;
-    long long cursor = 0, limit = AUDIT_DEFAULT;
-    if (al_query_param(x, "cursor", text, sizeof(text)) &&
-        !al_parse_int(text, 1, INT64_MAX, &cursor)) {
-        al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");
-        return;
-    }
-    if (al_query_param(x, "limit", text, sizeof(text)) &&
-        !al_parse_int(text, 1, AUDIT_MAX, &limit)) {
-        al_reply_error(x, 400, "invalid_limit", "limit must be 1 to %d", AUDIT_MAX);
-        return;
-    }
     json_t *rows = NULL;
     al_db_status st = al_audit_list(al_db_of(x), tenant, cursor, (int)limit, &rows);
     if (st != AL_DB_OK) {

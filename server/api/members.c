@@ -166,18 +166,9 @@ void al_api_member_get(al_exchange *x)
 void al_api_member_history(al_exchange *x)
 {
     const char *id = x->params[0];
-    char text[32];
-    long long cursor = 0, limit = HISTORY_DEFAULT;
-    if (al_query_param(x, "cursor", text, sizeof(text)) &&
-        !al_parse_int(text, 1, INT64_MAX, &cursor)) {
-        al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");
+    long long cursor, limit;
+    if (al_query_page(x, HISTORY_DEFAULT, HISTORY_MAX, &cursor, &limit) != 0)
         return;
-    }
-    if (al_query_param(x, "limit", text, sizeof(text)) &&
-        !al_parse_int(text, 1, HISTORY_MAX, &limit)) {
-        al_reply_error(x, 400, "invalid_limit", "limit must be 1 to %d", HISTORY_MAX);
-        return;
-    }
     int64_t available, held;
     bool found = false;
     al_db_status st = al_member_balance(al_db_of(x), x->tenant, id, &available, &held, &found);

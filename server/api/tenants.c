@@ -174,9 +174,21 @@ void al_api_tenant_patch(al_exchange *x)
         al_reply_db_failure(x, st);
         goto done;
     }
-    if (before != NULL)
-        al_api_audit(x, id, "tenant.update", id, before, tenant_now(x, id));
-    al_api_tenant_get(x); /* answers the tenant as it now is (or 404) */
+    /* The tenant as it now is: recorded, and answered. */
+    al_tenant t;
+    bool found = false;
+    st = al_tenant_get(al_db_of(x), id, &t, &found);
+    json_t *after = st == AL_DB_OK && found ? tenant_json(&t) : NULL;
+    if (before != NULL && after != NULL)
+        al_api_audit(x, id, "tenant.update", id, before, json_incref(after));
+    else
+        json_decref(before);
+    if (st != AL_DB_OK)
+        al_reply_db_failure(x, st);
+    else if (after == NULL)
+        al_reply_error(x, 404, "not_found", "no such tenant");
+    else
+        al_reply_json(x, 200, after);
 done:
     json_decref(body);
 }

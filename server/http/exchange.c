@@ -9,6 +9,7 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
+#include "core/ids.h"
 #include "core/log.h"
 #include "http/server.h"
 #include "http/worker.h"
@@ -219,4 +220,22 @@ bool al_ndjson_next(const char *data, size_t len, size_t *pos, int *line, const 
         }
     }
     return false;
+}
+
+int al_query_page(al_exchange *x, long long deflt, long long max, long long *cursor,
+                  long long *limit)
+{
+    char text[32];
+    *cursor = 0;
+    *limit = deflt;
+    if (al_query_param(x, "cursor", text, sizeof(text)) &&
+        !al_parse_int(text, 1, INT64_MAX, cursor)) {
+        al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");
+        return -1;
+    }
+    if (al_query_param(x, "limit", text, sizeof(text)) && !al_parse_int(text, 1, max, limit)) {
+        al_reply_error(x, 400, "invalid_limit", "limit must be 1 to %lld", max);
+        return -1;
+    }
+    return 0;
 }

@@ -94,6 +94,14 @@ int al_body_string(al_exchange *x, json_t *obj, const char *field, size_t max_le
  */
 bool al_query_value(const al_exchange *x, const char *name, char *out, size_t size);
 
+/*
+ * The paging of a list by id: ?cursor= (an id from 1, as next_cursor gave it;
+ * 0 when absent) and ?limit= (1 to max, deflt when absent). 0, or -1 after a
+ * 400 invalid_cursor / invalid_limit.
+ */
+int al_query_page(al_exchange *x, long long deflt, long long max, long long *cursor,
+                  long long *limit);
+
 /* A query parameter copied into out (size bytes); false when absent or too long. */
 bool al_query_param(const al_exchange *x, const char *name, char *out, size_t size);
 

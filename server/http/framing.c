@@ -73,7 +73,10 @@ static bool named(const char *name, size_t n, const char *want)
     return strlen(want) == n && strncasecmp(name, want, n) == 0;
 }
 
-/* A line of the head without its end ("\r\n" or "\n"); false when a CR stands anywhere else. */
+/*
+ * The next line of a whole head, without its end ("\r\n" or "\n"); false at
+ * the end. (line_done refused any other CR as the line came.)
+ */
 static bool line_at(const char *text, size_t end, size_t *pos, const char **line, size_t *n)
 {
     const char *start = text + *pos;
@@ -82,12 +85,8 @@ static bool line_at(const char *text, size_t end, size_t *pos, const char **line
         return false;
     size_t len = (size_t)(lf - start);
     *pos += len + 1;
-    if (len > 0 && start[len - 1] == '\r')
-        len--;
-    if (memchr(start, '\r', len) != NULL)
-        return false;
     *line = start;
-    *n = len;
+    *n = len > 0 && start[len - 1] == '\r' ? len - 1 : len;
     return true;
 }
 
@@ -178,8 +177,7 @@ static al_frame_result check_head(al_framer *f)
     const char *text = f->held, *l;
     size_t pos = 0, n;
     bool http10 = false;
-    if (!line_at(text, f->head_len, &pos, &l, &n))
-        return refuse(f, 400, "bad_request_line", "a CR stands alone in the request line");
+    line_at(text, f->head_len, &pos, &l, &n); /* the request line: the head has one */
     al_frame_result r = request_line(f, l, n, &http10);
     if (r != AL_FRAME_MORE)
         return r;
@@ -224,8 +222,6 @@ static al_frame_result check_head(al_framer *f)
                 return refuse(f, 417, "expectation_failed", "the only expectation is 100-continue");
         }
     }
-    if (pos != f->head_len)
-        return refuse(f, 400, "invalid_header", "a CR stands alone in a header line");
     if (chunked && (has_length || http10))
         return refuse(f, 400, "ambiguous_framing",
                       "Transfer-Encoding comes without Content-Length, in HTTP/1.1");

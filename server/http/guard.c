@@ -193,6 +193,17 @@ static void refuse_request(conn *c, struct evbuffer *buf)
     c->rewriting = false;
 }
 
+/*
+ * evhttp reads when a passed request waits, never a part of one: while only a
+ * part is in, the read low watermark is one byte more than there is.
+ */
+static void hold_back(conn *c, const struct evbuffer *buf)
+{
+    bool waiting = c->passed > c->taken, partial = c->in > c->passed;
+    bufferevent_setwatermark(c->bev, EV_READ,
+                             waiting || !partial ? 0 : evbuffer_get_length(buf) + 1, 0);
+}
+
 /* Feeds the n bytes that came at buf's end to the framer; holds evhttp back from a part. */
 static void frame(conn *c, struct evbuffer *buf, size_t n)
 {
@@ -224,9 +235,7 @@ static void frame(conn *c, struct evbuffer *buf, size_t n)
             c->passed = c->in - (len - pos);
         }
     }
-    /* evhttp reads when a passed request waits, never a part of one. */
-    bool waiting = c->passed > c->taken, partial = c->in > c->passed;
-    bufferevent_setwatermark(c->bev, EV_READ, waiting || !partial ? 0 : len + 1, 0);
+    hold_back(c, buf);
 }
 
 /*
@@ -249,10 +258,8 @@ static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, 
     }
     if (info->n_deleted > 0) {
         c->taken += info->n_deleted;
-        bool waiting = c->passed > c->taken, partial = c->in > c->passed;
         if (info->n_added == 0)
-            bufferevent_setwatermark(c->bev, EV_READ,
-                                     waiting || !partial ? 0 : evbuffer_get_length(buf) + 1, 0);
+            hold_back(c, buf);
     }
     if (info->n_added == 0)
         return;

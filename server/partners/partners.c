@@ -171,6 +171,17 @@ al_db_status al_partner_update(al_db *db, const char *tenant, const al_partner *
     return st;
 }
 
+/* Moves the tenant's setup version with a change to keys or partners, in the caller's transaction.
+ */
+static al_db_status setup_changed(al_db *db, const char *tenant)
+{
+    al_db_param p[] = {AL_STR(tenant)};
+    return al_db_exec(db,
+                      "UPDATE tenants SET setup_version = setup_version + 1, setup_changed_at = "
+                      "NOW(6) WHERE tenant_id = ?",
+                      p, 1, NULL);
+}
+
 al_db_status al_partner_rotate_key(al_db *db, const uint8_t master_key[AL_MASTER_KEY_BYTES],
                                    const char *tenant, const char *partner, int grace_hours,
                                    char key_id[AL_KEY_ID_MAX + 1], char secret[AL_SECRET_LEN + 1])
@@ -183,10 +194,7 @@ al_db_status al_partner_rotate_key(al_db *db, const uint8_t master_key[AL_MASTER
                         "WHERE tenant_id = ? AND partner_id = ? AND expires_at IS NULL",
                         p, 3, NULL);
     if (st == AL_DB_OK)
-        st = al_db_exec(db,
-                        "UPDATE tenants SET setup_version = setup_version + 1, setup_changed_at = "
-                        "NOW(6) WHERE tenant_id = ?",
-                        p + 1, 1, NULL);
+        st = setup_changed(db, tenant);
     if (st == AL_DB_OK)
         st = al_partner_key_new(db, master_key, tenant, partner, key_id, secret);
     st = finish(db, st);
@@ -221,17 +229,6 @@ al_db_status al_partner_setup_load(al_db *db, const char *tenant, const char *pa
     }
     al_db_free_result(res);
     return st;
-}
-
-/* Moves the tenant's setup version with a change to keys or partners (in the caller's transaction).
- */
-static al_db_status setup_changed(al_db *db, const char *tenant)
-{
-    al_db_param p[] = {AL_STR(tenant)};
-    return al_db_exec(db,
-                      "UPDATE tenants SET setup_version = setup_version + 1, setup_changed_at = "
-                      "NOW(6) WHERE tenant_id = ?",
-                      p, 1, NULL);
 }
 
 al_db_status al_partner_set_suspended(al_db *db, const char *tenant, const char *partner,
