@@ -177,7 +177,8 @@ static al_frame_result check_head(al_framer *f)
     const char *text = f->held, *l;
     size_t pos = 0, n;
     bool http10 = false;
-    line_at(text, f->head_len, &pos, &l, &n); /* the request line: the head has one */
+    if (!line_at(text, f->head_len, &pos, &l, &n)) /* a whole head has one */
+        return refuse(f, 400, "bad_request_line", "there is no request line");
     al_frame_result r = request_line(f, l, n, &http10);
     if (r != AL_FRAME_MORE)
         return r;
