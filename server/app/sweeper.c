@@ -8,6 +8,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "db/lease.h"
 #include "ledger/expiry.h"
 
 static pthread_t thread;
@@ -18,14 +19,39 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static atomic_bool cancelled;
 static pthread_mutex_t life_lock = PTHREAD_MUTEX_INITIALIZER; /* interrupt against stop */
+static bool was_holder; /* of the sweeper's lease, at the last sweep (for the log) */
+/* A holder that stops sweeping hands over after three sweeps' time, at least this. */
+#define SWEEP_LEASE_MIN_MS 30000
+#define SWEEP_LEASE "sweeper"
 
 static bool should_stop(void)
 {
     return atomic_load(&cancelled);
 }
 
+/*
+ * One node of several on a database sweeps: the one holding the sweeper's
+ * lease, renewed each sweep; another takes over when it stops renewing.
+ */
+static bool own_the_sweep(void)
+{
+    int64_t ttl_ms = (int64_t)every * 3000;
+    if (ttl_ms < SWEEP_LEASE_MIN_MS)
+        ttl_ms = SWEEP_LEASE_MIN_MS;
+    bool held = false;
+    al_db_status st = al_lease_take(&sweep_db, SWEEP_LEASE, ttl_ms, &held);
+    if (st != AL_DB_OK)
+        al_log(AL_LOG_WARN, "sweep: cannot take the sweeper's lease (%d)", (int)st);
+    if (held != was_holder)
+        al_log(AL_LOG_INFO, "sweep: this node %s the sweeps", held ? "runs" : "no longer runs");
+    was_holder = held;
+    return held;
+}
+
 static void sweep(void)
 {
+    if (!own_the_sweep())
+        return;
     char as_of[27];
     al_sql_now(as_of);
     al_sweep s;
@@ -57,6 +83,8 @@ static void *sweeper_main(void *arg)
         pthread_mutex_lock(&lock);
     }
     pthread_mutex_unlock(&lock);
+    if (was_holder) /* another node sweeps from its next sweep, not after the lease lapses */
+        al_lease_release(&sweep_db, SWEEP_LEASE);
     al_db_close(&sweep_db);
     al_db_thread_end();
     return NULL;

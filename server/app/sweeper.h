@@ -2,7 +2,8 @@
  * The sweeper: a thread of its own, with its own connection, that every
  * expiry_sweep_s releases lapsed holds, reviews tiers and expires points for
  * every tenant (ledger/expiry.c). Never on a worker; a stop makes it give up
- * between passes.
+ * between passes. Of several server nodes on one database, the one holding
+ * the "sweeper" lease (db/lease.h) sweeps.
  */
 #ifndef AL_SWEEPER_H
 #define AL_SWEEPER_H

@@ -89,8 +89,21 @@ static al_db_status fail(al_db *db)
     unsigned err = mysql_errno(db->conn);
     if (err == ER_DUP_ENTRY || err == ER_DUP_ENTRY_WITH_KEY_NAME)
         return AL_DB_DUPLICATE;
-    if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT)
+    /*
+     * On a Galera cluster a certification conflict (another node committed a
+     * write to the same row first) comes as a deadlock, at any statement or at
+     * COMMIT; a replication failure at COMMIT as "error during commit". The
+     * transaction was rolled back whole: running it again is safe.
+     */
+    if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT || err == ER_ERROR_DURING_COMMIT)
         return AL_DB_RETRY;
+    /* A Galera node outside the primary component ("WSREP has not yet prepared node"). */
+    if (err == ER_UNKNOWN_COM_ERROR) {
+        if (!db->quiet)
+            al_log(AL_LOG_WARN, "database node not ready: %s", mysql_error(db->conn));
+        al_db_close(db);
+        return AL_DB_DOWN;
+    }
     if (err == ER_DATA_OUT_OF_RANGE || err == ER_WARN_DATA_OUT_OF_RANGE) {
         al_log(AL_LOG_WARN, "a figure does not fit: %s", mysql_error(db->conn));
         return AL_DB_RANGE; /* the transaction is rolled back, nothing clamped */

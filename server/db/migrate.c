@@ -6,11 +6,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "db/lease.h"
 
 #define MAX_MIGRATIONS 1000
+/*
+ * One server migrates at a time: it holds this lease, renewed after each
+ * migration; one that dies loses it after MIGRATE_LEASE_MS. The others wait
+ * (up to MIGRATE_WAIT_MS) until nothing is left to apply.
+ */
+#define MIGRATE_LEASE "migrate"
+#define MIGRATE_LEASE_MS (5 * 60 * 1000)
+#define MIGRATE_WAIT_MS (10 * 60 * 1000)
+#define MIGRATE_POLL_MS 250
 
 typedef struct {
     int version;
@@ -147,7 +158,12 @@ static int applied_checksum(al_db *db, int version, char sum[65])
     return 0;
 }
 
-static int apply_all(al_db *db, const char *dir, char err[256])
+/*
+ * Walks the migrations of dir against schema_migrations. With apply, runs
+ * what is new (renewing the migration lease after each); without, only counts
+ * what is new into *pending.
+ */
+static int apply_all(al_db *db, const char *dir, bool apply, int *pending, char err[256])
 {
     static migration list[MAX_MIGRATIONS];
     int n = 0;
@@ -179,6 +195,11 @@ static int apply_all(al_db *db, const char *dir, char err[256])
             }
             continue;
         }
+        if (!apply) {
+            free(sql);
+            (*pending)++;
+            continue;
+        }
         al_log(AL_LOG_INFO, "applying migration %s", list[i].name);
         int rc = run_script(db, sql, len, err);
         free(sql);
@@ -191,8 +212,14 @@ static int apply_all(al_db *db, const char *dir, char err[256])
             return -1;
         }
         applied++;
+        bool held = false;
+        if (al_lease_take(db, MIGRATE_LEASE, MIGRATE_LEASE_MS, &held) != AL_DB_OK || !held) {
+            snprintf(err, 256, "lost the migration lease after %s", list[i].name);
+            return -1;
+        }
     }
-    al_log(AL_LOG_INFO, "schema is current: %d migrations, %d applied now", n, applied);
+    if (apply)
+        al_log(AL_LOG_INFO, "schema is current: %d migrations, %d applied now", n, applied);
     return 0;
 }
 
@@ -213,19 +240,35 @@ int al_migrate(al_db *db, const char *dir, char err[256])
         snprintf(err, 256, "cannot create schema_migrations: %s", al_db_error(db));
         return -1;
     }
-    MYSQL_RES *res = NULL;
-    if (al_db_exec(db, "SELECT GET_LOCK('allianced_migrate', 60)", NULL, 0, &res) != AL_DB_OK) {
-        snprintf(err, 256, "cannot take the migration lock: %s", al_db_error(db));
+    if (al_lease_prepare(db) != AL_DB_OK) {
+        snprintf(err, 256, "cannot create leases: %s", al_db_error(db));
         return -1;
     }
-    MYSQL_ROW row = mysql_fetch_row(res);
-    int locked = row != NULL && row[0] != NULL && strcmp(row[0], "1") == 0;
-    mysql_free_result(res);
-    if (!locked) {
-        snprintf(err, 256, "another server held the migration lock for 60 s");
-        return -1;
+    for (int64_t waited_ms = 0;; waited_ms += MIGRATE_POLL_MS) {
+        bool held = false;
+        if (al_lease_take(db, MIGRATE_LEASE, MIGRATE_LEASE_MS, &held) != AL_DB_OK) {
+            snprintf(err, 256, "cannot take the migration lease: %s", al_db_error(db));
+            return -1;
+        }
+        if (held) {
+            int rc = apply_all(db, dir, true, NULL, err);
+            al_lease_release(db, MIGRATE_LEASE);
+            return rc;
+        }
+        /* Another server migrates: done when nothing is left to apply. */
+        int pending = 0;
+        if (apply_all(db, dir, false, &pending, err) != 0)
+            return -1;
+        if (pending == 0) {
+            al_log(AL_LOG_INFO, "schema is current (another server applied it)");
+            return 0;
+        }
+        if (waited_ms >= MIGRATE_WAIT_MS) {
+            snprintf(err, 256, "another server has held the migration lease for %lld s",
+                     (long long)(waited_ms / 1000));
+            return -1;
+        }
+        struct timespec pause = {0, MIGRATE_POLL_MS * 1000000L};
+        nanosleep(&pause, NULL);
     }
-    int rc = apply_all(db, dir, err);
-    al_db_exec(db, "SELECT RELEASE_LOCK('allianced_migrate')", NULL, 0, NULL);
-    return rc;
 }

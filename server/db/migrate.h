@@ -1,7 +1,7 @@
 /*
  * Schema migrations: schema/NNN_name.sql applied in order, each once, recorded
- * in schema_migrations with its checksum. A named lock makes concurrent
- * servers starting on one database take turns.
+ * in schema_migrations with its checksum. A lease (db/lease.h) makes
+ * servers starting together on one database (or one cluster) take turns.
  */
 #ifndef AL_MIGRATE_H
 #define AL_MIGRATE_H

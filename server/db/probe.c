@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/ids.h"
@@ -28,6 +29,26 @@ bool al_db_probe_ready(void)
     return atomic_load(&last_ok) && al_monotonic_ms() - atomic_load(&ok_at_ms) < FRESH_MS;
 }
 
+/*
+ * The database answers, and when it is a Galera node, it is synced with its
+ * cluster (wsrep_local_state 4): a joiner, a donor or a node cut off from
+ * the primary component is not ready, and HAProxy sends no one to it.
+ */
+static bool node_ready(al_db *db)
+{
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row = NULL;
+    al_db_status st = al_db_row(db,
+                                "SELECT @@wsrep_on, (SELECT VARIABLE_VALUE FROM "
+                                "information_schema.GLOBAL_STATUS "
+                                "WHERE VARIABLE_NAME = 'WSREP_LOCAL_STATE')",
+                                NULL, 0, &res, &row);
+    bool ready = st == AL_DB_OK && row != NULL && row[0] != NULL &&
+                 (strcmp(row[0], "0") == 0 || (row[1] != NULL && strcmp(row[1], "4") == 0));
+    al_db_free_result(res);
+    return ready;
+}
+
 static void *probe_main(void *arg)
 {
     (void)arg;
@@ -35,10 +56,12 @@ static void *probe_main(void *arg)
     pthread_mutex_lock(&lock);
     while (!stopping) {
         pthread_mutex_unlock(&lock);
-        bool ok = al_db_ping(&probe_db) == AL_DB_OK;
+        bool ok = node_ready(&probe_db);
         if (ok != atomic_load(&last_ok)) /* one line a change, not one a ping */
             al_log(ok ? AL_LOG_INFO : AL_LOG_WARN, "readiness: the database %s",
-                   ok ? "answers" : "does not answer within 1 s; /readyz says 503");
+                   ok ? "answers"
+                      : "does not answer within 1 s (or its Galera node is not synced); /readyz "
+                        "says 503");
         atomic_store(&last_ok, ok);
         if (ok)
             atomic_store(&ok_at_ms, al_monotonic_ms());

@@ -1,7 +1,8 @@
 /*
- * The readiness probe: a thread of its own pings the database every few tens
+ * The readiness probe: a thread of its own asks the database every few tens
  * of milliseconds on a connection with one-second timeouts and keeps the
- * verdict, so /readyz answers at once whatever the database does (a worker
+ * verdict (answers; synced, on a Galera node), so /readyz answers at once
+ * whatever the database does (a worker
  * never waits on a hung database to say it is not ready).
  */
 #ifndef AL_DB_PROBE_H
@@ -17,7 +18,7 @@ int al_db_probe_start(const al_db_url *url);
 /* Stops it (from the thread that started it). */
 void al_db_probe_stop(void);
 
-/* True when the last ping answered and is recent. */
+/* True when the last question was answered (ready) and is recent. */
 bool al_db_probe_ready(void);
 
 #endif

@@ -326,7 +326,9 @@ static size_t setup_sql(set *s)
     if (!kept)
         return 0;
     next_statement(&s->s);
-    text(&s->s, "SELECT setup_version, TIMESTAMPDIFF(MICROSECOND, '1970-01-01', setup_changed_at) "
+    /* Causal on Galera, as committer.c's check_setups. */
+    text(&s->s, "SET STATEMENT wsrep_sync_wait = 1 FOR "
+                "SELECT setup_version, TIMESTAMPDIFF(MICROSECOND, '1970-01-01', setup_changed_at) "
                 "FROM tenants WHERE tenant_id = ? LOCK IN SHARE MODE");
     param(&s->s, AL_STR(s->tenant));
     return 1;

@@ -124,7 +124,9 @@ static bool settable(const al_job *j)
  * rules: tenants/versions.h) commit only if that was current when they read
  * it: their tenant's setup version is unchanged, or its one change came after
  * the read (as if the worker had read the database then). The tenants' rows
- * are read with a shared lock, so a later change waits for this commit. A
+ * are read with a shared lock, so a later change waits for this commit, and
+ * causally on a Galera cluster (wsrep_sync_wait: a change another node
+ * committed before is applied here first; a no-op on one server). A
  * stale job is not run: the worker runs its request again (api/booking.c).
  */
 static bool checked_here(const al_job *j, bool plain_only)
@@ -150,7 +152,8 @@ static al_db_status check_setups(al_db *db, al_job *jobs, bool begin, bool plain
     /* begin: with the transaction's start, one round trip (a committer's connection takes scripts)
      */
     size_t len = (size_t)sprintf(sql,
-                                 "%sSELECT tenant_id, setup_version, TIMESTAMPDIFF("
+                                 "%sSET STATEMENT wsrep_sync_wait = 1 FOR "
+                                 "SELECT tenant_id, setup_version, TIMESTAMPDIFF("
                                  "MICROSECOND, '1970-01-01', setup_changed_at) "
                                  "FROM tenants WHERE tenant_id IN (",
                                  begin ? "START TRANSACTION; " : "");

@@ -10,6 +10,7 @@
 #include "core/log.h"
 
 #define MAX_REPORT_THREADS 16
+#define REPORT_ATTEMPTS 3
 
 static pthread_t threads[MAX_REPORT_THREADS];
 static al_db dbs[MAX_REPORT_THREADS];
@@ -31,6 +32,26 @@ void al_reports_cancel(void)
     atomic_store(&cancelled, true);
 }
 
+/*
+ * Runs a job, again when the database asked for it (a deadlock, or a
+ * certification conflict with another node of a Galera cluster: the job's
+ * own transaction was rolled back whole).
+ */
+static void run_retried(al_db *db, al_job *job)
+{
+    for (int attempt = 0;; attempt++) {
+        bool failed = false;
+        al_job_run(db, job, &failed);
+        if (!failed || job->db != AL_DB_RETRY || attempt + 1 == REPORT_ATTEMPTS)
+            return;
+        free(job->reply);
+        job->reply = NULL;
+        job->db = AL_DB_OK;
+        job->code[0] = job->message[0] = '\0';
+        job->result = AL_RESULT_NONE;
+    }
+}
+
 static void *report_main(void *arg)
 {
     al_db *db = arg;
@@ -49,8 +70,7 @@ static void *report_main(void *arg)
         pthread_mutex_unlock(&lock);
         if (job == NULL)
             break; /* stopping, and nothing left */
-        bool failed;
-        al_job_run(db, job, &failed);
+        run_retried(db, job);
         job->done(job);
     }
     al_db_close(db);

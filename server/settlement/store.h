@@ -78,7 +78,7 @@ al_db_status al_statement_load(al_db *db, const char *tenant, int64_t id, int ma
                                al_statement_row *out, bool *found);
 void al_statement_row_clear(al_statement_row *r);
 
-/* In the caller's transaction: the tenant's row locked (closes one at a time). */
+/* In the caller's transaction: the tenant's row written and locked (closes one at a time). */
 al_db_status al_settlement_lock(al_db *db, const char *tenant);
 
 /* The number the next closed statement gets. */

@@ -1,4 +1,5 @@
 /* Starting the binary: --help, --version, bad configuration, --migrate. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,4 +154,99 @@ Test(start, the_pid_file_names_this_server_for_signals_and_goes_at_exit)
     cr_expect(log_has_line(&s, reload));
     cr_expect_eq(server_stop(&s), 0, "see %s", s.log_path);
     cr_expect_neq(access(path, F_OK), 0, "the pid file is gone once the server has stopped");
+}
+
+/* A database of its own for a migration test: ALLIANCE_DB=... into db_env, its name into name. */
+static void own_database(const char *tag, char name[64], char db_env[600])
+{
+    const char *url = getenv("ALLIANCE_TEST_DB");
+    const char *q = strchr(url, '?');
+    snprintf(name, 64, "alliance_%s_%d", tag, (int)getpid());
+    snprintf(db_env, 600, "ALLIANCE_DB=mysql://alliance:alliance@localhost/%s%s", name, q ? q : "");
+}
+
+static void drop_database(const char *name)
+{
+    char sql[128], ignored[16];
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
+    db_scalar(sql, ignored, sizeof(ignored));
+}
+
+static int64_t migrations_recorded(const char *name)
+{
+    char sql[160], out[32];
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s.schema_migrations", name);
+    cr_assert_eq(db_scalar(sql, out, sizeof(out)), 0);
+    return strtoll(out, NULL, 10);
+}
+
+/* Another server's migration lease (a row in leases) is waited out, not broken. */
+Test(start, migrate_waits_out_another_servers_lease, .timeout = 60)
+{
+    char name[64], db_env[600], sql[400], ignored[16], out[8192];
+    own_database("lease", name, db_env);
+    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+    cr_assert_eq(db_scalar(sql, ignored, sizeof(ignored)), 0);
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE %s.leases (name VARCHAR(128) NOT NULL PRIMARY KEY, holder VARCHAR(96) "
+             "NOT NULL, expires_at DATETIME(6) NOT NULL)",
+             name);
+    cr_assert_eq(db_scalar(sql, ignored, sizeof(ignored)), 0);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO %s.leases VALUES ('migrate', 'elsewhere/1/000000', "
+             "NOW(6) + INTERVAL 3 SECOND)",
+             name);
+    cr_assert_eq(db_scalar(sql, ignored, sizeof(ignored)), 0);
+    const char *const env[] = {db_env, NULL};
+    const char *const args[] = {"--migrate", NULL};
+    int64_t t0 = now_ms();
+    cr_expect_eq(run_binary(env, args, out, sizeof(out)), 0, "%s", out);
+    int64_t took = now_ms() - t0;
+    cr_expect_geq(took, 2000, "it did not wait for the lease: %lld ms", (long long)took);
+    cr_expect(strstr(out, "applying migration 001_tenants.sql") != NULL, "%s", out);
+    cr_expect_gt(migrations_recorded(name), 10);
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s.leases WHERE name = 'migrate'", name);
+    cr_assert_eq(db_scalar(sql, out, sizeof(out)), 0);
+    cr_expect_str_eq(out, "0", "the lease is given up when the migration is done");
+    drop_database(name);
+}
+
+typedef struct {
+    const char *const *env;
+    char out[8192];
+    int rc;
+} migrator;
+
+static void *migrate_one(void *arg)
+{
+    migrator *m = arg;
+    static const char *const args[] = {"--migrate", NULL};
+    m->rc = run_binary(m->env, args, m->out, sizeof(m->out));
+    return NULL;
+}
+
+/* Three servers starting together on an empty database: one migrates, the others wait for it. */
+Test(start, servers_starting_together_migrate_once, .timeout = 90)
+{
+    char name[64], db_env[600];
+    own_database("together", name, db_env);
+    const char *const env[] = {db_env, NULL};
+    migrator m[3];
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) {
+        m[i].env = env;
+        m[i].rc = -1;
+        cr_assert_eq(pthread_create(&t[i], NULL, migrate_one, &m[i]), 0);
+    }
+    int applied = 0;
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        cr_expect_eq(m[i].rc, 0, "%s", m[i].out);
+        applied += strstr(m[i].out, "applying migration 001_tenants.sql") != NULL;
+    }
+    cr_expect_eq(applied, 1, "001 was applied by %d servers", applied);
+    char sql[200], out[32];
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s.tenants", name);
+    cr_expect_eq(db_scalar(sql, out, sizeof(out)), 0, "the schema is whole");
+    drop_database(name);
 }
