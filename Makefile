@@ -1,5 +1,5 @@
 # The front door. `make run` and `make test` work on a fresh Debian 12 machine.
-.PHONY: run cluster test build lint format fuzz bench bench-settlement bench-analytics install clean
+.PHONY: run cluster test-cluster test build lint format fuzz bench bench-settlement bench-analytics install clean
 
 PREFIX ?= /usr/local
 
@@ -8,6 +8,9 @@ run:
 
 cluster:
 	@scripts/cluster.sh run
+
+test-cluster:
+	@scripts/test-cluster.sh
 
 test:
 	@scripts/test.sh

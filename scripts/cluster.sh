@@ -7,6 +7,7 @@
 # /readyz checks. Ctrl-C stops everything. Data stays in var/cluster/.
 #
 #   scripts/cluster.sh run                      what make cluster runs
+#   scripts/cluster.sh up | down                all of it started in the background, or stopped
 #   scripts/cluster.sh stop-db N | start-db N | kill-db N     N = 1, 2, 3
 #   scripts/cluster.sh stop-node N | start-node N             N = 1, 2
 #
@@ -47,7 +48,8 @@ start_db() {
     [ -f "$state" ] && sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$state"
   fi
   echo "   database node $n: ${mode}ing"
-  DB_EXTRA_ARGS=$(db_args "$n" "$mode") DB_WAIT_S=120 scripts/db.sh start "$dir/db$n"
+  DB_EXTRA_ARGS=$(db_args "$n" "$mode") DB_WAIT_S=120 DB_WSREP_RECOVER=1 \
+    scripts/db.sh start "$dir/db$n"
 }
 
 stop_db() { scripts/db.sh stop "$dir/db$1"; }
@@ -120,7 +122,8 @@ listen stats
 CFG
 }
 
-run() {
+# Everything up, in the background: the databases, the server nodes, HAProxy (a daemon).
+up() {
   echo "== packages"
   scripts/deps.sh --cluster
   echo "== building build/release"
@@ -128,21 +131,7 @@ run() {
   cmake --build build/release -j"$(nproc)" >/dev/null
   umask 077
   load_secrets
-
-  stop_all() {
-    trap - INT TERM EXIT
-    [ -n "${haproxy:-}" ] && kill "$haproxy" 2>/dev/null
-    stop_node 2
-    stop_node 1
-    stop_db 3
-    stop_db 2
-    stop_db 1 # the last one stopped founds the cluster again next time
-    echo "Stopped HAProxy, both server nodes and the three database nodes (data kept in var/cluster/)."
-  }
-  trap 'stop_all; exit 0' INT TERM
-  trap stop_all EXIT
-
-  echo "== the database cluster (var/cluster/db1..3)"
+  echo "== the database cluster ($dir/db1..3)"
   start_db 1
   start_db 2
   start_db 3
@@ -152,14 +141,37 @@ run() {
   start_node 1 # the first applies the schema; the second finds it done
   start_node 2
   echo "== HAProxy on $listen"
+  local old
+  old=$(haproxy_pid)
+  [ -n "$old" ] && kill "$old" 2>/dev/null # one balancer: a stale one would share the port
   haproxy_config >"$dir/haproxy.cfg"
-  haproxy -f "$dir/haproxy.cfg" -db >>"$dir/haproxy.log" 2>&1 &
-  haproxy=$!
-  local url="http://$listen"
+  haproxy -f "$dir/haproxy.cfg" -D -p "$dir/haproxy.pid" >>"$dir/haproxy.log" 2>&1
   for _ in $(seq 1 50); do
-    curl -s -o /dev/null "$url/healthz" && break
+    curl -s -o /dev/null "http://$listen/healthz" && break
     sleep 0.1
   done
+}
+
+haproxy_pid() { cat "$dir/haproxy.pid" 2>/dev/null || true; }
+
+down() {
+  local pid
+  pid=$(haproxy_pid)
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  rm -f "$dir/haproxy.pid"
+  stop_node 2
+  stop_node 1
+  stop_db 3
+  stop_db 2
+  stop_db 1 # the last one stopped founds the cluster again next time
+  echo "Stopped HAProxy, both server nodes and the three database nodes (data kept in $dir/)."
+}
+
+run() {
+  trap 'trap - INT TERM EXIT; down; exit 0' INT TERM
+  trap 'down' EXIT
+  up
+  local url="http://$listen"
   cat <<TXT
 
 The cluster is up: HAProxy on $url balances allianced nodes 1 and 2 (ports $(node_port 1),
@@ -176,12 +188,14 @@ start-node N. Operator token: $ALLIANCE_OPERATOR_TOKEN (var/cluster/operator-tok
 Ctrl-C stops everything; the data stays in var/cluster/.
 
 TXT
-  wait "$haproxy"
+  while kill -0 "$(haproxy_pid)" 2>/dev/null; do sleep 1; done
 }
 
 cmd=${1:-}
 case "$cmd" in
 run) run ;;
+up) up ;;
+down) down ;;
 start-db) start_db "${2:?N}" ;;
 stop-db) stop_db "${2:?N}" ;;
 kill-db) kill_db "${2:?N}" ;;
@@ -192,7 +206,7 @@ start-node)
   ;;
 stop-node) stop_node "${2:?N}" ;;
 *)
-  echo "usage: $0 run | start-db N | stop-db N | kill-db N | start-node N | stop-node N" >&2
+  echo "usage: $0 run | up | down | start-db N | stop-db N | kill-db N | start-node N | stop-node N" >&2
   exit 2
   ;;
 esac

@@ -10,7 +10,8 @@
 #   scripts/db.sh kill DIR     kill -9, for failure drills
 #
 # DB_EXTRA_ARGS adds options to mariadbd (a Galera node's, scripts/cluster.sh);
-# DB_WAIT_S is how long start waits for it to answer (default 30 s).
+# DB_WAIT_S is how long start waits for it to answer (default 30 s);
+# DB_WSREP_RECOVER=1 recovers a killed Galera node's position first.
 #
 # Nothing of it is open to other local users: mariadbd runs as an unprivileged
 # user (mysql when started by root, else the caller), DIR (datadir, socket, pid)
@@ -64,12 +65,23 @@ start)
       --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1 \
       || { echo "mariadb-install-db failed, see $dir/install.log" >&2; exit 1; }
   fi
+  recovered=""
+  if [ -n "${DB_WSREP_RECOVER:-}" ] && grep -q '^seqno: *-1' "$data/grastate.dat" 2>/dev/null; then
+    # A Galera node that was killed: the position InnoDB reached, so that it catches
+    # up by incremental transfer, not a whole copy (what mysqld_safe --wsrep-recover does).
+    : >"$real/recover.log"
+    # shellcheck disable=SC2086 # DB_EXTRA_ARGS is a list of options
+    mariadbd --no-defaults --user="$db_user" --datadir="$data" --log-error="$real/recover.log" \
+      --innodb-buffer-pool-size=256M ${DB_EXTRA_ARGS:-} --wsrep-recover >/dev/null 2>&1 || true
+    pos=$(sed -n 's/.*WSREP: Recovered position: *//p' "$real/recover.log" | tail -1)
+    [ -n "$pos" ] && recovered="--wsrep-start-position=$pos"
+  fi
   # innodb_flush_log_at_trx_commit=1 stays: durability is part of the contract.
   mariadbd --no-defaults --user="$db_user" --datadir="$data" --socket="$real/mysqld.sock" \
     --pid-file="$real/mysqld.pid" --skip-networking --log-error="$real/error.log" \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 \
     --max-connections=500 --character-set-server=utf8mb4 \
-    --collation-server=utf8mb4_bin ${DB_EXTRA_ARGS:-} >/dev/null 2>&1 &
+    --collation-server=utf8mb4_bin ${DB_EXTRA_ARGS:-} $recovered >/dev/null 2>&1 &
   for _ in $(seq 1 $((${DB_WAIT_S:-30} * 10))); do
     answers && break
     sleep 0.1

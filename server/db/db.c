@@ -153,6 +153,22 @@ static MYSQL *connect_to(const al_db *db, const char *database, unsigned *err, c
     return m;
 }
 
+/*
+ * Whether the connection is to a Galera node (wsrep on): scripts then go one
+ * statement a round trip (see al_db_script).
+ */
+static void note_galera(al_db *db)
+{
+    db->galera = false;
+    if (mysql_query(db->conn, "SELECT @@wsrep_on") != 0)
+        return; /* the next statement says what is wrong */
+    MYSQL_RES *r = mysql_store_result(db->conn);
+    MYSQL_ROW row = r != NULL ? mysql_fetch_row(r) : NULL;
+    db->galera = row != NULL && row[0] != NULL && strcmp(row[0], "1") == 0;
+    if (r != NULL)
+        mysql_free_result(r);
+}
+
 al_db_status al_db_ensure(al_db *db)
 {
     if (db->conn != NULL)
@@ -171,6 +187,8 @@ al_db_status al_db_ensure(al_db *db)
     }
     db->retry_after_ms = 0;
     set_fd(db, (int)mysql_get_socket(db->conn));
+    if (db->multi)
+        note_galera(db);
     return AL_DB_OK;
 }
 
@@ -282,7 +300,24 @@ static al_db_status send_query(al_db *db, const char *sql, const al_db_param *pa
         al_log(AL_LOG_ERROR, "query has fewer '?' than parameters: %.200s", sql);
         return AL_DB_ERROR;
     }
+    bool in_transaction = (db->conn->server_status & SERVER_STATUS_IN_TRANS) != 0;
     int rc = mysql_real_query(db->conn, b.p, (unsigned long)b.len);
+    if (rc != 0 && mysql_errno(db->conn) == CR_SERVER_GONE_ERROR && !in_transaction) {
+        /*
+         * The statement could not be sent: the server this connection knew is
+         * gone (a restart, a Galera node that left and came back while the
+         * connection sat idle) and never saw it. Outside a transaction it goes
+         * once more, on a new connection, rather than failing a request.
+         */
+        al_db_close(db);
+        db->retry_after_ms = 0;
+        st = al_db_ensure(db);
+        if (st != AL_DB_OK) {
+            free(b.p);
+            return st;
+        }
+        rc = mysql_real_query(db->conn, b.p, (unsigned long)b.len);
+    }
     free(b.p);
     return rc != 0 ? fail(db) : AL_DB_OK;
 }
@@ -305,11 +340,68 @@ al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, s
     return AL_DB_OK;
 }
 
+/*
+ * A script as separate statements, in order: what al_db_script does on a
+ * Galera node. There, a transaction that a replicated write aborts (a
+ * brute-force abort) in the middle of a multi-statement packet can lose its
+ * deadlock error: the statements after it then run on their own, outside the
+ * transaction, and commit. One statement a round trip gets the error at the
+ * next statement, as Galera promises. The statements of sql are split at ';'
+ * (the scripts put no ';' inside a literal) and take their '?' in order.
+ */
+static al_db_status script_one_by_one(al_db *db, const char *sql, const al_db_param *params,
+                                      size_t nparams, MYSQL_RES **results, size_t nres, size_t *got)
+{
+    al_db_status st = AL_DB_OK;
+    size_t used = 0;
+    for (const char *p = sql; st == AL_DB_OK && *p != '\0';) {
+        size_t len = strcspn(p, ";");
+        size_t marks = 0, blank = 1;
+        for (size_t i = 0; i < len; i++) {
+            marks += p[i] == '?';
+            blank = blank && (p[i] == ' ' || p[i] == '\n');
+        }
+        if (marks > nparams - used) {
+            al_log(AL_LOG_ERROR, "script has more '?' than parameters: %.200s", sql);
+            st = AL_DB_ERROR;
+            break;
+        }
+        char *one = blank ? NULL : strndup(p, len);
+        if (!blank && one == NULL)
+            st = AL_DB_ERROR;
+        MYSQL_RES *r = NULL;
+        if (one != NULL)
+            st = al_db_exec(db, one, params + used, marks, &r);
+        free(one);
+        if (r != NULL && *got < nres)
+            results[(*got)++] = r;
+        else if (r != NULL)
+            mysql_free_result(r);
+        used += marks;
+        p += len + (p[len] == ';');
+    }
+    if (st == AL_DB_OK && used != nparams) {
+        al_log(AL_LOG_ERROR, "script has fewer '?' than parameters: %.200s", sql);
+        st = AL_DB_ERROR;
+    }
+    if (st != AL_DB_OK) {
+        for (size_t i = 0; i < *got; i++)
+            mysql_free_result(results[i]);
+        *got = 0;
+    }
+    return st;
+}
+
 al_db_status al_db_script(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
                           MYSQL_RES **results, size_t nres, size_t *got)
 {
     *got = 0;
-    al_db_status st = send_query(db, sql, params, nparams);
+    al_db_status st = al_db_ensure(db);
+    if (st != AL_DB_OK)
+        return st;
+    if (db->galera)
+        return script_one_by_one(db, sql, params, nparams, results, nres, got);
+    st = send_query(db, sql, params, nparams);
     for (int more = 0; st == AL_DB_OK && more == 0;) {
         MYSQL_RES *r = mysql_store_result(db->conn);
         if (r == NULL && mysql_field_count(db->conn) != 0) {

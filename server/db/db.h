@@ -39,6 +39,7 @@ typedef struct al_db {
     int lane;
     bool quiet; /* no log line for a lost or refused connection (the probe says it once) */
     bool multi; /* several statements may go in one round trip (al_db_script); set before use */
+    bool galera; /* a Galera node (found at connect, with multi): scripts go one statement a time */
     pthread_mutex_t fd_lock; /* guards fd, which al_db_interrupt reads from another thread */
     int fd;                  /* the connection's socket, or -1 */
 } al_db;
@@ -100,7 +101,8 @@ al_db_status al_db_exec(al_db *db, const char *sql, const al_db_param *params, s
  * one round trip, on a connection with multi set. The result sets, in order
  * (statements without one give none), go to results (at most nres; *got says
  * how many; the caller frees them). The first statement that fails stops the
- * rest and gives the status; its results are freed then.
+ * rest and gives the status; its results are freed then. On a Galera node the
+ * statements go one a round trip (db.c says why); the outcome is the same.
  */
 al_db_status al_db_script(al_db *db, const char *sql, const al_db_param *params, size_t nparams,
                           MYSQL_RES **results, size_t nres, size_t *got);
