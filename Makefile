@@ -1,5 +1,5 @@
 # The front door. `make run` and `make test` work on a fresh Debian 12 machine.
-.PHONY: run cluster test-cluster test build lint format fuzz bench bench-settlement bench-analytics install clean
+.PHONY: run cluster test-cluster test build lint format fuzz bench bench-settlement bench-analytics bench-cluster install clean
 
 PREFIX ?= /usr/local
 
@@ -37,6 +37,9 @@ bench-settlement:
 
 bench-analytics:
 	@scripts/bench-analytics.sh
+
+bench-cluster:
+	@scripts/bench-cluster.sh
 
 # The server, the reference plugins, include/alliance/plugin.h and alliance-plugin.pc.
 install:

@@ -35,3 +35,32 @@ bench_tenant() {
     -d "{\"id\":\"$1\",\"name\":\"$2\"}" | sed -n 's/.*"admin_key":"\([^"]*\)".*/\1/p')
   [ -n "$admin" ] || { echo "bench set-up failed: no tenant $1" >&2; exit 1; }
 }
+
+# bench_partner: the bank partner of the tenant (2 points a yuan at groceries);
+# sets key and secret.
+bench_partner() {
+  local partner
+  partner=$(curl -s -X POST "$base/v1/partners" -H "Authorization: Bearer $admin" -d '{
+    "id":"bank","name":"Bank","plugin":"bank",
+    "config":{"currency":"CNY","spend_minor_per_point":100,"mcc_multipliers":{"5411":2}},
+    "contract":{"currency":"CNY","issue_minor_per_1000":800,"redeem_minor_per_1000":600}}')
+  key=$(echo "$partner" | sed -n 's/.*"key_id":"\([^"]*\)".*/\1/p')
+  secret=$(echo "$partner" | sed -n 's/.*"secret":"\([^"]*\)".*/\1/p')
+  [ -n "$key" ] || { echo "bench set-up failed: $partner" >&2; exit 1; }
+}
+
+# bench_seed N: members m0..m(N-1) with a million points each (batch intake).
+bench_seed() {
+  local members=$1 start end m booked
+  echo "== seeding $members members with points (batch intake)"
+  for start in $(seq 0 2000 $((members - 1))); do
+    end=$((start + 1999)); [ $end -ge "$members" ] && end=$((members - 1))
+    for m in $(seq "$start" "$end"); do
+      printf '{"id":"seed-%d","member":"m%d","data":{"type":"purchase","amount_minor":100000000,"currency":"CNY","mcc":"1000"}}\n' "$m" "$m"
+    done >var/bench/seed.ndjson
+    scripts/partner-curl.sh "$base" "$key" "$secret" POST /v1/transactions:batch @var/bench/seed.ndjson \
+      >var/bench/seed.out
+    booked=$(grep -c '"status":201' var/bench/seed.out || true)
+    [ "$booked" = $((end - start + 1)) ] || { echo "seeding failed: $(head -c 300 var/bench/seed.out)" >&2; exit 1; }
+  done
+}

@@ -71,7 +71,7 @@ start_node() {
   local n=$1 pidf=$dir/node$1.pid
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then return 0; fi
   ALLIANCE_DB=$(scripts/db.sh url "$dir/db$n" alliance) \
-    ALLIANCE_LISTEN=127.0.0.1:$(node_port "$n") ALLIANCE_PID_FILE=$pidf \
+    ALLIANCE_LISTEN=127.0.0.1:$(node_port "$n") ALLIANCE_PID_FILE=$pidf ALLIANCE_NODE_INDEX=$((n - 1)) \
     ALLIANCE_SCHEMA_DIR=$root/schema \
     setsid build/release/allianced --config conf/allianced.conf >>"$dir/node$n.log" 2>&1 &
   for _ in $(seq 1 100); do

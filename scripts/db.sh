@@ -69,7 +69,7 @@ start)
   if [ -n "${DB_WSREP_RECOVER:-}" ] && grep -q '^seqno: *-1' "$data/grastate.dat" 2>/dev/null; then
     # A Galera node that was killed: the position InnoDB reached, so that it catches
     # up by incremental transfer, not a whole copy (what mysqld_safe --wsrep-recover does).
-    : >"$real/recover.log"
+    rm -f "$real/recover.log" # made by the database user, who writes it
     # shellcheck disable=SC2086 # DB_EXTRA_ARGS is a list of options
     mariadbd --no-defaults --user="$db_user" --datadir="$data" --log-error="$real/recover.log" \
       --innodb-buffer-pool-size=256M ${DB_EXTRA_ARGS:-} --wsrep-recover >/dev/null 2>&1 || true

@@ -116,7 +116,8 @@ static int start_threads(app *a, const al_db_url *url)
     unsigned connect = (unsigned)cfg->db_connect_timeout_s;
     if (al_db_probe_start(url) != 0 ||
         al_committers_start(url, connect, (unsigned)cfg->db_timeout_s, (int)cfg->ledger_committers,
-                            (int)cfg->ledger_batch_max, cfg->ledger_sets != 0) != 0 ||
+                            (int)cfg->ledger_batch_max, cfg->ledger_sets != 0,
+                            (int)(cfg->node_index * cfg->ledger_committers)) != 0 ||
         al_reports_start(url, connect, (unsigned)cfg->report_db_timeout_s,
                          (int)cfg->report_threads) != 0)
         return -1;

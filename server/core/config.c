@@ -73,6 +73,10 @@ static const key_spec keys[] = {
             "seconds a connection may stay silent before it is closed"),
     INT_KEY("ledger_committers", ledger_committers, "2", 1, 64,
             "group commit threads, each with a connection"),
+    INT_KEY("node_index", node_index, "0", 0, 1000,
+            "this server's place among the nodes sharing one database or cluster (0, 1, ...): "
+            "each node's committers write balance shards of their own, so nodes on a Galera "
+            "cluster do not conflict on them"),
     INT_KEY("ledger_batch_max", ledger_batch_max, "128", 1, 10000,
             "most operations one group commit transaction takes"),
     INT_KEY("ledger_sets", ledger_sets, "1", 0, 1,

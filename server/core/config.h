@@ -35,6 +35,7 @@ typedef struct al_config {
     int64_t shutdown_grace_s;
     int64_t expiry_sweep_s;
     int64_t ledger_committers;
+    int64_t node_index; /* among the server nodes on one database: picks the balance shards */
     int64_t ledger_batch_max;
     int64_t ledger_sets;
     int64_t report_threads;

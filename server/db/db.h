@@ -37,8 +37,8 @@ typedef struct al_db {
      * not wait on each other's balance rows.
      */
     int lane;
-    bool quiet; /* no log line for a lost or refused connection (the probe says it once) */
-    bool multi; /* several statements may go in one round trip (al_db_script); set before use */
+    bool quiet;  /* no log line for a lost or refused connection (the probe says it once) */
+    bool multi;  /* several statements may go in one round trip (al_db_script); set before use */
     bool galera; /* a Galera node (found at connect, with multi): scripts go one statement a time */
     pthread_mutex_t fd_lock; /* guards fd, which al_db_interrupt reads from another thread */
     int fd;                  /* the connection's socket, or -1 */

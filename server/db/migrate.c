@@ -19,8 +19,8 @@
  * (up to MIGRATE_WAIT_MS) until nothing is left to apply.
  */
 #define MIGRATE_LEASE "migrate"
-#define MIGRATE_LEASE_MS (5 * 60 * 1000)
-#define MIGRATE_WAIT_MS (10 * 60 * 1000)
+#define MIGRATE_LEASE_MS 300000LL /* 5 minutes */
+#define MIGRATE_WAIT_MS 600000LL  /* 10 minutes */
 #define MIGRATE_POLL_MS 250
 
 typedef struct {

@@ -404,7 +404,7 @@ static void *committer_main(void *arg)
 }
 
 int al_committers_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int n,
-                        int max_batch, bool sets)
+                        int max_batch, bool sets, int first_lane)
 {
     use_sets = sets;
     if (n > MAX_COMMITTERS)
@@ -415,7 +415,7 @@ int al_committers_start(const al_db_url *url, unsigned timeout_s, unsigned io_ti
         c->index = i;
         c->max_batch = max_batch;
         al_db_init(&c->db, url, timeout_s, io_timeout_s);
-        c->db.lane = i;
+        c->db.lane = first_lane + i;
         c->db.multi = true; /* a set's reads, and its writes, each one round trip */
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->wake, NULL);

@@ -71,9 +71,13 @@ struct al_job {
     char signature[160]; /* a detached signature of a done answer ("" for none) */
 };
 
-/* Starts n committers, each with its own connection (io_timeout_s: see al_db_init); 0 or -1. */
+/*
+ * Starts n committers, each with its own connection (io_timeout_s: see
+ * al_db_init), their lanes first_lane, first_lane + 1, ... (a server node's
+ * own: see node_index); 0 or -1.
+ */
 int al_committers_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int n,
-                        int max_batch, bool sets);
+                        int max_batch, bool sets, int first_lane);
 
 /* From any thread: the statements the committers wait on fail at once (a stop past its grace). */
 void al_committers_interrupt(void);
