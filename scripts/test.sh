@@ -10,6 +10,7 @@ cmake --build build/asan -j"$(nproc)" >/dev/null
 
 scripts/db.sh start var/db
 echo "DROP DATABASE IF EXISTS alliance_test" | scripts/db.sh sql var/db # a fresh one
+if scripts/db.sh status var/db2; then echo "DROP DATABASE IF EXISTS alliance_test" | scripts/db.sh sql var/db2; fi
 # shellcheck source=scripts/test-env.sh
 . scripts/test-env.sh
 rm -rf var/tmp && mkdir -p var/tmp

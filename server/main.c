@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "db/clusters.h"
 #include "db/db.h"
 #include "db/migrate.h"
 #include "plugins/registry.h"
@@ -78,22 +79,28 @@ int main(int argc, char **argv)
         goto done;
     }
 
-    al_db_url url;
+    al_clusters clusters;
     char dberr[256];
-    if (al_db_url_parse(cfg.db, &url, dberr) != 0) {
+    if (al_clusters_parse(cfg.db, cfg.db_clusters, &clusters, dberr) != 0) {
         fprintf(stderr, "allianced: ALLIANCE_DB / db: %s\n", dberr);
         rc = 2;
         goto done;
     }
-    al_log(AL_LOG_INFO, "allianced %s starting: database %s, schema from %s", ALLIANCE_VERSION,
-           url.database, cfg.schema_dir);
-    al_db db;
-    al_db_init(&db, &url, (unsigned)cfg.db_connect_timeout_s, (unsigned)cfg.report_db_timeout_s);
-    int migrated = al_migrate(&db, cfg.schema_dir, dberr);
-    al_db_free(&db);
-    if (migrated != 0) {
-        al_log(AL_LOG_ERROR, "cannot migrate the schema: %s", dberr);
-        goto done;
+    al_log(AL_LOG_INFO, "allianced %s starting: database %s (%d cluster%s), schema from %s",
+           ALLIANCE_VERSION, clusters.urls[0].database, clusters.n, clusters.n > 1 ? "s" : "",
+           cfg.schema_dir);
+    /* Every cluster holds the whole schema; each is migrated before serving. */
+    for (int k = 0; k < clusters.n; k++) {
+        al_db db;
+        al_db_init(&db, &clusters.urls[k], (unsigned)cfg.db_connect_timeout_s,
+                   (unsigned)cfg.report_db_timeout_s);
+        int migrated = al_migrate(&db, cfg.schema_dir, dberr);
+        al_db_free(&db);
+        if (migrated != 0) {
+            al_log(AL_LOG_ERROR, "cannot migrate the schema of cluster %s: %s", clusters.names[k],
+                   dberr);
+            goto done;
+        }
     }
     if (migrate_only) {
         rc = 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/context.h"
+#include "api/credentials.h"
 #include "api/routes.h"
 #include "api/statuses.h"
 #include "audit/audit.h"
@@ -54,7 +55,7 @@ static const char *audited_tenant(al_exchange *x, char buf[AL_ID_MAX + 1])
         al_reply_error(x, 400, "invalid_field", "the operator names the tenant: ?tenant=<id>");
         return NULL;
     }
-    return buf;
+    return al_route_tenant(x, buf) == 0 ? buf : NULL;
 }
 
 /* GET /v1/audit?cursor=&limit= */

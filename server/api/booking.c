@@ -66,6 +66,7 @@ static void answer(al_task *task)
         x->reruns++;
         x->role = AL_ROLE_NONE;
         x->tenant[0] = x->partner[0] = x->key_ref[0] = '\0';
+        x->cluster = 0;
         x->setup_version = 0;
         rerun_hook(x); /* the worker's caches now see the new version */
         return;
@@ -99,6 +100,7 @@ static booking *new_job(al_exchange *x, al_job_fn fn, const void *ctx, size_t ct
     b->job.fn = fn;
     b->job.ctx = b->ctx;
     b->job.done = job_done;
+    b->job.cluster = x->cluster;
     return b;
 }
 

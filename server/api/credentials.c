@@ -12,6 +12,7 @@
 #include "api/statuses.h"
 #include "auth/auth.h"
 #include "core/ids.h"
+#include "tenants/directory.h"
 
 /* 429 with Retry-After when key has sent more than its rate; 0 when it may go on. */
 static int within_rate(al_exchange *x, const char *kind, const char *key, al_rate rate)
@@ -58,14 +59,25 @@ static int partner_signature(al_exchange *x, const char *key_id)
             AL_MAX_CLOCK_SKEW_S);
         return -1;
     }
-    const al_keys *keys = al_ctx_of(x)->keys;
+    al_ctx *ctx = al_ctx_of(x);
+    const al_keys *keys = ctx->keys;
     al_partner_key key;
-    al_key_state state;
-    al_db_status st =
-        al_partner_key_cached(&al_ctx_of(x)->key_cache, al_db_of(x),
-                              keys->has_master_key ? keys->master_key : NULL, key_id, &key, &state);
-    if (st != AL_DB_OK) {
-        al_reply_db_failure(x, st);
+    al_key_state state = AL_KEY_UNKNOWN;
+    al_db_status failed = AL_DB_OK;
+    int found_in = 0;
+    /* The key's cluster is not known before it is found: each is asked in turn. */
+    for (int k = 0; k < ctx->dbs.n && state == AL_KEY_UNKNOWN; k++) {
+        al_db_status st = al_partner_key_cached(&ctx->key_cache, &ctx->dbs.db[k],
+                                                keys->has_master_key ? keys->master_key : NULL,
+                                                key_id, &key, &state);
+        if (st != AL_DB_OK) {
+            failed = st;
+            state = AL_KEY_UNKNOWN;
+        }
+        found_in = k;
+    }
+    if (state == AL_KEY_UNKNOWN && failed != AL_DB_OK) { /* it may be on the cluster that failed */
+        al_reply_db_failure(x, failed);
         return -1;
     }
     if (state == AL_KEY_UNKNOWN) {
@@ -100,6 +112,9 @@ static int partner_signature(al_exchange *x, const char *key_id)
         return -1;
     x->role = AL_ROLE_PARTNER;
     snprintf(x->tenant, sizeof(x->tenant), "%s", key.tenant);
+    /* A key kept in memory was found on the first cluster asked: the directory says which. */
+    if (al_directory_lookup(al_db_main(x), x->tenant, &x->cluster) != AL_DB_OK)
+        x->cluster = found_in;
     snprintf(x->partner, sizeof(x->partner), "%s", key.partner);
     x->setup_version = key.setup_version;
     x->setup_read_us = al_realtime_us();
@@ -129,10 +144,18 @@ int al_authenticate(al_exchange *x, unsigned roles)
     } else if (al_admin_key_shaped(token)) {
         bool found = false;
         al_rate rate = {0};
-        al_db_status st =
-            al_admin_key_find(al_db_of(x), token, &found, x->tenant, x->key_ref, &rate);
-        if (st != AL_DB_OK) {
-            al_reply_db_failure(x, st);
+        al_db_status failed = AL_DB_OK;
+        al_db_set *dbs = &al_ctx_of(x)->dbs;
+        for (int k = 0; k < dbs->n && !found; k++) { /* the key lives with its tenant */
+            al_db_status st =
+                al_admin_key_find(&dbs->db[k], token, &found, x->tenant, x->key_ref, &rate);
+            if (st != AL_DB_OK)
+                failed = st;
+            else if (found)
+                x->cluster = k;
+        }
+        if (!found && failed != AL_DB_OK) {
+            al_reply_db_failure(x, failed);
             return -1;
         }
         if (found && within_rate(x, "admin", x->key_ref, rate) != 0)
@@ -146,6 +169,18 @@ int al_authenticate(al_exchange *x, unsigned roles)
     }
     if ((x->role & roles) == 0) {
         al_reply_error(x, 403, "forbidden", "these credentials may not do this");
+        return -1;
+    }
+    return 0;
+}
+
+int al_route_tenant(al_exchange *x, const char *tenant)
+{
+    if (x->role != AL_ROLE_OPERATOR)
+        return 0; /* a tenant's own credentials found its cluster */
+    al_db_status st = al_directory_lookup(al_db_main(x), tenant, &x->cluster);
+    if (st != AL_DB_OK) {
+        al_reply_db_failure(x, st);
         return -1;
     }
     return 0;

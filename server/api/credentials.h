@@ -16,4 +16,12 @@
  */
 int al_authenticate(al_exchange *x, unsigned roles);
 
+/*
+ * The operator names a tenant (in the path, the body or the query): x's
+ * database cluster becomes that tenant's (tenants/directory.h). 0, or -1
+ * after replying 503 (the directory cannot be read). A tenant's own
+ * credentials were routed when they were read: nothing to do.
+ */
+int al_route_tenant(al_exchange *x, const char *tenant);
+
 #endif

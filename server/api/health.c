@@ -1,6 +1,7 @@
 /*
  * Liveness and readiness: /healthz says the process answers (it never touches
- * the database); /readyz that the database does too, from the readiness
+ * the database); /readyz that the database does too (with several clusters:
+ * one at least, each named with its state), from the readiness
  * probe's last ping (db/probe.c), so it answers at once whatever the
  * database does.
  */
@@ -9,6 +10,7 @@
 #include "api/routes.h"
 #include "api/statuses.h"
 #include "db/probe.h"
+#include "tenants/directory.h"
 
 void al_api_healthz(al_exchange *x)
 {
@@ -21,5 +23,18 @@ void al_api_readyz(al_exchange *x)
         al_reply_db_failure(x, AL_DB_DOWN);
         return;
     }
-    al_reply_json(x, 200, json_pack("{s:s}", "status", "ready"));
+    const al_clusters *clusters = al_directory_clusters();
+    if (clusters->n == 1) {
+        al_reply_json(x, 200, json_pack("{s:s}", "status", "ready"));
+        return;
+    }
+    /* Several clusters: ready while one is; each one's state says whose tenants are served. */
+    json_t *each = json_object();
+    for (int k = 0; k < clusters->n; k++)
+        json_object_set_new(each, clusters->names[k],
+                            json_string(al_db_probe_cluster_ready(k) ? "ready" : "unavailable"));
+    al_reply_json(x, 200,
+                  json_pack("{s:s,s:o}", "status",
+                            al_db_probe_clusters_ready() == clusters->n ? "ready" : "degraded",
+                            "clusters", each));
 }

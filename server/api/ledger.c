@@ -12,6 +12,7 @@
 
 #include "api/booking.h"
 #include "api/context.h"
+#include "api/credentials.h"
 #include "api/routes.h"
 #include "api/statuses.h"
 #include "core/ids.h"
@@ -19,6 +20,7 @@
 #include "ledger/expiry.h"
 #include "ledger/report_threads.h"
 #include "ledger/trial_balance.h"
+#include "tenants/directory.h"
 
 void al_api_trial_balance(al_exchange *x)
 {
@@ -91,8 +93,16 @@ void al_api_ledger_expire(al_exchange *x)
         al_reply_error(x, 400, "invalid_field", "tenant must be a tenant id");
         goto done;
     }
-    if (t != NULL)
+    if (t != NULL) {
         snprintf(c.tenant, sizeof(c.tenant), "%s", json_string_value(t));
+        if (al_route_tenant(x, c.tenant) != 0)
+            goto done;
+    } else if (al_directory_clusters()->n > 1) {
+        al_reply_error(x, 400, "tenant_required",
+                       "with several database clusters, name the tenant (the sweeper expires "
+                       "every tenant of every cluster by itself)");
+        goto done;
+    }
     if (v == NULL)
         al_sql_now(c.as_of);
     al_run_report(x, expire, &c, sizeof(c), NULL);

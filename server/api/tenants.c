@@ -10,14 +10,16 @@
 
 #include "api/audit.h"
 #include "api/context.h"
+#include "api/credentials.h"
 #include "api/routes.h"
 #include "api/statuses.h"
 #include "auth/auth.h"
+#include "tenants/directory.h"
 #include "tenants/tenants.h"
 
 void al_api_tenant_create(al_exchange *x)
 {
-    static const char *const fields[] = {"id", "name", NULL};
+    static const char *const fields[] = {"id", "name", "cluster", NULL};
     json_t *body = NULL;
     const char *id, *name;
     if (al_body_object(x, &body) != 0)
@@ -25,21 +27,42 @@ void al_api_tenant_create(al_exchange *x)
     if (al_body_only(x, body, fields) != 0 || al_body_id(x, body, "id", &id) != 0 ||
         al_body_string(x, body, "name", 200, &name) != 0)
         goto done;
+    /* The cluster it lives on: a configured one by name, main by default. */
+    const al_clusters *clusters = al_directory_clusters();
+    json_t *cluster = json_object_get(body, "cluster");
+    int k = 0;
+    if (cluster != NULL && (!json_is_string(cluster) ||
+                            (k = al_cluster_find(clusters, json_string_value(cluster))) < 0)) {
+        al_reply_error(x, 422, "unknown_cluster",
+                       "cluster must name a database cluster this server has (main, or one of "
+                       "db_clusters)");
+        goto done;
+    }
 
     char key[AL_ADMIN_KEY_LEN + 1], hash[65];
     if (al_admin_key_new(key, hash) != 0) {
         al_reply_error(x, 500, "internal_error", "no randomness for a key");
         goto done;
     }
+    /* The directory on main first: it keeps ids apart across clusters. */
     bool exists = false;
-    al_db_status st = al_tenant_create(al_db_of(x), id, name, hash, &exists);
+    al_db_status st = al_directory_place(al_db_main(x), id, k, &exists);
+    x->cluster = k;
+    if (st == AL_DB_OK && !exists) {
+        st = al_tenant_create(al_db_of(x), id, name, hash, &exists);
+        if (st != AL_DB_OK)
+            al_directory_unplace(al_db_main(x), id); /* nothing stays of a refused creation */
+    }
     if (exists)
         al_reply_error(x, 409, "tenant_exists", "a tenant with id %s already exists", id);
     else if (st != AL_DB_OK)
         al_reply_db_failure(x, st);
     else {
-        al_api_audit(x, id, "tenant.create", id, NULL, json_pack("{s:s}", "name", name));
-        al_reply_json(x, 201, json_pack("{s:s,s:s,s:s}", "id", id, "name", name, "admin_key", key));
+        al_api_audit(x, id, "tenant.create", id, NULL,
+                     json_pack("{s:s,s:s}", "name", name, "cluster", clusters->names[k]));
+        al_reply_json(x, 201,
+                      json_pack("{s:s,s:s,s:s,s:s}", "id", id, "name", name, "cluster",
+                                clusters->names[k], "admin_key", key));
     }
 done:
     json_decref(body);
@@ -69,6 +92,8 @@ void al_api_tenant_get(al_exchange *x)
         al_reply_error(x, 403, "wrong_tenant", "an admin key reads its own tenant only");
         return;
     }
+    if (al_route_tenant(x, id) != 0)
+        return;
     if (!al_id_valid(id)) {
         al_reply_error(x, 404, "not_found", "no such tenant");
         return;
@@ -80,8 +105,11 @@ void al_api_tenant_get(al_exchange *x)
         al_reply_db_failure(x, st);
     else if (!found)
         al_reply_error(x, 404, "not_found", "no such tenant");
-    else
-        al_reply_json(x, 200, tenant_json(&t));
+    else {
+        json_t *j = tenant_json(&t);
+        json_object_set_new(j, "cluster", json_string(al_directory_clusters()->names[x->cluster]));
+        al_reply_json(x, 200, j);
+    }
 }
 
 /*
@@ -134,6 +162,8 @@ void al_api_tenant_patch(al_exchange *x)
         al_reply_error(x, 403, "wrong_tenant", "an admin key changes its own tenant only");
         return;
     }
+    if (al_route_tenant(x, id) != 0)
+        return;
     if (al_body_object(x, &body) != 0)
         return;
     json_t *settings = json_object_get(body, "settings");
@@ -204,6 +234,8 @@ void al_api_tenant_admin_key(al_exchange *x)
         al_reply_error(x, 403, "wrong_tenant", "an admin key changes its own tenant only");
         return;
     }
+    if (al_route_tenant(x, id) != 0)
+        return;
     char key[AL_ADMIN_KEY_LEN + 1], hash[65];
     if (al_admin_key_new(key, hash) != 0) {
         al_reply_error(x, 500, "internal_error", "no randomness for a key");

@@ -17,11 +17,13 @@
 #include "app/sweeper.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "db/clusters.h"
 #include "db/db.h"
 #include "db/probe.h"
 #include "http/server.h"
 #include "ledger/committer.h"
 #include "ledger/report_threads.h"
+#include "tenants/directory.h"
 #include "tenants/versions.h"
 
 typedef struct {
@@ -42,7 +44,8 @@ static void *worker_start(int id, void *arg)
     app *a = arg;
     al_ctx *c = &a->ctxs[id];
     al_db_thread_start();
-    al_db_ensure(&c->db); /* connect early; failure is fine, it retries */
+    for (int k = 0; k < c->dbs.n; k++)
+        al_db_ensure(&c->dbs.db[k]); /* connect early; failure is fine, it retries */
     return c;
 }
 
@@ -50,7 +53,7 @@ static void worker_stop(void *ctx, void *arg)
 {
     (void)arg;
     al_ctx *c = ctx;
-    al_db_close(&c->db);
+    al_db_set_close(&c->dbs);
     al_db_thread_end();
 }
 
@@ -65,7 +68,7 @@ static void reload(void *arg)
 static void interrupt_all(app *a)
 {
     for (int i = 0; i < a->nctx; i++)
-        al_db_interrupt(&a->ctxs[i].db);
+        al_db_set_interrupt(&a->ctxs[i].dbs);
     al_committers_interrupt();
     al_reports_interrupt();
     al_sweeper_interrupt();
@@ -110,19 +113,20 @@ static void remove_pid_file(const char *path)
         unlink(path);
 }
 
-static int start_threads(app *a, const al_db_url *url)
+static int start_threads(app *a, const al_clusters *clusters)
 {
     const al_config *cfg = a->cfg;
     unsigned connect = (unsigned)cfg->db_connect_timeout_s;
-    if (al_db_probe_start(url) != 0 ||
-        al_committers_start(url, connect, (unsigned)cfg->db_timeout_s, (int)cfg->ledger_committers,
-                            (int)cfg->ledger_batch_max, cfg->ledger_sets != 0,
+    if (al_db_probe_start(clusters) != 0 ||
+        al_committers_start(clusters, connect, (unsigned)cfg->db_timeout_s,
+                            (int)cfg->ledger_committers, (int)cfg->ledger_batch_max,
+                            cfg->ledger_sets != 0,
                             (int)(cfg->node_index * cfg->ledger_committers)) != 0 ||
-        al_reports_start(url, connect, (unsigned)cfg->report_db_timeout_s,
+        al_reports_start(clusters, connect, (unsigned)cfg->report_db_timeout_s,
                          (int)cfg->report_threads) != 0)
         return -1;
     if (cfg->expiry_sweep_s > 0 &&
-        al_sweeper_start(url, connect, (unsigned)cfg->report_db_timeout_s,
+        al_sweeper_start(clusters, connect, (unsigned)cfg->report_db_timeout_s,
                          (int)cfg->expiry_sweep_s) != 0)
         return -1;
     return 0;
@@ -139,12 +143,13 @@ static void stop_threads(void)
 int al_app_run(const al_config *cfg, const char *port_file)
 {
     int rc = -1;
-    al_db_url url;
+    al_clusters clusters;
     char err[256];
-    if (al_db_url_parse(cfg->db, &url, err) != 0) {
+    if (al_clusters_parse(cfg->db, cfg->db_clusters, &clusters, err) != 0) {
         al_log(AL_LOG_ERROR, "cannot start: %s", err);
         return -1;
     }
+    al_directory_start(&clusters);
     app a = {.cfg = cfg, .nctx = (int)cfg->threads};
     pthread_mutex_init(&a.lock, NULL);
     pthread_cond_init(&a.wake, NULL);
@@ -158,14 +163,14 @@ int al_app_run(const al_config *cfg, const char *port_file)
         a.ctxs[i].worker_id = i;
         a.ctxs[i].cfg = cfg;
         a.ctxs[i].keys = &a.keys;
-        al_db_init(&a.ctxs[i].db, &url, (unsigned)cfg->db_connect_timeout_s,
-                   (unsigned)cfg->db_timeout_s);
+        al_db_set_init(&a.ctxs[i].dbs, &clusters, (unsigned)cfg->db_connect_timeout_s,
+                       (unsigned)cfg->db_timeout_s, -1);
     }
 
     /* The threads started here leave the signals to the transport's main loop. */
     sigset_t old;
     al_http_block_signals(&old);
-    int started = start_threads(&a, &url);
+    int started = start_threads(&a, &clusters);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 
     al_http_server *srv = NULL;
@@ -208,13 +213,14 @@ int al_app_run(const al_config *cfg, const char *port_file)
         pthread_join(a.watchdog, NULL);
     al_http_free(srv); /* answers that came after the workers stopped */
     for (int i = 0; i < a.nctx; i++) {
-        al_db_free(&a.ctxs[i].db);
+        al_db_set_free(&a.ctxs[i].dbs);
         al_plugins_release(a.ctxs[i].plugins);
         al_rules_cache_free(a.ctxs[i].rules);
         al_key_cache_free(a.ctxs[i].key_cache);
         al_setup_cache_free(a.ctxs[i].setup_cache);
     }
     al_setup_versions_free();
+    al_directory_free();
     free(a.ctxs);
     pthread_mutex_destroy(&a.lock);
     pthread_cond_destroy(&a.wake);

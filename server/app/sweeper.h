@@ -1,17 +1,18 @@
 /*
  * The sweeper: a thread of its own, with its own connection, that every
  * expiry_sweep_s releases lapsed holds, reviews tiers and expires points for
- * every tenant (ledger/expiry.c). Never on a worker; a stop makes it give up
+ * every tenant of every cluster (ledger/expiry.c). Never on a worker; a stop makes it give up
  * between passes. Of several server nodes on one database, the one holding
  * the "sweeper" lease (db/lease.h) sweeps.
  */
 #ifndef AL_SWEEPER_H
 #define AL_SWEEPER_H
 
-#include "db/db_url.h"
+#include "db/clusters.h"
 
 /* Starts the sweeper (every_s > 0); 0 or -1. */
-int al_sweeper_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int every_s);
+int al_sweeper_start(const al_clusters *clusters, unsigned timeout_s, unsigned io_timeout_s,
+                     int every_s);
 
 /* Asks it to stop (any thread): a sweep in progress ends after its current pass. */
 void al_sweeper_cancel(void);

@@ -41,6 +41,9 @@ static const key_spec keys[] = {
     INT_KEY("threads", threads, "2", 1, 256, "worker threads"),
     STR_KEY("db", db, "mysql://alliance:alliance@localhost/alliance",
             "database: mysql://user:pass@host[:port]/db[?socket=PATH]"),
+    STR_KEY("db_clusters", db_clusters, "",
+            "more database clusters, each tenant on one: \"name=URL name=URL\" (the cluster of db "
+            "is \"main\", the default for new tenants)"),
     STR_KEY("operator_token", operator_token, "",
             "bearer token of the operator, at least 32 characters (empty: operator calls "
             "refused)"),

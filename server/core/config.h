@@ -15,6 +15,7 @@
 typedef struct al_config {
     char *listen;         /* "host:port" */
     char *db;             /* mysql://user:pass@host[:port]/db[?socket=PATH] */
+    char *db_clusters;    /* "name=URL name=URL": more clusters beside db's ("main") */
     char *operator_token; /* bearer token of the operator */
     char *plugin_dir;     /* where partner plugins are loaded from */
     char *schema_dir;     /* where NNN_name.sql migrations live */

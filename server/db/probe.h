@@ -10,15 +10,21 @@
 
 #include <stdbool.h>
 
-#include "db/db_url.h"
+#include "db/clusters.h"
 
-/* Starts the probe; 0 or -1. */
-int al_db_probe_start(const al_db_url *url);
+/* Starts the probe, one connection a cluster; 0 or -1. */
+int al_db_probe_start(const al_clusters *clusters);
 
 /* Stops it (from the thread that started it). */
 void al_db_probe_stop(void);
 
-/* True when the last question was answered (ready) and is recent. */
+/* True when cluster k's last question was answered (ready) and is recent. */
+bool al_db_probe_cluster_ready(int k);
+
+/* How many clusters are ready. */
+int al_db_probe_clusters_ready(void);
+
+/* True when at least one cluster is ready (with one cluster: that one). */
 bool al_db_probe_ready(void);
 
 #endif

@@ -20,7 +20,7 @@ typedef struct {
     al_job *head, *tail; /* the queue, under lock */
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    al_db db;
+    al_db_set dbs; /* one connection a cluster */
     int index;
     int max_batch;
     bool stop;
@@ -271,9 +271,8 @@ static al_db_status run_sets(al_db *db, al_job **jobs, size_t n, bool last, txn 
  * itself); false when it must be redone, with *down set when the database
  * is not answering.
  */
-static bool run_batch(committer *c, al_job *jobs, bool *down)
+static bool run_batch(committer *c, al_db *db, al_job *jobs, bool *down)
 {
-    al_db *db = &c->db;
     al_db_status st = AL_DB_OK;
     txn t = {0};
     bool plain_checked = false;
@@ -328,12 +327,46 @@ static bool run_batch(committer *c, al_job *jobs, bool *down)
     return false;
 }
 
+/* Every cluster's tenants' setup versions (a cluster that does not answer is read next time). */
 static void poll_setups(committer *c)
 {
     c->polled_ms = al_monotonic_ms();
-    al_db_status st = al_setup_poll(&c->db);
-    if (st != AL_DB_OK)
-        al_log(AL_LOG_DEBUG, "committer 0: cannot read the setup versions (%d)", (int)st);
+    for (int k = 0; k < c->dbs.n; k++) {
+        al_db_status st = al_setup_poll(&c->dbs.db[k]);
+        if (st != AL_DB_OK)
+            al_log(AL_LOG_DEBUG, "committer 0: cannot read the setup versions of cluster %d (%d)",
+                   k, (int)st);
+    }
+}
+
+/*
+ * One cluster's jobs of a batch: in one transaction, or when that fails each
+ * alone; then each answered.
+ */
+static void commit_batch(committer *c, al_db *db, al_job *batch)
+{
+    bool down = false;
+    bool done = run_batch(c, db, batch, &down);
+    /* A connection the database dropped while idle is no dead database: one ping says which. */
+    if (!done && down && al_db_ping(db) == AL_DB_OK)
+        down = false;
+    if (!done)
+        for (al_job *j = batch; j != NULL; j = j->next) {
+            if (j->stale)
+                continue; /* answered: its setup changed */
+            if (!down) {
+                al_job_run_alone(db, j);
+                continue;
+            }
+            free(j->reply); /* the database is gone: no job of it is retried */
+            j->reply = NULL;
+            j->db = AL_DB_DOWN;
+        }
+    for (al_job *j = batch, *next; j != NULL; j = next) {
+        next = j->next;
+        j->next = NULL;
+        j->done(j); /* the answer is final: after COMMIT */
+    }
 }
 
 static void *committer_main(void *arg)
@@ -372,39 +405,32 @@ static void *committer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&c->lock);
 
-        bool down = false;
-        bool done = run_batch(c, batch, &down);
-        /* A connection the database dropped while idle is no dead database: one ping says which. */
-        if (!done && down && al_db_ping(&c->db) == AL_DB_OK)
-            down = false;
-        if (!done)
-            for (al_job *j = batch; j != NULL; j = j->next) {
-                if (j->stale)
-                    continue; /* answered: its setup changed */
-                if (!down) {
-                    al_job_run_alone(&c->db, j);
-                    continue;
-                }
-                free(j->reply); /* the database is gone: no job of it is retried */
-                j->reply = NULL;
-                j->db = AL_DB_DOWN;
-            }
+        /* Each cluster's jobs in a transaction there, in their order. */
+        al_job *head[AL_MAX_CLUSTERS] = {0}, *tail[AL_MAX_CLUSTERS] = {0};
         for (al_job *j = batch, *next; j != NULL; j = next) {
             next = j->next;
             j->next = NULL;
-            j->done(j); /* the answer is final: after COMMIT */
+            int k = j->cluster >= 0 && j->cluster < c->dbs.n ? j->cluster : 0;
+            if (tail[k] != NULL)
+                tail[k]->next = j;
+            else
+                head[k] = j;
+            tail[k] = j;
         }
+        for (int k = 0; k < c->dbs.n; k++)
+            if (head[k] != NULL)
+                commit_batch(c, &c->dbs.db[k], head[k]);
         if (c->index == 0 && al_monotonic_ms() - c->polled_ms >= POLL_MS)
             poll_setups(c); /* busy: still once a second */
     }
     al_batch_thread_end();
-    al_db_close(&c->db);
+    al_db_set_close(&c->dbs);
     mysql_thread_end();
     return NULL;
 }
 
-int al_committers_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int n,
-                        int max_batch, bool sets, int first_lane)
+int al_committers_start(const al_clusters *clusters, unsigned timeout_s, unsigned io_timeout_s,
+                        int n, int max_batch, bool sets, int first_lane)
 {
     use_sets = sets;
     if (n > MAX_COMMITTERS)
@@ -414,9 +440,9 @@ int al_committers_start(const al_db_url *url, unsigned timeout_s, unsigned io_ti
         memset(c, 0, sizeof(*c));
         c->index = i;
         c->max_batch = max_batch;
-        al_db_init(&c->db, url, timeout_s, io_timeout_s);
-        c->db.lane = first_lane + i;
-        c->db.multi = true; /* a set's reads, and its writes, each one round trip */
+        al_db_set_init(&c->dbs, clusters, timeout_s, io_timeout_s, first_lane + i);
+        for (int k = 0; k < c->dbs.n; k++)
+            c->dbs.db[k].multi = true; /* a set's reads, and its writes, each one round trip */
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->wake, NULL);
         if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
@@ -445,7 +471,7 @@ void al_committers_stop(void)
     pthread_mutex_lock(&life_lock);
     for (int i = 0; i < ncommitters; i++) {
         committer *c = &committers[i];
-        al_db_free(&c->db);
+        al_db_set_free(&c->dbs);
         pthread_mutex_destroy(&c->lock);
         pthread_cond_destroy(&c->wake);
     }
@@ -457,7 +483,7 @@ void al_committers_interrupt(void)
 {
     pthread_mutex_lock(&life_lock);
     for (int i = 0; i < ncommitters; i++)
-        al_db_interrupt(&committers[i].db);
+        al_db_set_interrupt(&committers[i].dbs);
     pthread_mutex_unlock(&life_lock);
 }
 

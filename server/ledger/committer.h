@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "db/clusters.h"
 #include "db/db.h"
 #include "ledger/idempotency.h"
 #include "ledger/ledger.h"
@@ -58,6 +59,7 @@ struct al_job {
     bool idempotent;
     al_idem_key key;
     uint32_t affinity;
+    int cluster;           /* the database cluster of the job's tenant (db/clusters.h) */
     int64_t setup_version; /* what the request was checked against (tenants/versions.h); 0: none */
     int64_t setup_read_us; /* when (wall clock, microseconds) */
     bool stale;            /* that setup had changed before it was read: answered busy, not run */
@@ -72,12 +74,12 @@ struct al_job {
 };
 
 /*
- * Starts n committers, each with its own connection (io_timeout_s: see
+ * Starts n committers, each with its own connection to each cluster (io_timeout_s: see
  * al_db_init), their lanes first_lane, first_lane + 1, ... (a server node's
  * own: see node_index); 0 or -1.
  */
-int al_committers_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int n,
-                        int max_batch, bool sets, int first_lane);
+int al_committers_start(const al_clusters *clusters, unsigned timeout_s, unsigned io_timeout_s,
+                        int n, int max_batch, bool sets, int first_lane);
 
 /* From any thread: the statements the committers wait on fail at once (a stop past its grace). */
 void al_committers_interrupt(void);

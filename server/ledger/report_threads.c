@@ -13,7 +13,7 @@
 #define REPORT_ATTEMPTS 3
 
 static pthread_t threads[MAX_REPORT_THREADS];
-static al_db dbs[MAX_REPORT_THREADS];
+static al_db_set dbs[MAX_REPORT_THREADS]; /* each thread's, one connection a cluster */
 static int nthreads;
 static al_job *head, *tail; /* the queue, under lock */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -54,7 +54,7 @@ static void run_retried(al_db *db, al_job *job)
 
 static void *report_main(void *arg)
 {
-    al_db *db = arg;
+    al_db_set *set = arg;
     mysql_thread_init();
     for (;;) {
         pthread_mutex_lock(&lock);
@@ -70,22 +70,22 @@ static void *report_main(void *arg)
         pthread_mutex_unlock(&lock);
         if (job == NULL)
             break; /* stopping, and nothing left */
-        run_retried(db, job);
+        run_retried(&set->db[job->cluster >= 0 && job->cluster < set->n ? job->cluster : 0], job);
         job->done(job);
     }
-    al_db_close(db);
+    al_db_set_close(set);
     mysql_thread_end();
     return NULL;
 }
 
-int al_reports_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int n)
+int al_reports_start(const al_clusters *clusters, unsigned timeout_s, unsigned io_timeout_s, int n)
 {
     if (n > MAX_REPORT_THREADS)
         n = MAX_REPORT_THREADS;
     stopping = false;
     atomic_store(&cancelled, false);
     for (int i = 0; i < n; i++) {
-        al_db_init(&dbs[i], url, timeout_s, io_timeout_s);
+        al_db_set_init(&dbs[i], clusters, timeout_s, io_timeout_s, -1);
         if (pthread_create(&threads[i], NULL, report_main, &dbs[i]) != 0) {
             al_log(AL_LOG_ERROR, "cannot start report thread %d", i);
             al_reports_stop();
@@ -107,7 +107,7 @@ void al_reports_stop(void)
         pthread_join(threads[i], NULL);
     pthread_mutex_lock(&life_lock);
     for (int i = 0; i < nthreads; i++)
-        al_db_free(&dbs[i]);
+        al_db_set_free(&dbs[i]);
     nthreads = 0;
     pthread_mutex_unlock(&life_lock);
 }
@@ -116,7 +116,7 @@ void al_reports_interrupt(void)
 {
     pthread_mutex_lock(&life_lock);
     for (int i = 0; i < nthreads; i++)
-        al_db_interrupt(&dbs[i]);
+        al_db_set_interrupt(&dbs[i]);
     pthread_mutex_unlock(&life_lock);
 }
 

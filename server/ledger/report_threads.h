@@ -14,7 +14,7 @@
 #include "ledger/committer.h"
 
 /* Starts n report threads, one queue for all (io_timeout_s: see al_db_init); 0 or -1. */
-int al_reports_start(const al_db_url *url, unsigned timeout_s, unsigned io_timeout_s, int n);
+int al_reports_start(const al_clusters *clusters, unsigned timeout_s, unsigned io_timeout_s, int n);
 
 /* From any thread: the statements the report threads wait on fail at once. */
 void al_reports_interrupt(void);

@@ -188,7 +188,7 @@ Test(tenants, tenants_survive_a_server_restart)
     response_free(&r);
 }
 
-/* The shape the README's API table gives: {"id","name","created_at","settings":{...}}, no more. */
+/* The shape the README's API table gives: {"id","name","created_at","cluster","settings":{...}}. */
 Test(tenants, the_tenant_has_the_shape_the_readme_gives)
 {
     char id[64], key[128], path[128];
@@ -197,9 +197,10 @@ Test(tenants, the_tenant_has_the_shape_the_readme_gives)
     snprintf(path, sizeof(path), "/v1/tenants/%s", id);
     response r = http(&srv, "GET", path, key, NULL);
     cr_assert_eq(r.status, 200);
-    static const char *const keys[] = {"id", "name", "created_at", "settings"};
-    cr_expect_eq(json_object_size(r.json), 4, "%s", r.body);
-    for (size_t i = 0; i < 4; i++)
+    static const char *const keys[] = {"id", "name", "created_at", "cluster", "settings"};
+    cr_expect_eq(json_object_size(r.json), 5, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "cluster")), "main");
+    for (size_t i = 0; i < 5; i++)
         cr_expect(json_object_get(r.json, keys[i]) != NULL, "%s: %s", keys[i], r.body);
     json_t *settings = json_object_get(r.json, "settings");
     cr_expect_eq(json_object_size(settings), 4, "%s", r.body);
