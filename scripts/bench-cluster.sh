@@ -28,14 +28,35 @@ load() {
 }
 field() { echo "$2" | sed -n "s/.*$1=\\([0-9.]*\\).*/\\1/p"; }
 
+# Where the CPU goes: each process's user + system time over a phase ($pids: name:pid ...),
+# and the databases' (names db*) CPU an operation.
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+profiled() { # MODE PORT TAG: the loadgen line; the profile to stderr
+  local before=() after=() i=0 line out="cpu seconds:" db=0 n
+  for p in $pids; do before+=("$(cpu "${p#*:}")"); done
+  line=$(load "$1" "$2" "$3")
+  for p in $pids; do after+=("$(cpu "${p#*:}")"); done
+  echo "$line"
+  n=$(field requests "$line")
+  for p in $pids; do
+    local s
+    s=$(awk -v a="${after[$i]}" -v b="${before[$i]}" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (a - b) / t }')
+    out="$out ${p%%:*} $s"
+    case ${p%%:*} in db*) db=$(awk -v x="$db" -v y="$s" 'BEGIN { print x + y }') ;; esac
+    i=$((i + 1))
+  done
+  echo "$out (of ${seconds} s x $(nproc) cores); database CPU an operation: $(awk -v d="$db" -v n="$n" 'BEGIN { printf "%.2f", n ? d * 1000 / n : 0 }') ms" >&2
+}
+
 echo "== (1) one allianced on one MariaDB"
 bench_server alliance_bench_single single
 bench_tenant bench Bench
 bench_partner
 bench_seed "$members"
 port=$(cat var/bench/single.port)
-earn1=$(load earn "$port" "e1-$$"); echo "earn: $earn1"
-redeem1=$(load redeem "$port" "r1-$$"); echo "redeem: $redeem1"
+pids="db:$(cat var/db/mysqld.pid) server:$server"
+earn1=$(profiled earn "$port" "e1-$$"); echo "earn: $earn1"
+redeem1=$(profiled redeem "$port" "r1-$$"); echo "redeem: $redeem1"
 kill -TERM "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
 
 echo "== (3) HAProxy, two allianced nodes, three Galera nodes"
@@ -48,8 +69,11 @@ bench_tenant "bench$(date +%s)" Bench
 bench_partner
 bench_seed "$members"
 port=${cluster_listen##*:}
-earn3=$(load earn "$port" "e3-$$"); echo "earn: $earn3"
-redeem3=$(load redeem "$port" "r3-$$"); echo "redeem: $redeem3"
+pids="db1:$(cat var/cluster/db1/mysqld.pid) db2:$(cat var/cluster/db2/mysqld.pid)"
+pids="$pids db3:$(cat var/cluster/db3/mysqld.pid) node1:$(cat var/cluster/node1.pid)"
+pids="$pids node2:$(cat var/cluster/node2.pid) haproxy:$(cat var/cluster/haproxy.pid)"
+earn3=$(profiled earn "$port" "e3-$$"); echo "earn: $earn3"
+redeem3=$(profiled redeem "$port" "r3-$$"); echo "redeem: $redeem3"
 tb=$(curl -s "$base/v1/ledger/trial-balance" -H "Authorization: Bearer $admin" |
   sed -n 's/.*"total":\(-\{0,1\}[0-9]*\).*/\1/p')
 errors=$(( $(field errors "$earn3") + $(field errors "$redeem3") ))

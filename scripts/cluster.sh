@@ -48,8 +48,16 @@ start_db() {
     [ -f "$state" ] && sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$state"
   fi
   echo "   database node $n: ${mode}ing"
-  DB_EXTRA_ARGS=$(db_args "$n" "$mode") DB_WAIT_S=120 DB_WSREP_RECOVER=1 \
-    scripts/db.sh start "$dir/db$n"
+  # A joiner's state transfer can fail to start its rsync daemon (the port still held a
+  # moment by the last transfer); the node then exits, and a second try gets through.
+  local try
+  for try in 1 2 3; do
+    DB_EXTRA_ARGS=$(db_args "$n" "$mode") DB_WAIT_S=120 DB_WSREP_RECOVER=1 \
+      scripts/db.sh start "$dir/db$n" && return 0
+    echo "   database node $n did not start (try $try of 3)" >&2
+    sleep 3
+  done
+  return 1
 }
 
 stop_db() { scripts/db.sh stop "$dir/db$1"; }

@@ -82,8 +82,10 @@ start)
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 \
     --max-connections=500 --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_bin ${DB_EXTRA_ARGS:-} $recovered >/dev/null 2>&1 &
+  started=$!
   for _ in $(seq 1 $((${DB_WAIT_S:-30} * 10))); do
     answers && break
+    kill -0 "$started" 2>/dev/null || break # it gave up: no use waiting
     sleep 0.1
   done
   answers || { echo "MariaDB did not start, see $dir/error.log" >&2; exit 1; }
