@@ -53,6 +53,10 @@ pidf="$dir/mysqld.pid"
 data="$dir/data"
 
 answers() { mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; }
+# Answers queries on tables: a Galera node still joining answers pings, not queries.
+serves() {
+  mariadb --no-defaults --socket="$sock" -uroot -e "SELECT COUNT(*) FROM mysql.db" >/dev/null 2>&1
+}
 
 case "$cmd" in
 start)
@@ -84,11 +88,11 @@ start)
     --collation-server=utf8mb4_bin ${DB_EXTRA_ARGS:-} $recovered >/dev/null 2>&1 &
   started=$!
   for _ in $(seq 1 $((${DB_WAIT_S:-30} * 10))); do
-    answers && break
+    serves && break
     kill -0 "$started" 2>/dev/null || break # it gave up: no use waiting
     sleep 0.1
   done
-  answers || { echo "MariaDB did not start, see $dir/error.log" >&2; exit 1; }
+  serves || { echo "MariaDB did not start, see $dir/error.log" >&2; exit 1; }
   # The application's own user, on the project's databases only; root stays
   # socket-only. A datadir made before kept a global grant: it goes here.
   mariadb --no-defaults --socket="$sock" -uroot <<'SQL'
