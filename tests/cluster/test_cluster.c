@@ -54,18 +54,10 @@ static int drill(const char *args)
  */
 static int node_sql(int n, const char *sql, char *out, size_t size)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof(cmd),
-             "mariadb --no-defaults -N -B --socket=%s/var/cluster/db%d/mysqld.sock -ualliance "
-             "-palliance alliance -e \"SET SESSION wsrep_sync_wait = 1; %s\" 2>/dev/null",
-             ALLIANCE_SOURCE_DIR, n, sql);
-    FILE *p = popen(cmd, "r");
-    if (p == NULL)
-        return -1;
-    size_t got = fread(out, 1, size - 1, p);
-    out[got] = '\0';
-    out[strcspn(out, "\n")] = '\0';
-    return pclose(p) == 0 && got > 0 ? 0 : -1;
+    char socket[512], causal[2048];
+    snprintf(socket, sizeof(socket), "%s/var/cluster/db%d/mysqld.sock", ALLIANCE_SOURCE_DIR, n);
+    snprintf(causal, sizeof(causal), "SET SESSION wsrep_sync_wait = 1; %s", sql);
+    return socket_scalar(socket, "alliance", causal, out, size) == 0 && out[0] != '\0' ? 0 : -1;
 }
 
 static bool transient(int status)

@@ -480,15 +480,13 @@ void make_partner(const test_server *s, const char *admin_key, const char *id, c
     response_free(&r);
 }
 
-int db_scalar(const char *sql, char *out, size_t size)
+int socket_scalar(const char *socket, const char *database, const char *sql, char *out, size_t size)
 {
-    const char *sock = getenv("ALLIANCE_TEST_DB_SOCKET");
-    cr_assert(sock != NULL, "ALLIANCE_TEST_DB_SOCKET is not set");
     char cmd[4096];
-    snprintf(
-        cmd, sizeof(cmd),
-        "mariadb --no-defaults -N -B --socket='%s' -ualliance -palliance alliance_test -e \"%s\"",
-        sock, sql);
+    snprintf(cmd, sizeof(cmd),
+             "mariadb --no-defaults -N -B --socket='%s' -ualliance -palliance %s -e \"%s\" "
+             "2>/dev/null",
+             socket, database, sql);
     FILE *p = popen(cmd, "r");
     if (p == NULL)
         return -1;
@@ -496,6 +494,13 @@ int db_scalar(const char *sql, char *out, size_t size)
     out[n] = '\0';
     out[strcspn(out, "\t\n")] = '\0';
     return pclose(p) == 0 ? 0 : -1;
+}
+
+int db_scalar(const char *sql, char *out, size_t size)
+{
+    const char *sock = getenv("ALLIANCE_TEST_DB_SOCKET");
+    cr_assert(sock != NULL, "ALLIANCE_TEST_DB_SOCKET is not set");
+    return socket_scalar(sock, "alliance_test", sql, out, size);
 }
 
 bool log_has_line(const test_server *s, const char *const *needles)

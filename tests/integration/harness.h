@@ -113,6 +113,10 @@ void partner_sign(const partner_key *k, const char *method, const char *path, co
 void make_partner(const test_server *s, const char *admin_key, const char *id, const char *plugin,
                   const char *config_json, partner_key *k);
 
+/* The first value of sql on the MariaDB at socket, database database (as the application user). */
+int socket_scalar(const char *socket, const char *database, const char *sql, char *out,
+                  size_t size);
+
 /* Runs SQL on the test database through the mariadb client; first cell of output. */
 int db_scalar(const char *sql, char *out, size_t size);
 

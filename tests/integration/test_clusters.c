@@ -19,18 +19,7 @@ static int db2_scalar(const char *sql, char *out, size_t size)
 {
     const char *sock = getenv("ALLIANCE_TEST_DB2_SOCKET");
     cr_assert(sock != NULL, "ALLIANCE_TEST_DB2_SOCKET is not set: run the tests with `make test`");
-    char cmd[2048];
-    snprintf(cmd, sizeof(cmd),
-             "mariadb --no-defaults -N -B --socket='%s' -ualliance -palliance alliance_test -e "
-             "\"%s\"",
-             sock, sql);
-    FILE *p = popen(cmd, "r");
-    if (p == NULL)
-        return -1;
-    size_t n = fread(out, 1, size - 1, p);
-    out[n] = '\0';
-    out[strcspn(out, "\t\n")] = '\0';
-    return pclose(p) == 0 ? 0 : -1;
+    return socket_scalar(sock, "alliance_test", sql, out, size);
 }
 
 static int db2(const char *command)

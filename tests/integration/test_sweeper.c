@@ -11,6 +11,28 @@
 
 #include "harness.h"
 
+/* A tenant whose member m1 has 100 points, 60 of them held for a second. */
+static void tenant_with_a_hold(const test_server *s, const char *prefix, char tenant[64],
+                               char admin[128], partner_key *k)
+{
+    unique_id(tenant, 64, prefix);
+    make_tenant(s, tenant, admin, 128);
+    make_partner(s, admin, "shop", "bank", "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}",
+                 k);
+    response r = partner_call(s, k, "POST", "/v1/transactions",
+                              "{\"id\":\"t1\",\"member\":\"m1\",\"data\":{\"type\":\"purchase\","
+                              "\"amount_minor\":10000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+                              0, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    response_free(&r);
+    r = partner_call(s, k, "POST", "/v1/redemptions",
+                     "{\"id\":\"h1\",\"member\":\"m1\",\"points\":60,\"capture\":false,"
+                     "\"hold_seconds\":1}",
+                     0, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    response_free(&r);
+}
+
 Test(sweeper, lapses_holds_by_itself, .timeout = 60)
 {
     char out[16];
@@ -20,23 +42,9 @@ Test(sweeper, lapses_holds_by_itself, .timeout = 60)
     test_server s;
     server_start(&s, env, NULL);
     char tenant[64], admin[128];
-    unique_id(tenant, sizeof(tenant), "sw");
-    make_tenant(&s, tenant, admin, sizeof(admin));
     partner_key k;
-    make_partner(&s, admin, "shop", "bank", "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}",
-                 &k);
-    response r = partner_call(&s, &k, "POST", "/v1/transactions",
-                              "{\"id\":\"t1\",\"member\":\"m1\",\"data\":{\"type\":\"purchase\","
-                              "\"amount_minor\":10000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
-                              0, NULL);
-    cr_assert_eq(r.status, 201, "%s", r.body);
-    response_free(&r);
-    r = partner_call(&s, &k, "POST", "/v1/redemptions",
-                     "{\"id\":\"h1\",\"member\":\"m1\",\"points\":60,\"capture\":false,"
-                     "\"hold_seconds\":1}",
-                     0, NULL);
-    cr_assert_eq(r.status, 201, "%s", r.body);
-    response_free(&r);
+    tenant_with_a_hold(&s, "sw", tenant, admin, &k);
+    response r;
     json_int_t available = 0;
     for (int i = 0; i < 50 && available != 100; i++) {
         usleep(200 * 1000);
@@ -84,23 +92,9 @@ Test(sweeper, sweeps_only_while_it_holds_the_lease, .timeout = 60)
     test_server s;
     server_start(&s, env, NULL);
     char tenant[64], admin[128];
-    unique_id(tenant, sizeof(tenant), "swl");
-    make_tenant(&s, tenant, admin, sizeof(admin));
     partner_key k;
-    make_partner(&s, admin, "shop", "bank", "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}",
-                 &k);
-    response r = partner_call(&s, &k, "POST", "/v1/transactions",
-                              "{\"id\":\"t1\",\"member\":\"m1\",\"data\":{\"type\":\"purchase\","
-                              "\"amount_minor\":10000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
-                              0, NULL);
-    cr_assert_eq(r.status, 201, "%s", r.body);
-    response_free(&r);
-    r = partner_call(&s, &k, "POST", "/v1/redemptions",
-                     "{\"id\":\"h1\",\"member\":\"m1\",\"points\":60,\"capture\":false,"
-                     "\"hold_seconds\":1}",
-                     0, NULL);
-    cr_assert_eq(r.status, 201, "%s", r.body);
-    response_free(&r);
+    tenant_with_a_hold(&s, "swl", tenant, admin, &k);
+    response r;
     sleep(4); /* three sweeps' time: the other holder's lease stands, the hold stays */
     r = partner_call(&s, &k, "GET", "/v1/members/m1/balance", NULL, 0, NULL);
     cr_expect_eq(json_integer_value(json_object_get(r.json, "available")), 40, "%s", r.body);
