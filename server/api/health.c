@@ -5,10 +5,14 @@
  * probe's last ping (db/probe.c), so it answers at once whatever the
  * database does.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include <jansson.h>
 
 #include "api/routes.h"
 #include "api/statuses.h"
+#include "core/metrics.h"
 #include "db/probe.h"
 #include "tenants/directory.h"
 
@@ -37,4 +41,16 @@ void al_api_readyz(al_exchange *x)
                   json_pack("{s:s,s:o}", "status",
                             al_db_probe_clusters_ready() == clusters->n ? "ready" : "degraded",
                             "clusters", each));
+}
+
+/* GET /metrics (the operator): the Prometheus text format (core/metrics.h). */
+void al_api_metrics(al_exchange *x)
+{
+    char *text = al_metrics_render(ALLIANCE_VERSION);
+    if (text == NULL) {
+        al_reply_error(x, 500, "internal_error", "out of memory");
+        return;
+    }
+    al_reply_text(x, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+    free(text);
 }

@@ -16,6 +16,7 @@
 #include "api/routes.h"
 #include "api/statuses.h"
 #include "core/limits.h"
+#include "core/metrics.h"
 #include "http/server.h"
 #include "partners/partners.h"
 #include "plugins/translate.h"
@@ -76,6 +77,8 @@ static bool translate(al_exchange *x, const al_partner_setup *ps, al_setup_entry
                        ps->plugin);
     else if (st != AL_TR_OK) /* refused, or a result it cannot use: the partner sees why */
         al_reply_error(x, 422, err.code, "%s", err.message);
+    if (st == AL_TR_REFUSED)
+        al_metrics_plugin_refusal(ps->plugin);
     return st == AL_TR_OK;
 }
 

@@ -13,6 +13,8 @@ void al_dispatch(al_exchange *x)
     int status = 404;
     char allow[128];
     const al_route *r = al_route_find(al_routes, al_nroutes, x, &status, allow, sizeof(allow));
+    if (r != NULL)
+        x->route = r->pattern;
     if (r == NULL) {
         if (status == 405) {
             evhttp_add_header(evhttp_request_get_output_headers(x->req), "Allow", allow);

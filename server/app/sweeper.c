@@ -7,6 +7,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "db/clusters.h"
 #include "db/db.h"
 #include "db/lease.h"
@@ -61,6 +62,7 @@ static void sweep(int k)
     al_sweep s;
     int64_t t0 = al_monotonic_ms();
     al_db_status st = al_expire_now(&sweep_dbs.db[k], NULL, as_of, should_stop, &s);
+    al_metrics_sweep((al_monotonic_ms() - t0) * 1000);
     if (st != AL_DB_OK)
         al_log(AL_LOG_WARN, "sweep: the database failed (%d); the next sweep goes on", (int)st);
     else if (s.holds || s.members || s.tiers || s.stopped)

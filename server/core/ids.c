@@ -185,9 +185,14 @@ int64_t al_realtime_us(void)
 
 int64_t al_monotonic_ms(void)
 {
+    return al_monotonic_us() / 1000;
+}
+
+int64_t al_monotonic_us(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 struct timespec al_deadline_in_ms(int64_t ms)

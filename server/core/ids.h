@@ -49,6 +49,9 @@ uint32_t al_id_hash(const char *s);
 /* Milliseconds of the monotonic clock. */
 int64_t al_monotonic_ms(void);
 
+/* The same clock in microseconds. */
+int64_t al_monotonic_us(void);
+
 /*
  * A whole decimal number in [min, max], all of text ("12", "-3"; not "1x", "",
  * " 5", "+5" or one out of range): true with *out, else false.

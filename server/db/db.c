@@ -13,6 +13,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/metrics.h"
 
 /* After a failed connect, requests get 503 at once for this long. */
 #define RETRY_MS 200
@@ -84,7 +85,21 @@ static bool connection_lost(unsigned err)
 }
 
 /* Maps the last error; forgets a dead connection so the next call reconnects. */
+static al_db_status fail_kind(al_db *db);
+
+/* Maps the last error (fail_kind), counted for the metrics. */
 static al_db_status fail(al_db *db)
+{
+    al_db_status st = fail_kind(db);
+    al_metrics_db_error(st == AL_DB_DOWN        ? AL_METRIC_DB_DOWN
+                        : st == AL_DB_RETRY     ? AL_METRIC_DB_RETRY
+                        : st == AL_DB_DUPLICATE ? AL_METRIC_DB_DUPLICATE
+                        : st == AL_DB_RANGE     ? AL_METRIC_DB_RANGE
+                                                : AL_METRIC_DB_ERROR);
+    return st;
+}
+
+static al_db_status fail_kind(al_db *db)
 {
     unsigned err = mysql_errno(db->conn);
     if (err == ER_DUP_ENTRY || err == ER_DUP_ENTRY_WITH_KEY_NAME)

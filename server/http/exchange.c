@@ -11,6 +11,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "http/server.h"
 #include "http/worker.h"
 
@@ -42,8 +43,10 @@ static void send_reply(al_exchange *x, int status, const char *content_type, con
         evbuffer_add(evhttp_request_get_output_buffer(x->req), body, len);
     }
     evhttp_send_reply(x->req, status, NULL, NULL);
-    al_log_request(x->request_id, x->method, x->path, status, micros_since(&x->started),
+    int64_t micros = micros_since(&x->started);
+    al_log_request(x->request_id, x->method, x->path, status, micros,
                    x->tenant[0] ? x->tenant : NULL);
+    al_metrics_request(x->method, x->route, status, micros);
     al_http_request_done(x->worker);
     free(x);
 }

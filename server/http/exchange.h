@@ -40,6 +40,7 @@ typedef struct al_exchange {
     char partner[AL_ID_MAX + 1]; /* set for a partner's signed request */
     char key_ref[20];            /* which admin key: the start of its hash */
     int cluster; /* the database cluster of tenant (an index the application keeps); 0: main */
+    const char *route;     /* the matched route's pattern, for the metrics; NULL: none matched */
     int64_t setup_version; /* the tenant's setup version the credentials were read at; 0: none */
     int64_t setup_read_us; /* when they were read (wall clock, microseconds) */
     unsigned reruns;       /* times the application ran the request again (a stale setup) */

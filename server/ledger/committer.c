@@ -8,6 +8,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "ledger/batch.h"
 #include "tenants/versions.h"
 
@@ -346,7 +347,13 @@ static void poll_setups(committer *c)
 static void commit_batch(committer *c, al_db *db, al_job *batch)
 {
     bool down = false;
+    int jobs = 0;
+    for (al_job *j = batch; j != NULL; j = j->next)
+        jobs++;
+    int64_t t0 = al_monotonic_us();
     bool done = run_batch(c, db, batch, &down);
+    if (done)
+        al_metrics_batch(jobs, al_monotonic_us() - t0);
     /* A connection the database dropped while idle is no dead database: one ping says which. */
     if (!done && down && al_db_ping(db) == AL_DB_OK)
         down = false;
@@ -404,6 +411,7 @@ static void *committer_main(void *arg)
             c->tail = NULL;
         last->next = NULL;
         pthread_mutex_unlock(&c->lock);
+        al_metrics_queue(AL_METRIC_QUEUE_COMMIT, -n);
 
         /* Each cluster's jobs in a transaction there, in their order. */
         al_job *head[AL_MAX_CLUSTERS] = {0}, *tail[AL_MAX_CLUSTERS] = {0};
@@ -496,6 +504,7 @@ void al_commit_submit(al_job *job)
     }
     committer *c = &committers[job->affinity % (uint32_t)ncommitters];
     job->next = NULL;
+    al_metrics_queue(AL_METRIC_QUEUE_COMMIT, 1);
     pthread_mutex_lock(&c->lock);
     if (c->tail != NULL)
         c->tail->next = job;

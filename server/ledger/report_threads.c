@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 
 #define MAX_REPORT_THREADS 16
 #define REPORT_ATTEMPTS 3
@@ -62,6 +63,7 @@ static void *report_main(void *arg)
             pthread_cond_wait(&wake, &lock);
         al_job *job = head;
         if (job != NULL) {
+            al_metrics_queue(AL_METRIC_QUEUE_REPORT, -1);
             head = job->next;
             if (head == NULL)
                 tail = NULL;
@@ -137,6 +139,7 @@ void al_report_submit(al_job *job)
     else
         head = job;
     tail = job;
+    al_metrics_queue(AL_METRIC_QUEUE_REPORT, 1);
     pthread_cond_signal(&wake);
     pthread_mutex_unlock(&lock);
 }
