@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libevent-dev libssl-dev default-libmysqlclient-dev libjansson-dev libcriterion-dev
+  libcurl4-openssl-dev
   mariadb-server mariadb-client openssl curl
 )
 [ "${1:-}" = "--dev" ] && packages+=(clang libclang-rt-14-dev clang-format clang-tidy cppcheck)

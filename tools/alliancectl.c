@@ -13,22 +13,21 @@
  * $ALLIANCE_ADMIN_KEY. The answer goes to stdout (an X-Alliance-Signature to
  * stderr); exit 0 on 2xx, 1 on an error answer or no answer, 2 on bad usage.
  */
-#include <netdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
+#include <curl/curl.h>
 
+/* What one request brought back. */
 typedef struct {
-    int fd;
-    SSL_CTX *ctx;
-    SSL *ssl;
-} link_t;
+    char *body;
+    size_t len;
+    char signature[200]; /* the X-Alliance-Signature header's value, or "" */
+    bool failed;         /* out of memory */
+} answer_t;
 
 static void print_usage(FILE *out)
 {
@@ -56,118 +55,83 @@ static int usage(void)
     return 2;
 }
 
-static int open_link(link_t *l, const char *host, const char *port, int tls, int insecure)
+static size_t take_body(char *data, size_t size, size_t n, void *arg)
 {
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
-    memset(l, 0, sizeof(*l));
-    l->fd = -1;
-    if (getaddrinfo(host, port, &hints, &ai) != 0)
-        return -1;
-    for (struct addrinfo *a = ai; a != NULL && l->fd < 0; a = a->ai_next) {
-        l->fd = socket(a->ai_family, a->ai_socktype, 0);
-        if (l->fd >= 0 && connect(l->fd, a->ai_addr, a->ai_addrlen) != 0) {
-            close(l->fd);
-            l->fd = -1;
-        }
+    answer_t *a = arg;
+    size_t more = size * n;
+    char *nb = realloc(a->body, a->len + more + 1);
+    if (nb == NULL) {
+        a->failed = true;
+        return 0; /* curl stops */
     }
-    freeaddrinfo(ai);
-    if (l->fd < 0 || !tls)
-        return l->fd < 0 ? -1 : 0;
-    l->ctx = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_set_min_proto_version(l->ctx, TLS1_2_VERSION);
-    if (!insecure) {
-        SSL_CTX_set_default_verify_paths(l->ctx);
-        SSL_CTX_set_verify(l->ctx, SSL_VERIFY_PEER, NULL);
-    }
-    l->ssl = SSL_new(l->ctx);
-    SSL_set_fd(l->ssl, l->fd);
-    SSL_set_tlsext_host_name(l->ssl, host);
-    if (!insecure)
-        SSL_set1_host(l->ssl, host);
-    return SSL_connect(l->ssl) == 1 ? 0 : -1;
+    a->body = nb;
+    memcpy(a->body + a->len, data, more);
+    a->len += more;
+    a->body[a->len] = '\0';
+    return more;
 }
 
-static void close_link(link_t *l)
+static size_t take_header(char *data, size_t size, size_t n, void *arg)
 {
-    if (l->ssl != NULL) {
-        SSL_shutdown(l->ssl);
-        SSL_free(l->ssl);
+    answer_t *a = arg;
+    size_t len = size * n;
+    static const char name[] = "X-Alliance-Signature:";
+    if (len > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+        size_t v = len - (sizeof(name) - 1);
+        while (v > 0 &&
+               (data[sizeof(name) - 1 + v - 1] == '\r' || data[sizeof(name) - 1 + v - 1] == '\n'))
+            v--;
+        snprintf(a->signature, sizeof(a->signature), "%.*s", (int)v, data + sizeof(name) - 1);
     }
-    if (l->ctx != NULL)
-        SSL_CTX_free(l->ctx);
-    if (l->fd >= 0)
-        close(l->fd);
+    return len;
 }
 
-static int send_all(link_t *l, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = l->ssl ? SSL_write(l->ssl, data, (int)len) : write(l->fd, data, len);
-        if (n <= 0)
-            return -1;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* One request; the whole answer (the connection closes after it) in *out. */
+/* One request with libcurl: *status the HTTP status (0: no answer), a the answer. */
 static int request(const char *url, const char *key, int insecure, const char *method,
-                   const char *path, const char *body, char **out, size_t *out_len)
+                   const char *path, const char *body, long *status, answer_t *a)
 {
-    char host[256], port[8];
-    int tls = strncmp(url, "https://", 8) == 0;
-    if (!tls && strncmp(url, "http://", 7) != 0)
+    *status = 0;
+    CURL *c = curl_easy_init();
+    if (c == NULL)
         return -1;
-    const char *h = url + (tls ? 8 : 7);
-    size_t hl = strcspn(h, ":/");
-    if (hl == 0 || hl >= sizeof(host))
-        return -1;
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    snprintf(port, sizeof(port), "%s", tls ? "443" : "80");
-    if (h[hl] == ':')
-        snprintf(port, sizeof(port), "%.*s", (int)strcspn(h + hl + 1, "/"), h + hl + 1);
-    link_t l;
-    if (open_link(&l, host, port, tls, insecure) != 0) {
-        close_link(&l);
-        return -1;
+    char *full = NULL, *auth = NULL;
+    struct curl_slist *headers = NULL;
+    int rc = -1;
+    if (asprintf(&full, "%s%s", url, path) < 0 ||
+        asprintf(&auth, "Authorization: Bearer %s", key) < 0)
+        goto done;
+    headers = curl_slist_append(headers, auth);
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, full);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+    if (strcmp(method, "GET") == 0)
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, take_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, take_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 600L); /* a statement over a big month takes a while */
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (insecure) {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    char *head = NULL;
-    int n = asprintf(&head,
-                     "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
-                     "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-                     "Connection: close\r\n\r\n",
-                     method, path, host, key, body ? strlen(body) : 0);
-    int rc = n < 0 || send_all(&l, head, (size_t)n) != 0 ||
-                     (body && send_all(&l, body, strlen(body)) != 0)
-                 ? -1
-                 : 0;
-    free(head);
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    while (rc == 0 && buf != NULL) {
-        if (len + 4096 > cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (nb == NULL)
-                break;
-            buf = nb;
-        }
-        ssize_t got = l.ssl ? SSL_read(l.ssl, buf + len, (int)(cap - len - 1))
-                            : read(l.fd, buf + len, cap - len - 1);
-        if (got <= 0)
-            break;
-        len += (size_t)got;
+    CURLcode res = curl_easy_perform(c);
+    if (res != CURLE_OK) {
+        fprintf(stderr, "alliancectl: %s\n", curl_easy_strerror(res));
+        goto done;
     }
-    close_link(&l);
-    if (rc != 0 || buf == NULL) {
-        free(buf);
-        return -1;
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    return 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    rc = a->failed ? -1 : 0;
+done:
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(c);
+    free(full);
+    free(auth);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -219,29 +183,27 @@ int main(int argc, char **argv)
     } else {
         return usage();
     }
-    char *answer = NULL;
-    size_t len = 0;
-    if (request(url, key, insecure, method, path, body[0] ? body : NULL, &answer, &len) != 0) {
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+        fprintf(stderr, "alliancectl: the URL must start with http:// or https://\n");
+        return usage();
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    answer_t a = {0};
+    long status = 0;
+    int rc = request(url, key, insecure, method, path, body[0] ? body : NULL, &status, &a);
+    curl_global_cleanup();
+    if (rc != 0 || status == 0) {
         fprintf(stderr, "alliancectl: no answer from %s\n", url);
+        free(a.body);
         return 1;
     }
-    int status = 0;
-    char *end = strstr(answer, "\r\n\r\n");
-    sscanf(answer, "HTTP/1.%*d %d", &status);
-    if (end == NULL || status == 0) {
-        fprintf(stderr, "alliancectl: not an HTTP answer\n");
-        free(answer);
-        return 1;
-    }
-    *end = '\0';
-    for (char *line = strtok(answer, "\r\n"); line != NULL; line = strtok(NULL, "\r\n"))
-        if (strncasecmp(line, "X-Alliance-Signature:", 21) == 0)
-            fprintf(stderr, "signature:%s\n", line + 21);
-    const char *text = end + 4;
+    if (a.signature[0] != '\0')
+        fprintf(stderr, "signature:%s\n", a.signature);
+    const char *text = a.body ? a.body : "";
     FILE *to = status >= 200 && status < 300 ? stdout : stderr;
     fputs(text, to);
-    if (len > 0 && text[0] != '\0' && text[strlen(text) - 1] != '\n')
+    if (text[0] != '\0' && text[strlen(text) - 1] != '\n')
         fputc('\n', to);
-    free(answer);
+    free(a.body);
     return to == stdout ? 0 : 1;
 }
