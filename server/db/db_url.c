@@ -14,6 +14,44 @@ static int copy_part(char *dst, size_t cap, const char *s, size_t n)
     return 0;
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Copies [s, s+n) into dst of size cap, %XX decoded (RFC 3986: a password may
+ * hold '@', '/', ':' or '%' written %40, %2F, %3A, %25); -1 when it does not
+ * fit, -2 on a bad or NUL escape.
+ */
+static int copy_decoded(char *dst, size_t cap, const char *s, size_t n)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '%') {
+            if (i + 2 >= n)
+                return -2;
+            int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return -2;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (out + 1 >= cap)
+            return -1;
+        dst[out++] = c;
+    }
+    dst[out] = '\0';
+    return 0;
+}
+
 static int valid_db_name(const char *s)
 {
     if (*s == '\0')
@@ -34,21 +72,30 @@ int al_db_url_parse(const char *url, al_db_url *out, char err[256])
         return -1;
     }
     const char *p = url + sizeof(scheme) - 1;
-    const char *at = strchr(p, '@');
-    const char *slash = strchr(p, '/');
-    if (at == NULL || slash == NULL || at > slash) {
+    /* The host follows the last '@' before the query: a raw '@' in a password still parses. */
+    const char *at = NULL;
+    for (const char *q = p; *q != '\0' && *q != '?'; q++)
+        if (*q == '@')
+            at = q;
+    const char *slash = at ? strchr(at, '/') : NULL;
+    if (at == NULL || slash == NULL) {
         snprintf(err, 256, "db url must be mysql://user[:password]@host/database");
         return -1;
     }
     const char *colon = memchr(p, ':', (size_t)(at - p));
     const char *user_end = colon ? colon : at;
-    if (user_end == p || copy_part(out->user, sizeof(out->user), p, (size_t)(user_end - p)) != 0) {
-        snprintf(err, 256, "db url: bad user");
+    if (user_end == p ||
+        copy_decoded(out->user, sizeof(out->user), p, (size_t)(user_end - p)) != 0) {
+        snprintf(err, 256, "db url: bad user (percent-encode '@', ':', '/' and '%%')");
         return -1;
     }
-    if (colon &&
-        copy_part(out->password, sizeof(out->password), colon + 1, (size_t)(at - colon - 1)) != 0) {
-        snprintf(err, 256, "db url: password too long");
+    int rc = colon ? copy_decoded(out->password, sizeof(out->password), colon + 1,
+                                  (size_t)(at - colon - 1))
+                   : 0;
+    if (rc != 0) {
+        snprintf(err, 256,
+                 rc == -1 ? "db url: password too long"
+                          : "db url: bad percent-encoding in the password");
         return -1;
     }
     const char *h = at + 1;
@@ -85,8 +132,8 @@ int al_db_url_parse(const char *url, al_db_url *out, char err[256])
         static const char sock[] = "socket=";
         const char *v = query + 1;
         if (strncmp(v, sock, sizeof(sock) - 1) != 0 || v[sizeof(sock) - 1] == '\0' ||
-            copy_part(out->socket, sizeof(out->socket), v + sizeof(sock) - 1,
-                      strlen(v + sizeof(sock) - 1)) != 0) {
+            copy_decoded(out->socket, sizeof(out->socket), v + sizeof(sock) - 1,
+                         strlen(v + sizeof(sock) - 1)) != 0) {
             snprintf(err, 256, "db url: the only option is ?socket=PATH");
             return -1;
         }

@@ -1,6 +1,8 @@
 /*
  * The database address: mysql://user[:password]@host[:port]/database[?socket=PATH]
- * (a relative socket path is taken from the working directory).
+ * (a relative socket path is taken from the working directory). The user, the
+ * password and the socket path are percent-decoded (%40 is '@', %2F '/', %25
+ * '%'); a raw '@' in the password also parses (the host follows the last one).
  */
 #ifndef AL_DB_URL_H
 #define AL_DB_URL_H
