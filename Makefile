@@ -41,10 +41,13 @@ bench-analytics:
 bench-cluster:
 	@scripts/bench-cluster.sh
 
-# The server, the reference plugins, include/alliance/plugin.h and alliance-plugin.pc.
+# The server, alliancectl, the reference plugins, the schema, a commented config
+# (etc/allianced/allianced.conf), a sandboxed systemd unit, include/alliance/plugin.h
+# and alliance-plugin.pc, under PREFIX (default /usr/local).
 install:
 	@scripts/deps.sh
-	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALLIANCE_TESTS=OFF >/dev/null
+	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALLIANCE_TESTS=OFF \
+	  -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	cmake --build build/release -j$$(nproc) >/dev/null
 	cmake --install build/release --prefix $(PREFIX)
 

@@ -20,14 +20,16 @@
 
 static void usage(FILE *out)
 {
-    char keys[4096];
+    char keys[8192];
     al_config_describe(keys, sizeof(keys));
     fprintf(out,
-            "usage: allianced [--config PATH] [--migrate] [--port-file PATH]\n"
+            "usage: allianced [--config PATH] [--migrate] [--port-file PATH] [--print-config]\n"
             "\n"
             "  --config PATH     JSON configuration file (default: none, built-in defaults)\n"
             "  --migrate         apply the schema migrations and exit\n"
             "  --port-file PATH  write the bound port there once listening (for tests)\n"
+            "  --print-config    write the configuration in force (file, environment, defaults;\n"
+            "                    secrets left out) as a commented config file, and exit\n"
             "  --help, --version\n"
             "\n"
             "Configuration keys (file key, environment override, meaning):\n%s",
@@ -41,17 +43,21 @@ static const char *env(const char *name)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},    {"migrate", no_argument, NULL, 'm'},
-        {"port-file", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'v'},         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"migrate", no_argument, NULL, 'm'},
+                                         {"port-file", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'v'},
+                                         {"print-config", no_argument, NULL, 'P'},
+                                         {NULL, 0, NULL, 0}};
     const char *config_path = NULL, *port_file = NULL;
-    int migrate_only = 0, c;
-    while ((c = getopt_long(argc, argv, "c:mp:hv", opts, NULL)) != -1) {
+    int migrate_only = 0, print_config = 0, c;
+    while ((c = getopt_long(argc, argv, "c:mp:hvP", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config_path = optarg; break;
         case 'm': migrate_only = 1; break;
         case 'p': port_file = optarg; break;
+        case 'P': print_config = 1; break;
         case 'h': usage(stdout); return 0;
         case 'v': printf("allianced %s\n", ALLIANCE_VERSION); return 0;
         default: usage(stderr); return 2;
@@ -71,6 +77,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "allianced: %s\n", err);
         al_config_free(&cfg);
         return 2;
+    }
+    if (print_config) {
+        char *text = al_config_print(&cfg);
+        if (text != NULL)
+            fputs(text, stdout);
+        free(text);
+        al_config_free(&cfg);
+        return text != NULL ? 0 : 1;
     }
     al_log_set_level(cfg.log_level);
     signal(SIGPIPE, SIG_IGN);

@@ -7,6 +7,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,14 @@
 #include <jansson.h>
 
 #include "core/ids.h"
+
+/* make install's folders (CMakeLists.txt sets them from the install prefix). */
+#ifndef ALLIANCE_DEFAULT_PLUGIN_DIR
+#define ALLIANCE_DEFAULT_PLUGIN_DIR "/usr/local/lib/allianced/plugins"
+#endif
+#ifndef ALLIANCE_DEFAULT_SCHEMA_DIR
+#define ALLIANCE_DEFAULT_SCHEMA_DIR "/usr/local/share/allianced/schema"
+#endif
 
 typedef enum { KEY_STRING, KEY_INT, KEY_LISTEN, KEY_LEVEL, KEY_HEX256 } key_kind;
 
@@ -47,8 +57,10 @@ static const key_spec keys[] = {
     STR_KEY("operator_token", operator_token, "",
             "bearer token of the operator, at least 32 characters (empty: operator calls "
             "refused)"),
-    STR_KEY("plugin_dir", plugin_dir, "build/plugins", "folder partner plugins are loaded from"),
-    STR_KEY("schema_dir", schema_dir, "schema", "folder of NNN_name.sql migrations"),
+    STR_KEY("plugin_dir", plugin_dir, ALLIANCE_DEFAULT_PLUGIN_DIR,
+            "folder partner plugins are loaded from"),
+    STR_KEY("schema_dir", schema_dir, ALLIANCE_DEFAULT_SCHEMA_DIR,
+            "folder of NNN_name.sql migrations"),
     STR_KEY("pid_file", pid_file, "",
             "file the server writes its process id to while it runs (empty: none)"),
     STR_KEY("tls.cert", tls_cert, "", "PEM certificate chain; TLS when set"),
@@ -222,10 +234,42 @@ static int apply_object(al_config *cfg, json_t *obj, const char *prefix,
     return 0;
 }
 
-int al_config_load_json(al_config *cfg, const char *text, size_t len, char err[AL_CONFIG_ERR_MAX])
+/*
+ * A config file's text as JSON: a line whose first non-blank character is
+ * '#' is a comment, blanked (its line break kept, so errors name the right
+ * line). A '#' anywhere else is the JSON's.
+ */
+static char *strip_comments(const char *text, size_t len)
 {
+    char *out = malloc(len + 1);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, text, len);
+    out[len] = '\0';
+    for (size_t i = 0; i < len;) {
+        size_t j = i;
+        while (j < len && (out[j] == ' ' || out[j] == '\t'))
+            j++;
+        size_t end = j;
+        while (end < len && out[end] != '\n')
+            end++;
+        if (j < len && out[j] == '#')
+            memset(out + j, ' ', end - j);
+        i = end + 1;
+    }
+    return out;
+}
+
+int al_config_load_json(al_config *cfg, const char *raw, size_t len, char err[AL_CONFIG_ERR_MAX])
+{
+    char *text = strip_comments(raw, len);
+    if (text == NULL) {
+        snprintf(err, AL_CONFIG_ERR_MAX, "out of memory");
+        return -1;
+    }
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
     if (root == NULL) {
         snprintf(err, AL_CONFIG_ERR_MAX, "config: line %d: %s", jerr.line, jerr.text);
         return -1;
@@ -329,6 +373,95 @@ void al_config_describe(char *buf, size_t size)
             break;
         n += (size_t)w;
     }
+}
+
+/* The keys whose values are secrets: never printed, better set in the environment. */
+static bool secret_key(const key_spec *k)
+{
+    return strcmp(k->name, "operator_token") == 0 || strcmp(k->name, "master_key") == 0 ||
+           strcmp(k->name, "settlement_key") == 0;
+}
+
+/* Appends to a growing string; false when out of memory. */
+static bool append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(*buf ? *buf + *len : NULL, *buf ? *cap - *len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return false;
+        if (*buf != NULL && (size_t)n < *cap - *len) {
+            *len += (size_t)n;
+            return true;
+        }
+        size_t ncap = *cap * 2 + (size_t)n + 256;
+        char *nb = realloc(*buf, ncap);
+        if (nb == NULL)
+            return false;
+        *buf = nb;
+        *cap = ncap;
+    }
+}
+
+char *al_config_print(const al_config *cfg)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    bool ok = append(&buf, &len, &cap,
+                     "# allianced configuration: JSON, where a line starting with '#' is a "
+                     "comment.\n"
+                     "# Each key says its environment variable (which wins over this file) and "
+                     "its default.\n"
+                     "# The secrets (operator_token, master_key, settlement_key) are left empty "
+                     "here:\n"
+                     "# set them in the environment (the systemd unit reads "
+                     "/etc/allianced/secrets.env).\n"
+                     "{\n");
+    const char *group = NULL; /* the open object of dotted keys ("tls"), or NULL */
+    for (size_t i = 0; i < NKEYS && ok; i++) {
+        const key_spec *k = &keys[i];
+        const char *dot = strchr(k->name, '.');
+        size_t glen = dot ? (size_t)(dot - k->name) : 0;
+        bool last = i + 1 == NKEYS;
+        if (dot != NULL && group == NULL) {
+            ok = ok && append(&buf, &len, &cap, "  \"%.*s\": {\n", (int)glen, k->name);
+            group = k->name;
+        }
+        char var[64];
+        env_name(k->name, var, sizeof(var));
+        const char *indent = group ? "    " : "  ";
+        const char *key = group ? dot + 1 : k->name;
+        /* Within a group a comma follows unless the next key leaves it. */
+        bool next_in_group = group && !last && strncmp(keys[i + 1].name, k->name, glen + 1) == 0;
+        const char *comma = group ? (next_in_group ? "," : "") : (last ? "" : ",");
+        ok = ok && append(&buf, &len, &cap, "%s# %s (%s; default %s%s%s): %s\n", indent, k->name,
+                          var, k->kind == KEY_INT ? "" : "\"", k->def,
+                          k->kind == KEY_INT ? "" : "\"", k->help);
+        if (k->kind == KEY_INT)
+            ok = ok && append(&buf, &len, &cap, "%s\"%s\": %" PRId64 "%s\n", indent, key,
+                              *(const int64_t *)((const char *)cfg + k->offset), comma);
+        else {
+            const char *v = secret_key(k) ? "" : *(char *const *)((const char *)cfg + k->offset);
+            json_t *str = json_string(v ? v : "");
+            char *quoted = str ? json_dumps(str, JSON_ENCODE_ANY) : NULL;
+            json_decref(str);
+            ok = ok && quoted != NULL &&
+                 append(&buf, &len, &cap, "%s\"%s\": %s%s\n", indent, key, quoted, comma);
+            free(quoted);
+        }
+        if (group != NULL && (last || !next_in_group)) {
+            ok = ok && append(&buf, &len, &cap, last ? "  }\n" : "  },\n");
+            group = NULL;
+        }
+    }
+    ok = ok && append(&buf, &len, &cap, "}\n");
+    if (!ok) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
 }
 
 void al_config_free(al_config *cfg)

@@ -1,8 +1,8 @@
 /*
- * The server's configuration: a JSON file, then ALLIANCE_* environment
- * variables on top. Every key is described once, in the table in config.c;
- * the file parser, the environment overrides and the reference in the README
- * all follow that table.
+ * The server's configuration: a JSON file (lines starting with '#' are
+ * comments), then ALLIANCE_* environment variables on top. Every key is described once, in the
+ * table in config.c; the file parser, the environment overrides and the reference in the README all
+ * follow that table.
  */
 #ifndef AL_CONFIG_H
 #define AL_CONFIG_H
@@ -66,6 +66,13 @@ int al_config_check(const al_config *cfg, char err[AL_CONFIG_ERR_MAX]);
 
 /* Writes the key reference (name, variable, default, meaning) to a string. */
 void al_config_describe(char *buf, size_t size);
+
+/*
+ * cfg as a commented config file (every key, its variable, its default and
+ * meaning; the secrets left empty): what --print-config writes and make
+ * install installs. malloc'd; NULL when out of memory.
+ */
+char *al_config_print(const al_config *cfg);
 
 void al_config_free(al_config *cfg);
 

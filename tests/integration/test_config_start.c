@@ -1,8 +1,11 @@
 /* Starting the binary: --help, --version, bad configuration, --migrate. */
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -249,4 +252,97 @@ Test(start, servers_starting_together_migrate_once, .timeout = 90)
     snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s.tenants", name);
     cr_expect_eq(db_scalar(sql, out, sizeof(out)), 0, "the schema is whole");
     drop_database(name);
+}
+
+/* Runs a shell command; its exit status, its output (stdout and stderr) in out. */
+static int shell(char *out, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int shell(char *out, size_t size, const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    FILE *p = popen(cmd, "r");
+    if (p == NULL)
+        return -1;
+    size_t n = fread(out, 1, size - 1, p);
+    out[n] = '\0';
+    int rc = pclose(p);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+    char out[16384];
+    if (shell(out, sizeof(out), "cat '%s'", path) != 0)
+        return false;
+    return strstr(out, needle) != NULL;
+}
+
+/*
+ * make install lays out a service: the binaries, the plugins, the schema, a
+ * commented config with absolute paths that the installed server starts
+ * with, and a sandboxed systemd unit naming them; a second install keeps the
+ * config an operator may have edited.
+ */
+Test(start, make_install_lays_out_a_service, .timeout = 120)
+{
+    char prefix[300], out[16384], path[600];
+    snprintf(prefix, sizeof(prefix), "%s/var/tmp/inst-XXXXXX", ALLIANCE_SOURCE_DIR);
+    cr_assert(mkdtemp(prefix) != NULL);
+    cr_assert_eq(
+        shell(out, sizeof(out), "cmake --install %s --prefix %s 2>&1", ALLIANCE_BUILD_DIR, prefix),
+        0, "%s", out);
+    static const char *const files[] = {"bin/allianced",
+                                        "bin/alliancectl",
+                                        "lib/allianced/plugins/bank.so",
+                                        "share/allianced/schema/001_tenants.sql",
+                                        "etc/allianced/allianced.conf",
+                                        "lib/systemd/system/allianced.service",
+                                        "include/alliance/plugin.h"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", prefix, files[i]);
+        cr_expect(access(path, F_OK) == 0, "make install left out %s", files[i]);
+    }
+
+    char unit[400], conf[400], want[900];
+    snprintf(unit, sizeof(unit), "%s/lib/systemd/system/allianced.service", prefix);
+    snprintf(conf, sizeof(conf), "%s/etc/allianced/allianced.conf", prefix);
+    snprintf(want, sizeof(want), "ExecStart=%s/bin/allianced --config %s", prefix, conf);
+    cr_expect(file_has(unit, want), "the unit does not run the installed server: %s", want);
+    static const char *const sandbox[] = {"DynamicUser=yes",
+                                          "NoNewPrivileges=yes",
+                                          "ProtectSystem=strict",
+                                          "ProtectHome=yes",
+                                          "PrivateTmp=yes",
+                                          "CapabilityBoundingSet=\n",
+                                          "SystemCallFilter=@system-service"};
+    for (size_t i = 0; i < sizeof(sandbox) / sizeof(sandbox[0]); i++)
+        cr_expect(file_has(unit, sandbox[i]), "the unit lacks %s", sandbox[i]);
+    snprintf(want, sizeof(want), "\"schema_dir\": \"%s/share/allianced/schema\"", prefix);
+    cr_expect(file_has(conf, want), "the config's paths are not absolute: %s", want);
+    cr_expect(file_has(conf, "# db (ALLIANCE_DB; default"), "the config explains its keys");
+
+    cr_expect_eq(shell(out, sizeof(out), "%s/bin/alliancectl --help", prefix), 0, "%s", out);
+
+    /* The installed server migrates a database of its own with the installed config alone. */
+    char name[64], db_env[600];
+    own_database("inst", name, db_env);
+    cr_expect_eq(shell(out, sizeof(out), "env -i %s %s/bin/allianced --config %s --migrate 2>&1",
+                       db_env, prefix, conf),
+                 0, "%s", out);
+    snprintf(want, sizeof(want), "schema from %s/share/allianced/schema", prefix);
+    cr_expect(strstr(out, want) != NULL, "%s", out);
+    cr_expect_gt(migrations_recorded(name), 10);
+    drop_database(name);
+
+    /* Installed again: an edited config stays, the new one goes beside it. */
+    cr_assert_eq(shell(out, sizeof(out), "echo '# edited' >> %s && cmake --install %s --prefix %s",
+                       conf, ALLIANCE_BUILD_DIR, prefix),
+                 0, "%s", out);
+    cr_expect(file_has(conf, "# edited"), "make install overwrote the config");
+    snprintf(path, sizeof(path), "%s.default", conf);
+    cr_expect(access(path, F_OK) == 0, "no allianced.conf.default beside it");
 }
