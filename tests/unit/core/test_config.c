@@ -135,3 +135,45 @@ Test(config, describe_lists_every_variable)
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         cr_expect(strstr(buf, vars[i]) != NULL, "%s missing", vars[i]);
 }
+
+Test(config, comment_lines_are_skipped_and_errors_keep_their_line)
+{
+    al_config c;
+    char err[AL_CONFIG_ERR_MAX] = "";
+    al_config_defaults(&c);
+    const char *text = "# a comment\n{\n  # another, indented\n  \"listen\": \"0.0.0.0:9001\",\n"
+                       "  \"pid_file\": \"/run/a#b.pid\"\n}\n";
+    cr_assert_eq(al_config_load_json(&c, text, strlen(text), err), 0, "%s", err);
+    cr_expect_str_eq(c.listen, "0.0.0.0:9001");
+    cr_expect_str_eq(c.pid_file, "/run/a#b.pid", "a '#' inside a value is the value's");
+    const char *bad = "# one\n# two\n{\"threads\": }\n";
+    cr_expect_neq(al_config_load_json(&c, bad, strlen(bad), err), 0);
+    cr_expect(strstr(err, "line 3") != NULL, "%s", err);
+    al_config_free(&c);
+}
+
+Test(config, print_config_reads_back_as_the_same_configuration)
+{
+    al_config c, back;
+    char err[AL_CONFIG_ERR_MAX] = "";
+    al_config_defaults(&c);
+    const char *text =
+        "{\"listen\":\"0.0.0.0:9002\",\"threads\":6,\"db_clusters\":\"e=mysql://a@h/d\","
+        "\"tls\":{\"cert\":\"c \\\"q\\\".pem\",\"key\":\"k.pem\"},"
+        "\"operator_token\":\"a-secret-that-is-long-enough-0123456789\"}";
+    cr_assert_eq(al_config_load_json(&c, text, strlen(text), err), 0, "%s", err);
+    char *printed = al_config_print(&c);
+    cr_assert(printed != NULL);
+    cr_expect(strstr(printed, "a-secret") == NULL, "a secret was printed");
+    al_config_defaults(&back);
+    cr_assert_eq(al_config_load_json(&back, printed, strlen(printed), err), 0, "%s\n%s", err,
+                 printed);
+    cr_expect_str_eq(back.listen, "0.0.0.0:9002");
+    cr_expect_eq(back.threads, 6);
+    cr_expect_str_eq(back.db_clusters, "e=mysql://a@h/d");
+    cr_expect_str_eq(back.tls_cert, "c \"q\".pem");
+    cr_expect_str_eq(back.operator_token, "");
+    free(printed);
+    al_config_free(&c);
+    al_config_free(&back);
+}
