@@ -85,7 +85,7 @@ void al_api_ledger_expire(al_exchange *x)
     json_t *v = json_object_get(body, "as_of");
     if (v != NULL &&
         (!json_is_string(v) || al_rfc3339_to_sql(json_string_value(v), c.as_of) != 0)) {
-        al_reply_error(x, 400, "invalid_field", "as_of must be an RFC 3339 UTC time");
+        al_reply_error(x, 400, "invalid_field", "as_of must be an RFC 3339 time (Z or an offset)");
         goto done;
     }
     json_t *t = json_object_get(body, "tenant");

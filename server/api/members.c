@@ -260,7 +260,7 @@ void al_api_member_tier_floor(al_exchange *x)
     if (al_body_only(x, body, fields) != 0)
         goto done;
     if (!json_is_string(u) || al_rfc3339_to_sql(json_string_value(u), c.until) != 0) {
-        al_reply_error(x, 400, "invalid_field", "until must be an RFC 3339 UTC time");
+        al_reply_error(x, 400, "invalid_field", "until must be an RFC 3339 time (Z or an offset)");
         goto done;
     }
     if ((c.rules = al_tenant_rules(x, NULL)) == NULL)

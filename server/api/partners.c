@@ -61,7 +61,7 @@ static int parse_contract(al_exchange *x, json_t *body, al_contract *c)
     if (from != NULL &&
         (!json_is_string(from) || al_rfc3339_to_sql(json_string_value(from), c->effective_from))) {
         al_reply_error(x, 400, "invalid_field",
-                       "contract.effective_from must be an RFC 3339 UTC time");
+                       "contract.effective_from must be an RFC 3339 time (Z or an offset)");
         return -1;
     }
     return 0;

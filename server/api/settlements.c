@@ -36,8 +36,9 @@ static int period_of(al_exchange *x, json_t *body, char start[AL_SQL_TIME], char
     if (!json_is_string(s) || !json_is_string(e) ||
         al_rfc3339_to_sql(json_string_value(s), start) != 0 ||
         al_rfc3339_to_sql(json_string_value(e), end) != 0 || strcmp(start, end) >= 0) {
-        al_reply_error(x, 400, "invalid_period",
-                       "period_start and period_end are RFC 3339 UTC times, start before end");
+        al_reply_error(
+            x, 400, "invalid_period",
+            "period_start and period_end are RFC 3339 times (Z or an offset), start before end");
         return -1;
     }
     return 0;

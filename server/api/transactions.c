@@ -161,7 +161,8 @@ static int occurred_at(al_exchange *x, json_t *body, char out[27])
     }
     if (!json_is_string(v) || al_rfc3339_to_sql(json_string_value(v), out) != 0) {
         al_reply_error(x, 400, "invalid_field",
-                       "occurred_at must be an RFC 3339 UTC time like 2026-11-23T18:50:00Z");
+                       "occurred_at must be an RFC 3339 time with Z or an offset, like "
+                       "2026-11-23T18:50:00Z or 2026-11-24T02:50:00+08:00");
         return -1;
     }
     return 0;

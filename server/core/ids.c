@@ -113,6 +113,30 @@ static int digits(const char *s, int n, int *v)
     return 0;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
 int al_rfc3339_to_sql(const char *in, char out[27])
 {
     int y, mo, d, h, mi, sec;
@@ -135,8 +159,30 @@ int al_rfc3339_to_sql(const char *in, char out[27])
         if (n == 0 || n > 6)
             return -1;
     }
-    if ((*p != 'Z' && *p != 'z') || p[1] != '\0')
+    int offset_min = 0; /* the local time's offset from UTC */
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59)
+            return -1;
+        offset_min = (oh * 60 + om) * (*p == '-' ? -1 : 1);
+        p += 6;
+    } else {
         return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    if (offset_min != 0) { /* to UTC: the same instant, minus the offset */
+        int64_t minutes = days_from_civil(y, mo, d) * 1440 + h * 60 + mi - offset_min;
+        int64_t day = minutes >= 0 ? minutes / 1440 : (minutes - 1439) / 1440;
+        int64_t rest = minutes - day * 1440;
+        civil_from_days(day, &y, &mo, &d);
+        h = (int)(rest / 60);
+        mi = (int)(rest % 60);
+        if (y < 1970 || y > 9999)
+            return -1;
+    }
     snprintf(out, 27, "%04d-%02d-%02d %02d:%02d:%02d.%s", y, mo, d, h, mi, sec, frac);
     return 0;
 }

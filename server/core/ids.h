@@ -28,8 +28,9 @@ void al_sha256_hex(const void *data, size_t len, char out[65]);
 #define AL_RFC3339_MAX 28
 
 /*
- * An RFC 3339 UTC time ("2026-11-23T18:50:00Z", optional fraction of up to 6
- * digits) as a database DATETIME ("2026-11-23 18:50:00.000000"); -1 if not.
+ * An RFC 3339 time ("2026-11-23T18:50:00Z" or with an offset, "...+08:00";
+ * optional fraction of up to 6 digits) as a database DATETIME in UTC
+ * ("2026-11-23 10:50:00.000000"); -1 if not one, or before 1970 in UTC.
  */
 int al_rfc3339_to_sql(const char *in, char out[27]);
 

@@ -85,8 +85,8 @@ int al_import_parse_line(const char *text, size_t len, al_import_line *out, cons
         goto done;
     }
     if (!json_is_string(when) || al_rfc3339_to_sql(json_string_value(when), out->occurred_at)) {
-        bad(code, "invalid_field", message, message_size, "%s must be an RFC 3339 UTC time",
-            "occurred_at");
+        bad(code, "invalid_field", message, message_size,
+            "%s must be an RFC 3339 time (Z or an offset)", "occurred_at");
         goto done;
     }
     json_t *cur = json_object_get(obj, "currency");

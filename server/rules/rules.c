@@ -195,7 +195,7 @@ static int parse_period(const json_t *v, al_period *out)
     return -1;
 }
 
-/* An RFC 3339 UTC time as Unix seconds. */
+/* An RFC 3339 time (Z or an offset) as Unix seconds. */
 static int parse_time(const json_t *v, int64_t *out)
 {
     char sql[27];
@@ -278,11 +278,11 @@ static int parse_promo(const json_t *p, size_t i, al_rules *r, char path[128], c
     }
     if ((v = json_object_get(p, "from")) != NULL && parse_time(v, &pr->from_s) != 0) {
         snprintf(at, sizeof(at), "%s.from", where);
-        return fail(path, msg, at, "must be an RFC 3339 UTC time");
+        return fail(path, msg, at, "must be an RFC 3339 time (Z or an offset)");
     }
     if ((v = json_object_get(p, "to")) != NULL && parse_time(v, &pr->to_s) != 0) {
         snprintf(at, sizeof(at), "%s.to", where);
-        return fail(path, msg, at, "must be an RFC 3339 UTC time");
+        return fail(path, msg, at, "must be an RFC 3339 time (Z or an offset)");
     }
     if (pr->from_s && pr->to_s && pr->to_s <= pr->from_s) {
         snprintf(at, sizeof(at), "%s.to", where);

@@ -711,3 +711,30 @@ Test(ledger, expiry_reaches_every_member_past_a_thousand_whose_points_are_held, 
     cr_expect_eq(num(&r, "total"), 0, "%s", r.body);
     response_free(&r);
 }
+
+/* occurred_at takes any RFC 3339 offset and is kept in UTC; a time without one is refused. */
+Test(ledger, occurred_at_with_an_offset_is_kept_in_utc)
+{
+    response r = partner_call(&srv, &bank, "POST", "/v1/transactions",
+                              "{\"id\":\"tz-1\",\"member\":\"tzm\",\"occurred_at\":"
+                              "\"2026-03-01T07:30:00+08:00\",\"data\":{\"type\":\"purchase\","
+                              "\"amount_minor\":1000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+                              0, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    response_free(&r);
+    char sql[256], out[64];
+    snprintf(sql, sizeof(sql),
+             "SELECT occurred_at FROM transactions WHERE tenant_id = '%s' AND transaction_id = "
+             "'tz-1'",
+             tenant);
+    cr_assert_eq(db_scalar(sql, out, sizeof(out)), 0);
+    cr_expect_str_eq(out, "2026-02-28 23:30:00.000000", "kept in UTC, the day before");
+    r = partner_call(&srv, &bank, "POST", "/v1/transactions",
+                     "{\"id\":\"tz-2\",\"member\":\"tzm\",\"occurred_at\":\"2026-03-01T07:30:00\","
+                     "\"data\":{\"type\":\"purchase\",\"amount_minor\":1000,\"currency\":\"CNY\","
+                     "\"mcc\":\"1000\"}}",
+                     0, NULL);
+    expect_error(&r, 400, "invalid_field");
+    cr_expect(strstr(r.body, "offset") != NULL, "the message says what is missing: %s", r.body);
+    response_free(&r);
+}

@@ -94,3 +94,38 @@ Test(ids, database_times_read_as_rfc3339_utc)
     al_sql_to_rfc3339("not a time", out);
     cr_expect_str_eq(out, "not a time");
 }
+
+Test(ids, rfc3339_offsets_become_utc)
+{
+    static const struct {
+        const char *in, *sql;
+    } cases[] = {
+        {"2026-11-23T18:50:00+08:00", "2026-11-23 10:50:00.000000"},
+        {"2026-11-23T02:50:00.25+08:00", "2026-11-22 18:50:00.250000"}, /* the day before */
+        {"2026-12-31T20:30:00-05:30", "2027-01-01 02:00:00.000000"},    /* the year after */
+        {"2028-03-01T01:00:00+02:00", "2028-02-29 23:00:00.000000"},    /* a leap day */
+        {"2026-11-23T18:50:00+00:00", "2026-11-23 18:50:00.000000"},
+        {"2026-11-23T18:50:00-00:00", "2026-11-23 18:50:00.000000"},
+        {"2026-11-23t18:50:00z", "2026-11-23 18:50:00.000000"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char sql[27] = "";
+        cr_expect_eq(al_rfc3339_to_sql(cases[i].in, sql), 0, "%s", cases[i].in);
+        cr_expect_str_eq(sql, cases[i].sql, "%s", cases[i].in);
+    }
+    static const char *const bad[] = {
+        "2026-11-23T18:50:00",        /* no offset */
+        "2026-11-23T18:50:00+8:00",   /* short hour */
+        "2026-11-23T18:50:00+08",     /* no minutes */
+        "2026-11-23T18:50:00+0800",   /* no colon */
+        "2026-11-23T18:50:00+24:00",  /* past the day */
+        "2026-11-23T18:50:00+08:60",  /* past the hour */
+        "2026-11-23T18:50:00+08:00Z", /* both */
+        "1970-01-01T00:30:00+01:00",  /* before 1970 in UTC */
+        "2026-11-23T18:50:00+08:00 ", /* trailing */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char sql[27];
+        cr_expect_eq(al_rfc3339_to_sql(bad[i], sql), -1, "%s", bad[i]);
+    }
+}
