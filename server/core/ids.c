@@ -174,7 +174,7 @@ int al_rfc3339_to_sql(const char *in, char out[27])
     if (*p != '\0')
         return -1;
     if (offset_min != 0) { /* to UTC: the same instant, minus the offset */
-        int64_t minutes = days_from_civil(y, mo, d) * 1440 + h * 60 + mi - offset_min;
+        int64_t minutes = days_from_civil(y, mo, d) * 1440 + (int64_t)h * 60 + mi - offset_min;
         int64_t day = minutes >= 0 ? minutes / 1440 : (minutes - 1439) / 1440;
         int64_t rest = minutes - day * 1440;
         civil_from_days(day, &y, &mo, &d);
