@@ -183,7 +183,10 @@ int al_rfc3339_to_sql(const char *in, char out[27])
         if (y < 1970 || y > 9999)
             return -1;
     }
-    snprintf(out, 27, "%04d-%02d-%02d %02d:%02d:%02d.%s", y, mo, d, h, mi, sec, frac);
+    /* The values are in range (checked above); the casts let the compiler see it fits. */
+    snprintf(out, 27, "%04u-%02u-%02u %02u:%02u:%02u.%s", (unsigned)y % 10000u, (unsigned)mo % 100u,
+             (unsigned)d % 100u, (unsigned)h % 100u, (unsigned)mi % 100u, (unsigned)sec % 100u,
+             frac);
     return 0;
 }
 
