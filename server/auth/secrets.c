@@ -12,23 +12,12 @@
 #define NONCE 12
 #define TAG 16
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int from_hex(const char *hex, uint8_t *out, size_t n)
 {
     if (strlen(hex) != 2 * n)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        int hi = al_hex_digit(hex[2 * i]), lo = al_hex_digit(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);

@@ -48,6 +48,9 @@ void al_hex(const unsigned char *in, size_t n, char *out);
 uint32_t al_id_hash(const char *s);
 
 /* Milliseconds of the monotonic clock. */
+/* The value of a hexadecimal digit (either case), or -1. */
+int al_hex_digit(char c);
+
 int64_t al_monotonic_ms(void);
 
 /* The same clock in microseconds. */

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/ids.h"
+
 /* Copies [s, s+n) into dst of size cap; -1 when it does not fit. */
 static int copy_part(char *dst, size_t cap, const char *s, size_t n)
 {
@@ -12,17 +14,6 @@ static int copy_part(char *dst, size_t cap, const char *s, size_t n)
     memcpy(dst, s, n);
     dst[n] = '\0';
     return 0;
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /*
@@ -38,7 +29,7 @@ static int copy_decoded(char *dst, size_t cap, const char *s, size_t n)
         if (c == '%') {
             if (i + 2 >= n)
                 return -2;
-            int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+            int hi = al_hex_digit(s[i + 1]), lo = al_hex_digit(s[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return -2;
             c = (char)(hi * 16 + lo);
