@@ -18,7 +18,7 @@ build() {
   # shellcheck disable=SC2086
   clang "${flags[@]}" "tests/fuzz/$name.c" "$@" $libs -o "$out/$name"
 }
-build fuzz_config server/core/config.c server/core/ids.c server/core/log.c
+build fuzz_config server/core/config.c server/core/ids.c server/core/log.c server/core/text.c
 build fuzz_text server/db/db_url.c server/core/ids.c server/core/log.c server/http/router.c
 build fuzz_framing server/http/framing.c
 build fuzz_import server/ledger/import_line.c server/analytics/value.c server/analytics/clv.c \

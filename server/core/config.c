@@ -7,7 +7,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <jansson.h>
 
 #include "core/ids.h"
+#include "core/text.h"
 
 /* make install's folders (CMakeLists.txt sets them from the install prefix). */
 #ifndef ALLIANCE_DEFAULT_PLUGIN_DIR
@@ -382,51 +382,26 @@ static bool secret_key(const key_spec *k)
            strcmp(k->name, "settlement_key") == 0;
 }
 
-/* Appends to a growing string; false when out of memory. */
-static bool append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(*buf ? *buf + *len : NULL, *buf ? *cap - *len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return false;
-        if (*buf != NULL && (size_t)n < *cap - *len) {
-            *len += (size_t)n;
-            return true;
-        }
-        size_t ncap = *cap * 2 + (size_t)n + 256;
-        char *nb = realloc(*buf, ncap);
-        if (nb == NULL)
-            return false;
-        *buf = nb;
-        *cap = ncap;
-    }
-}
-
 char *al_config_print(const al_config *cfg)
 {
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    bool ok = append(&buf, &len, &cap,
-                     "# allianced configuration: JSON, where a line starting with '#' is a "
-                     "comment.\n"
-                     "# Each key says its environment variable (which wins over this file) and "
-                     "its default.\n"
-                     "# The secrets (operator_token, master_key, settlement_key) are left empty "
-                     "here:\n"
-                     "# set them in the environment (the systemd unit reads "
-                     "/etc/allianced/secrets.env).\n"
-                     "{\n");
+    al_text t = {0};
+    al_text_printf(&t, "# allianced configuration: JSON, where a line starting with '#' is a "
+                       "comment.\n"
+                       "# Each key says its environment variable (which wins over this file) and "
+                       "its default.\n"
+                       "# The secrets (operator_token, master_key, settlement_key) are left empty "
+                       "here:\n"
+                       "# set them in the environment (the systemd unit reads "
+                       "/etc/allianced/secrets.env).\n"
+                       "{\n");
     const char *group = NULL; /* the open object of dotted keys ("tls"), or NULL */
-    for (size_t i = 0; i < NKEYS && ok; i++) {
+    for (size_t i = 0; i < NKEYS && !t.failed; i++) {
         const key_spec *k = &keys[i];
         const char *dot = strchr(k->name, '.');
         size_t glen = dot ? (size_t)(dot - k->name) : 0;
         bool last = i + 1 == NKEYS;
         if (dot != NULL && group == NULL) {
-            ok = ok && append(&buf, &len, &cap, "  \"%.*s\": {\n", (int)glen, k->name);
+            al_text_printf(&t, "  \"%.*s\": {\n", (int)glen, k->name);
             group = k->name;
         }
         char var[64];
@@ -436,32 +411,30 @@ char *al_config_print(const al_config *cfg)
         /* Within a group a comma follows unless the next key leaves it. */
         bool next_in_group = group && !last && strncmp(keys[i + 1].name, k->name, glen + 1) == 0;
         const char *comma = group ? (next_in_group ? "," : "") : (last ? "" : ",");
-        ok = ok && append(&buf, &len, &cap, "%s# %s (%s; default %s%s%s): %s\n", indent, k->name,
-                          var, k->kind == KEY_INT ? "" : "\"", k->def,
-                          k->kind == KEY_INT ? "" : "\"", k->help);
+        al_text_printf(&t, "%s# %s (%s; default %s%s%s): %s\n", indent, k->name, var,
+                       k->kind == KEY_INT ? "" : "\"", k->def, k->kind == KEY_INT ? "" : "\"",
+                       k->help);
         if (k->kind == KEY_INT)
-            ok = ok && append(&buf, &len, &cap, "%s\"%s\": %" PRId64 "%s\n", indent, key,
-                              *(const int64_t *)((const char *)cfg + k->offset), comma);
+            al_text_printf(&t, "%s\"%s\": %" PRId64 "%s\n", indent, key,
+                           *(const int64_t *)((const char *)cfg + k->offset), comma);
         else {
             const char *v = secret_key(k) ? "" : *(char *const *)((const char *)cfg + k->offset);
             json_t *str = json_string(v ? v : "");
             char *quoted = str ? json_dumps(str, JSON_ENCODE_ANY) : NULL;
             json_decref(str);
-            ok = ok && quoted != NULL &&
-                 append(&buf, &len, &cap, "%s\"%s\": %s%s\n", indent, key, quoted, comma);
+            if (quoted == NULL)
+                t.failed = true; /* out of memory, as a write would have said */
+            else
+                al_text_printf(&t, "%s\"%s\": %s%s\n", indent, key, quoted, comma);
             free(quoted);
         }
         if (group != NULL && (last || !next_in_group)) {
-            ok = ok && append(&buf, &len, &cap, last ? "  }\n" : "  },\n");
+            al_text_printf(&t, "  }%s\n", last ? "" : ",");
             group = NULL;
         }
     }
-    ok = ok && append(&buf, &len, &cap, "}\n");
-    if (!ok) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
+    al_text_printf(&t, "}\n");
+    return al_text_take(&t);
 }
 
 void al_config_free(al_config *cfg)

@@ -3,11 +3,12 @@
 
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/text.h"
 
 #define NBUCKETS 13
 /* Upper bounds in microseconds (seconds in the output), and in jobs for batch sizes. */
@@ -160,43 +161,8 @@ void al_metrics_plugin_refusal(const char *plugin)
     pthread_mutex_unlock(&lock);
 }
 
-/* A growing text. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool failed;
-} text;
-
-static void put(text *t, const char *fmt, ...)
-{
-    if (t->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->failed = true;
-            return;
-        }
-        if ((size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap * 2 + (size_t)n + 1;
-        char *np = realloc(t->p, cap);
-        if (np == NULL) {
-            t->failed = true;
-            return;
-        }
-        t->p = np;
-        t->cap = cap;
-    }
-}
-
 /* A histogram's lines: name_bucket{labels,le}, name_sum, name_count; seconds when timed. */
-static void put_histogram(text *t, const char *name, const char *labels, const histogram *h,
+static void put_histogram(al_text *t, const char *name, const char *labels, const histogram *h,
                           const int64_t *bounds, bool seconds)
 {
     uint64_t cumulative = 0;
@@ -204,44 +170,43 @@ static void put_histogram(text *t, const char *name, const char *labels, const h
     for (int i = 0; i < NBUCKETS; i++) {
         cumulative += h->buckets[i];
         if (seconds)
-            put(t, "%s_bucket{%s%sle=\"%g\"} %" PRIu64 "\n", name, labels, comma,
-                (double)bounds[i] / 1e6, cumulative);
+            al_text_printf(t, "%s_bucket{%s%sle=\"%g\"} %" PRIu64 "\n", name, labels, comma,
+                           (double)bounds[i] / 1e6, cumulative);
         else
-            put(t, "%s_bucket{%s%sle=\"%" PRId64 "\"} %" PRIu64 "\n", name, labels, comma,
-                bounds[i], cumulative);
+            al_text_printf(t, "%s_bucket{%s%sle=\"%" PRId64 "\"} %" PRIu64 "\n", name, labels,
+                           comma, bounds[i], cumulative);
     }
-    put(t, "%s_bucket{%s%sle=\"+Inf\"} %" PRIu64 "\n", name, labels, comma, h->count);
+    al_text_printf(t, "%s_bucket{%s%sle=\"+Inf\"} %" PRIu64 "\n", name, labels, comma, h->count);
     const char *open = labels[0] ? "{" : "", *close = labels[0] ? "}" : "";
     if (seconds)
-        put(t, "%s_sum%s%s%s %.6f\n", name, open, labels, close, (double)h->sum / 1e6);
+        al_text_printf(t, "%s_sum%s%s%s %.6f\n", name, open, labels, close, (double)h->sum / 1e6);
     else
-        put(t, "%s_sum%s%s%s %" PRId64 "\n", name, open, labels, close, h->sum);
-    put(t, "%s_count%s%s%s %" PRIu64 "\n", name, open, labels, close, h->count);
+        al_text_printf(t, "%s_sum%s%s%s %" PRId64 "\n", name, open, labels, close, h->sum);
+    al_text_printf(t, "%s_count%s%s%s %" PRIu64 "\n", name, open, labels, close, h->count);
 }
 
 char *al_metrics_render(const char *version)
 {
     static const char *const db_kinds[] = {"down", "retry", "duplicate", "range", "error"};
     static const char *const queue_names[] = {"commit", "report"};
-    text t = {.cap = 16384};
-    t.p = malloc(t.cap);
-    if (t.p == NULL)
-        return NULL;
-    t.p[0] = '\0';
+    al_text t = {0};
     pthread_mutex_lock(&lock);
-    put(&t,
-        "# HELP allianced_build_info The running server's version.\n"
-        "# TYPE allianced_build_info gauge\nallianced_build_info{version=\"%s\"} 1\n",
-        version);
-    put(&t, "# HELP allianced_http_requests_total Requests answered, by method, route and "
-            "status.\n# TYPE allianced_http_requests_total counter\n");
+    al_text_printf(&t,
+                   "# HELP allianced_build_info The running server's version.\n"
+                   "# TYPE allianced_build_info gauge\nallianced_build_info{version=\"%s\"} 1\n",
+                   version);
+    al_text_printf(&t,
+                   "# HELP allianced_http_requests_total Requests answered, by method, route and "
+                   "status.\n# TYPE allianced_http_requests_total counter\n");
     for (int i = 0; i < MAX_SERIES; i++)
         if (requests[i].used)
-            put(&t,
+            al_text_printf(
+                &t,
                 "allianced_http_requests_total{method=\"%s\",route=\"%s\",status=\"%d\"} %" PRIu64
                 "\n",
                 requests[i].method, requests[i].route, requests[i].status, requests[i].count);
-    put(&t, "# HELP allianced_http_request_duration_seconds Time from the request's arrival to "
+    al_text_printf(
+        &t, "# HELP allianced_http_request_duration_seconds Time from the request's arrival to "
             "its answer.\n# TYPE allianced_http_request_duration_seconds histogram\n");
     for (int i = 0; i < MAX_ROUTES; i++)
         if (times[i].used) {
@@ -251,39 +216,44 @@ char *al_metrics_render(const char *version)
             put_histogram(&t, "allianced_http_request_duration_seconds", labels, &times[i].h,
                           time_bounds, true);
         }
-    put(&t, "# HELP allianced_ledger_batch_jobs Ledger operations a group commit carried.\n"
-            "# TYPE allianced_ledger_batch_jobs histogram\n");
+    al_text_printf(&t,
+                   "# HELP allianced_ledger_batch_jobs Ledger operations a group commit carried.\n"
+                   "# TYPE allianced_ledger_batch_jobs histogram\n");
     put_histogram(&t, "allianced_ledger_batch_jobs", "", &batch_jobs, size_bounds, false);
-    put(&t, "# HELP allianced_ledger_commit_duration_seconds A group commit's transaction, from "
+    al_text_printf(
+        &t, "# HELP allianced_ledger_commit_duration_seconds A group commit's transaction, from "
             "its first statement to its COMMIT.\n"
             "# TYPE allianced_ledger_commit_duration_seconds histogram\n");
     put_histogram(&t, "allianced_ledger_commit_duration_seconds", "", &commit_time, time_bounds,
                   true);
-    put(&t, "# HELP allianced_db_errors_total What the database answered besides success.\n"
-            "# TYPE allianced_db_errors_total counter\n");
+    al_text_printf(&t,
+                   "# HELP allianced_db_errors_total What the database answered besides success.\n"
+                   "# TYPE allianced_db_errors_total counter\n");
     for (int k = 0; k < AL_METRIC_DB_KINDS; k++)
-        put(&t, "allianced_db_errors_total{kind=\"%s\"} %" PRIu64 "\n", db_kinds[k], db_errors[k]);
-    put(&t, "# HELP allianced_queue_depth Jobs waiting for a committer or a report thread.\n"
-            "# TYPE allianced_queue_depth gauge\n");
+        al_text_printf(&t, "allianced_db_errors_total{kind=\"%s\"} %" PRIu64 "\n", db_kinds[k],
+                       db_errors[k]);
+    al_text_printf(&t,
+                   "# HELP allianced_queue_depth Jobs waiting for a committer or a report thread.\n"
+                   "# TYPE allianced_queue_depth gauge\n");
     for (int q = 0; q < AL_METRIC_QUEUES; q++)
-        put(&t, "allianced_queue_depth{queue=\"%s\"} %" PRId64 "\n", queue_names[q], queues[q]);
-    put(&t, "# HELP allianced_sweep_duration_seconds Sweeps (expiry, holds, tiers) of a cluster.\n"
+        al_text_printf(&t, "allianced_queue_depth{queue=\"%s\"} %" PRId64 "\n", queue_names[q],
+                       queues[q]);
+    al_text_printf(
+        &t, "# HELP allianced_sweep_duration_seconds Sweeps (expiry, holds, tiers) of a cluster.\n"
             "# TYPE allianced_sweep_duration_seconds histogram\n");
     put_histogram(&t, "allianced_sweep_duration_seconds", "", &sweep_time, time_bounds, true);
-    put(&t, "# HELP allianced_plugin_refusals_total Transactions a partner's plugin refused.\n"
+    al_text_printf(
+        &t, "# HELP allianced_plugin_refusals_total Transactions a partner's plugin refused.\n"
             "# TYPE allianced_plugin_refusals_total counter\n");
     for (int i = 0; i < MAX_PLUGINS && refusals[i].name[0] != '\0'; i++)
-        put(&t, "allianced_plugin_refusals_total{plugin=\"%s\"} %" PRIu64 "\n", refusals[i].name,
-            refusals[i].count);
-    put(&t,
+        al_text_printf(&t, "allianced_plugin_refusals_total{plugin=\"%s\"} %" PRIu64 "\n",
+                       refusals[i].name, refusals[i].count);
+    al_text_printf(
+        &t,
         "# HELP allianced_metrics_dropped_total Series past the tables' room (0).\n"
         "# TYPE allianced_metrics_dropped_total counter\nallianced_metrics_dropped_total %" PRIu64
         "\n",
         dropped);
     pthread_mutex_unlock(&lock);
-    if (t.failed) {
-        free(t.p);
-        return NULL;
-    }
-    return t.p;
+    return al_text_take(&t);
 }
