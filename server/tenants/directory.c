@@ -36,34 +36,41 @@ static entry **bucket_of(const char *tenant)
     return &buckets[al_id_hash(tenant) % BUCKETS];
 }
 
+/* Caller holds lock. */
+static entry *find(const char *tenant)
+{
+    for (entry *e = *bucket_of(tenant); e != NULL; e = e->next)
+        if (strcmp(e->tenant, tenant) == 0)
+            return e;
+    return NULL;
+}
+
 static bool remembered(const char *tenant, int *cluster)
 {
-    bool found = false;
     pthread_mutex_lock(&lock);
-    for (entry *e = *bucket_of(tenant); e != NULL && !found; e = e->next)
-        if (strcmp(e->tenant, tenant) == 0) {
-            *cluster = e->cluster;
-            found = true;
-        }
+    entry *e = find(tenant);
+    if (e != NULL)
+        *cluster = e->cluster;
     pthread_mutex_unlock(&lock);
-    return found;
+    return e != NULL;
 }
 
 static void remember(const char *tenant, int cluster)
 {
-    int known;
-    if (remembered(tenant, &known))
-        return;
     entry *e = calloc(1, sizeof(*e));
     if (e == NULL)
         return; /* read again next time */
     e->cluster = cluster;
     snprintf(e->tenant, sizeof(e->tenant), "%s", tenant);
     pthread_mutex_lock(&lock);
-    entry **b = bucket_of(tenant);
-    e->next = *b;
-    *b = e;
+    if (find(tenant) == NULL) { /* another thread may have read it meanwhile */
+        entry **b = bucket_of(tenant);
+        e->next = *b;
+        *b = e;
+        e = NULL;
+    }
     pthread_mutex_unlock(&lock);
+    free(e);
 }
 
 al_db_status al_directory_lookup(al_db *main, const char *tenant, int *cluster)
