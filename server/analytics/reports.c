@@ -15,6 +15,7 @@
 #include "analytics/history.h"
 #include "analytics/value.h"
 #include "core/ids.h"
+#include "ledger/members.h"
 #include "ledger/report_threads.h"
 
 /* One member's row: its id (an offset into the population's ids) and measures. */
@@ -565,6 +566,71 @@ bool al_lifecycle_report(al_db *db, void *ctx, al_outcome *o)
     set_next(body, q, matched);
     ok = answer(o, body);
 done:
+    population_free(&p);
+    return ok;
+}
+
+/* ---- the member list by stage ---- */
+
+#define AL_PAGE_CHUNK 1000 /* members read a round trip */
+
+/* The stage of member id: the population is in id order (history.c reads it so); none: new. */
+static al_stage stage_of(const population *p, const char *id)
+{
+    size_t lo = 0, hi = p->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(id_of(p, mid), id);
+        if (c == 0)
+            return al_lifecycle_stage(&p->m[mid].f, p->as_of);
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return AL_STAGE_NEW;
+}
+
+bool al_members_in_stage_report(al_db *db, void *ctx, al_outcome *o)
+{
+    const al_analytics_query *q = ctx;
+    population p = {.as_of = q->as_of, .window = AL_PRIOR_DAYS, .cal_end = -1};
+    al_member_summary *rows = NULL;
+    bool ok = false;
+    if (!gather(db, q, &p, NULL, o))
+        goto done;
+    al_member_filter f = {.prefix = q->prefix[0] ? q->prefix : NULL,
+                          .tier = q->tier[0] ? q->tier : NULL,
+                          .blocked = q->blocked};
+    char after[AL_ID_MAX + 1];
+    snprintf(after, sizeof(after), "%s", q->after);
+    json_t *items = json_array();
+    bool more = true;
+    /* Members are read a chunk at a time, in id order, until the page is full. */
+    while (more && json_array_size(items) < q->limit) {
+        size_t n = 0;
+        al_db_status st = al_members_page(db, q->tenant, &f, after, AL_PAGE_CHUNK, &rows, &n);
+        if (st != AL_DB_OK) {
+            json_decref(items);
+            al_db_failed(o, st);
+            goto done;
+        }
+        more = n == AL_PAGE_CHUNK;
+        for (size_t i = 0; i < n && json_array_size(items) < q->limit; i++) {
+            al_stage s = stage_of(&p, rows[i].id);
+            snprintf(after, sizeof(after), "%s", rows[i].id);
+            if ((int)s == q->only)
+                json_array_append_new(items, al_member_summary_json(&rows[i], al_stage_name(s)));
+        }
+        free(rows);
+        rows = NULL;
+    }
+    json_t *body = json_pack("{s:o,s:o}", "as_of", date_json(p.as_of), "members", items);
+    json_object_set_new(body, "next_cursor",
+                        json_array_size(items) == q->limit ? json_string(after) : json_null());
+    ok = answer(o, body);
+done:
+    free(rows);
     population_free(&p);
     return ok;
 }

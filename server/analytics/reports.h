@@ -23,6 +23,9 @@ typedef struct al_analytics_query {
     double discount, threshold, gap_factor;
     size_t offset, limit; /* the page of the list */
     int only;             /* a segment or a stage; -1: all */
+    /* The member list by stage: its other filters and where the page starts. */
+    char prefix[AL_ID_MAX + 1], tier[33], after[AL_ID_MAX + 1];
+    int blocked; /* 1, 0, -1: either */
 } al_analytics_query;
 
 /* Each takes an al_analytics_query as ctx (an al_job_fn). */
@@ -32,5 +35,7 @@ bool al_clv_report(al_db *db, void *ctx, al_outcome *o);
 bool al_churn_report(al_db *db, void *ctx, al_outcome *o);
 bool al_lifecycle_report(al_db *db, void *ctx, al_outcome *o);
 bool al_affinity_report(al_db *db, void *ctx, al_outcome *o);
+/* GET /v1/members?stage=: the members in stage q->only as of q->as_of, by id, q->after on. */
+bool al_members_in_stage_report(al_db *db, void *ctx, al_outcome *o);
 
 #endif

@@ -18,9 +18,6 @@
 #include "api/statuses.h"
 #include "core/ids.h"
 
-#define PAGE_DEFAULT 100
-#define PAGE_MAX 1000
-
 typedef al_analytics_query query;
 
 /* Runs the report fn for q on a report thread; it answers. */
@@ -78,10 +75,9 @@ static int rate_param(al_exchange *x, const char *name, double def, double min, 
 /* limit and cursor (an offset into the list, as next_cursor gave it); 0, or -1 after replying. */
 static int page_params(al_exchange *x, size_t *offset, size_t *limit)
 {
-    long l;
-    long long c = 0;
+    long long l, c = 0;
     char text[24];
-    if (int_param(x, "limit", PAGE_DEFAULT, 1, PAGE_MAX, &l) != 0)
+    if (al_query_limit(x, &l) != 0)
         return -1;
     if (al_query_value(x, "cursor", text, sizeof(text)) && !al_parse_int(text, 0, LONG_MAX, &c)) {
         al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");

@@ -15,9 +15,6 @@
 #include "audit/audit.h"
 #include "core/log.h"
 
-#define AUDIT_DEFAULT 50
-#define AUDIT_MAX 500
-
 void al_api_actor(const al_exchange *x, char out[48])
 {
     if (x->role == AL_ROLE_ADMIN)
@@ -64,7 +61,7 @@ void al_api_audit_list(al_exchange *x)
     char buf[AL_ID_MAX + 1];
     const char *tenant = audited_tenant(x, buf);
     long long cursor, limit;
-    if (tenant == NULL || al_query_page(x, AUDIT_DEFAULT, AUDIT_MAX, &cursor, &limit) != 0)
+    if (tenant == NULL || al_query_page(x, &cursor, &limit) != 0)
         return;
     json_t *rows = NULL;
     al_db_status st = al_audit_list(al_db_of(x), tenant, cursor, (int)limit, &rows);

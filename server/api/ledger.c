@@ -22,26 +22,64 @@
 #include "ledger/trial_balance.h"
 #include "tenants/directory.h"
 
+/* ?cursor= of the account detail: an account name as next_cursor gave it; 0, or -1 after a 400. */
+static int account_cursor(al_exchange *x, char out[AL_ACCOUNT_MAX])
+{
+    out[0] = '\0';
+    if (!al_query_value(x, "cursor", out, AL_ACCOUNT_MAX))
+        return 0;
+    bool ok = out[0] != '\0';
+    for (const char *c = out; *c; c++)
+        ok = ok && *c > ' ' && *c < 127;
+    if (!ok)
+        al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");
+    return ok ? 0 : -1;
+}
+
+/*
+ * GET /v1/ledger/trial-balance?class=&cursor=&limit=: every class of account
+ * with its count and sum, the total (0 when the books balance), and a page of
+ * the accounts themselves (of one class when asked).
+ */
 void al_api_trial_balance(al_exchange *x)
 {
+    char after[AL_ACCOUNT_MAX], class_name[AL_ACCOUNT_CLASS_MAX];
+    long long limit;
+    bool one_class = al_query_value(x, "class", class_name, sizeof(class_name));
+    if (account_cursor(x, after) != 0 || al_query_limit(x, &limit) != 0)
+        return;
+    al_class_balance *classes = NULL;
     al_account_balance *rows = NULL;
-    size_t n = 0;
+    size_t nc = 0, n = 0;
     __int128 total = 0; /* balances are int64; their sum is exact here */
-    al_db_status st = al_trial_balance(al_db_of(x), x->tenant, &rows, &n, &total);
+    al_db_status st = al_trial_balance(al_db_of(x), x->tenant, &classes, &nc, &total);
+    if (st == AL_DB_OK)
+        st = al_trial_balance_accounts(al_db_of(x), x->tenant, one_class ? class_name : NULL, after,
+                                       limit, &rows, &n);
     if (st != AL_DB_OK) {
+        free(classes);
         free(rows);
         al_reply_db_failure(x, st);
         return;
     }
+    json_t *by_class = json_array();
+    for (size_t i = 0; i < nc; i++)
+        json_array_append_new(by_class, json_pack("{s:s,s:I,s:I}", "class", classes[i].class_name,
+                                                  "accounts", (json_int_t)classes[i].accounts,
+                                                  "balance", (json_int_t)classes[i].balance));
     json_t *accounts = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(accounts, json_pack("{s:s,s:I}", "account", rows[i].account,
                                                   "balance", (json_int_t)rows[i].balance));
+    json_t *next = (long long)n == limit ? json_string(rows[n - 1].account) : json_null();
+    free(classes);
     free(rows);
     if (total != 0)
         al_log(AL_LOG_ERROR, "tenant %s: the trial balance is off by %lld", x->tenant,
                (long long)total);
-    al_reply_json(x, 200, json_pack("{s:o,s:I}", "accounts", accounts, "total", (json_int_t)total));
+    al_reply_json(x, 200,
+                  json_pack("{s:o,s:I,s:o,s:o}", "classes", by_class, "total", (json_int_t)total,
+                            "accounts", accounts, "next_cursor", next));
 }
 
 typedef struct {

@@ -3,12 +3,15 @@
  * member (admin), and the balance a partner's till shows (partner).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "analytics/history.h"
+#include "analytics/reports.h"
+#include "analytics/value.h"
 #include "api/audit.h"
 #include "api/booking.h"
 #include "api/context.h"
@@ -20,9 +23,6 @@
 #include "ledger/ledger.h"
 #include "ledger/members.h"
 #include "rules/rules.h"
-
-#define HISTORY_DEFAULT 50
-#define HISTORY_MAX 200
 
 void al_api_member_create(al_exchange *x)
 {
@@ -58,6 +58,70 @@ void al_api_member_create(al_exchange *x)
 done:
     free(profile);
     json_decref(body);
+}
+
+/* The list's filters from the query into q; 0, or -1 after a 400. */
+static int list_filters(al_exchange *x, al_analytics_query *q)
+{
+    char text[16];
+    q->blocked = -1;
+    if (al_query_value(x, "prefix", q->prefix, sizeof(q->prefix)) && !al_id_valid(q->prefix)) {
+        al_reply_error(x, 400, "invalid_parameter", "prefix must be the start of a member id");
+        return -1;
+    }
+    if (al_query_value(x, "tier", q->tier, sizeof(q->tier)) && !al_id_valid(q->tier)) {
+        al_reply_error(x, 400, "invalid_parameter", "tier must be a tier name");
+        return -1;
+    }
+    if (al_query_value(x, "blocked", text, sizeof(text))) {
+        if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0) {
+            al_reply_error(x, 400, "invalid_parameter", "blocked must be true or false");
+            return -1;
+        }
+        q->blocked = text[0] == 't';
+    }
+    q->only = -1;
+    if (al_query_value(x, "stage", text, sizeof(text)) && (q->only = al_stage_by_name(text)) < 0) {
+        al_reply_error(x, 400, "invalid_parameter", "stage must be one of the lifecycle stages");
+        return -1;
+    }
+    q->as_of = al_day_today();
+    return 0;
+}
+
+/*
+ * GET /v1/members?prefix=&tier=&blocked=&stage=&cursor=&limit=: by id. With a
+ * stage, the list runs on a report thread (a stage needs every member's history).
+ */
+void al_api_member_list(al_exchange *x)
+{
+    al_analytics_query q = {0};
+    long long limit;
+    if (list_filters(x, &q) != 0 || al_query_page_by_id(x, q.after, &limit) != 0)
+        return;
+    q.limit = (size_t)limit;
+    snprintf(q.tenant, sizeof(q.tenant), "%s", x->tenant);
+    if (q.only >= 0) {
+        al_run_report(x, al_members_in_stage_report, &q, sizeof(q), NULL);
+        return;
+    }
+    al_member_filter f = {.prefix = q.prefix[0] ? q.prefix : NULL,
+                          .tier = q.tier[0] ? q.tier : NULL,
+                          .blocked = q.blocked};
+    al_member_summary *rows = NULL;
+    size_t n = 0;
+    al_db_status st = al_members_page(al_db_of(x), x->tenant, &f, q.after, limit, &rows, &n);
+    if (st != AL_DB_OK) {
+        free(rows);
+        al_reply_db_failure(x, st);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, al_member_summary_json(&rows[i], NULL));
+    json_t *next = (long long)n == limit ? json_string(rows[n - 1].id) : json_null();
+    free(rows);
+    al_reply_json(x, 200, json_pack("{s:o,s:o}", "members", items, "next_cursor", next));
 }
 
 /* The usual answers of a member lookup; true when found (else it has replied). */
@@ -167,7 +231,7 @@ void al_api_member_history(al_exchange *x)
 {
     const char *id = x->params[0];
     long long cursor, limit;
-    if (al_query_page(x, HISTORY_DEFAULT, HISTORY_MAX, &cursor, &limit) != 0)
+    if (al_query_page(x, &cursor, &limit) != 0)
         return;
     int64_t available, held;
     bool found = false;

@@ -90,11 +90,42 @@ static void reply_stored(al_exchange *x, const al_statement_row *row, bool as_cs
         al_reply_raw(x, 200, row->document);
 }
 
+/* A partner's own part of a closed statement (a draft is not found), signed. */
+static void reply_extract(al_exchange *x, const al_statement_row *row, bool as_csv)
+{
+    if (!row->closed) {
+        al_reply_error(x, 404, "not_found", "no such statement");
+        return;
+    }
+    if (!al_ctx_of(x)->keys->has_settlement_key) {
+        al_reply_error(x, 503, "settlement_key_missing", "the server signs no statements");
+        return;
+    }
+    char *doc = NULL, *csv = NULL, sig[129];
+    if (al_partner_extract(row->document, x->partner, al_ctx_of(x)->keys->settlement_key, &doc,
+                           &csv, sig) != 0) {
+        al_reply_error(x, 500, "internal_error", "the statement could not be read");
+        return;
+    }
+    evhttp_add_header(evhttp_request_get_output_headers(x->req), "X-Alliance-Signature", sig);
+    if (as_csv)
+        al_reply_text(x, 200, "text/csv; charset=utf-8", csv, strlen(csv));
+    else
+        al_reply_raw(x, 200, doc);
+    free(doc);
+    free(csv);
+}
+
+/* An admin reads the whole statement; a partner its own part of a closed one. */
 static void get_stored(al_exchange *x, bool as_csv)
 {
     al_statement_row row;
-    if (load(x, &row) == 0)
-        reply_stored(x, &row, as_csv);
+    if (load(x, &row) == 0) {
+        if (x->role == AL_ROLE_PARTNER)
+            reply_extract(x, &row, as_csv);
+        else
+            reply_stored(x, &row, as_csv);
+    }
     al_statement_row_clear(&row);
 }
 
@@ -106,6 +137,38 @@ void al_api_settlement_get(al_exchange *x)
 void al_api_settlement_csv(al_exchange *x)
 {
     get_stored(x, true);
+}
+
+/* GET /v1/settlements?cursor=&limit=: an admin sees drafts and closed statements, a partner closed
+ * ones. */
+void al_api_settlement_list(al_exchange *x)
+{
+    long long cursor, limit;
+    if (al_query_page(x, &cursor, &limit) != 0)
+        return;
+    al_statement_summary *rows = NULL;
+    size_t n = 0;
+    al_db_status st = al_statements_page(al_db_of(x), x->tenant, x->role == AL_ROLE_PARTNER, cursor,
+                                         limit, &rows, &n);
+    if (st != AL_DB_OK) {
+        free(rows);
+        al_reply_db_failure(x, st);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const al_statement_summary *m = &rows[i];
+        json_array_append_new(items, json_pack("{s:I,s:s,s:o,s:s,s:s,s:s,s:s?}", "id",
+                                               (json_int_t)m->id, "status", m->status, "number",
+                                               m->number ? json_integer(m->number) : json_null(),
+                                               "period_start", m->period_start, "period_end",
+                                               m->period_end, "created_at", m->created_at,
+                                               "closed_at", m->closed_at[0] ? m->closed_at : NULL));
+    }
+    json_t *next =
+        (long long)n == limit ? json_sprintf("%lld", (long long)rows[n - 1].id) : json_null();
+    free(rows);
+    al_reply_json(x, 200, json_pack("{s:o,s:o}", "statements", items, "next_cursor", next));
 }
 
 void al_api_settlement_public_key(al_exchange *x)

@@ -85,6 +85,47 @@ static json_t *tenant_now(al_exchange *x, const char *id)
     return al_tenant_get(al_db_of(x), id, &t, &found) == AL_DB_OK && found ? tenant_json(&t) : NULL;
 }
 
+/*
+ * GET /v1/tenants?cursor=&limit= (operator): every tenant by id, read on its
+ * cluster; one whose cluster does not answer is listed with "available": false.
+ */
+void al_api_tenant_list(al_exchange *x)
+{
+    char after[AL_ID_MAX + 1];
+    long long limit;
+    if (al_query_page_by_id(x, after, &limit) != 0)
+        return;
+    al_directory_entry *rows = NULL;
+    size_t n = 0;
+    al_db_status st = al_directory_page(al_db_main(x), after, limit, &rows, &n);
+    if (st != AL_DB_OK) {
+        free(rows);
+        al_reply_db_failure(x, st);
+        return;
+    }
+    const al_clusters *cl = al_directory_clusters();
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        al_tenant t;
+        bool found = false;
+        int c = rows[i].cluster;
+        if (c >= 0 &&
+            al_tenant_get(&al_ctx_of(x)->dbs.db[c], rows[i].tenant, &t, &found) == AL_DB_OK &&
+            found) {
+            json_t *j = tenant_json(&t);
+            json_object_set_new(j, "cluster", json_string(cl->names[c]));
+            json_object_set_new(j, "available", json_true());
+            json_array_append_new(items, j);
+        } else
+            json_array_append_new(items,
+                                  json_pack("{s:s,s:s*,s:b}", "id", rows[i].tenant, "cluster",
+                                            c >= 0 ? cl->names[c] : NULL, "available", 0));
+    }
+    json_t *next = (long long)n == limit ? json_string(rows[n - 1].tenant) : json_null();
+    free(rows);
+    al_reply_json(x, 200, json_pack("{s:o,s:o}", "tenants", items, "next_cursor", next));
+}
+
 void al_api_tenant_get(al_exchange *x)
 {
     const char *id = x->params[0];

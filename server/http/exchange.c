@@ -225,20 +225,38 @@ bool al_ndjson_next(const char *data, size_t len, size_t *pos, int *line, const 
     return false;
 }
 
-int al_query_page(al_exchange *x, long long deflt, long long max, long long *cursor,
-                  long long *limit)
+int al_query_limit(al_exchange *x, long long *limit)
 {
     char text[32];
-    *cursor = 0;
-    *limit = deflt;
-    if (al_query_param(x, "cursor", text, sizeof(text)) &&
-        !al_parse_int(text, 1, INT64_MAX, cursor)) {
-        al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");
-        return -1;
-    }
-    if (al_query_param(x, "limit", text, sizeof(text)) && !al_parse_int(text, 1, max, limit)) {
-        al_reply_error(x, 400, "invalid_limit", "limit must be 1 to %lld", max);
+    *limit = AL_PAGE_DEFAULT;
+    if (al_query_value(x, "limit", text, sizeof(text)) &&
+        !al_parse_int(text, 1, AL_PAGE_MAX, limit)) {
+        al_reply_error(x, 400, "invalid_limit", "limit must be 1 to %d", AL_PAGE_MAX);
         return -1;
     }
     return 0;
+}
+
+static int bad_cursor(al_exchange *x)
+{
+    al_reply_error(x, 400, "invalid_cursor", "cursor must be a next_cursor of this list");
+    return -1;
+}
+
+int al_query_page(al_exchange *x, long long *cursor, long long *limit)
+{
+    char text[32];
+    *cursor = 0;
+    if (al_query_value(x, "cursor", text, sizeof(text)) &&
+        !al_parse_int(text, 1, INT64_MAX, cursor))
+        return bad_cursor(x);
+    return al_query_limit(x, limit);
+}
+
+int al_query_page_by_id(al_exchange *x, char cursor[AL_ID_MAX + 1], long long *limit)
+{
+    cursor[0] = '\0';
+    if (al_query_value(x, "cursor", cursor, AL_ID_MAX + 1) && !al_id_valid(cursor))
+        return bad_cursor(x);
+    return al_query_limit(x, limit);
 }

@@ -97,12 +97,27 @@ int al_body_string(al_exchange *x, json_t *obj, const char *field, size_t max_le
 bool al_query_value(const al_exchange *x, const char *name, char *out, size_t size);
 
 /*
- * The paging of a list by id: ?cursor= (an id from 1, as next_cursor gave it;
- * 0 when absent) and ?limit= (1 to max, deflt when absent). 0, or -1 after a
- * 400 invalid_cursor / invalid_limit.
+ * One paging convention for every list: ?limit= (1 to AL_PAGE_MAX,
+ * AL_PAGE_DEFAULT when absent) and ?cursor= (what the last page's next_cursor
+ * said; next_cursor is null on the last page).
  */
-int al_query_page(al_exchange *x, long long deflt, long long max, long long *cursor,
-                  long long *limit);
+#define AL_PAGE_DEFAULT 100
+#define AL_PAGE_MAX 1000
+
+/* ?limit= into *limit; 0, or -1 after a 400 invalid_limit. */
+int al_query_limit(al_exchange *x, long long *limit);
+
+/*
+ * The paging of a list by a growing number: ?cursor= (from 1; 0 when absent)
+ * and ?limit=. 0, or -1 after a 400 invalid_cursor / invalid_limit.
+ */
+int al_query_page(al_exchange *x, long long *cursor, long long *limit);
+
+/*
+ * The paging of a list by id: ?cursor= (an id; "" when absent) and ?limit=.
+ * 0, or -1 after a 400 invalid_cursor / invalid_limit.
+ */
+int al_query_page_by_id(al_exchange *x, char cursor[AL_ID_MAX + 1], long long *limit);
 
 /* A query parameter copied into out (size bytes); false when absent or too long. */
 bool al_query_param(const al_exchange *x, const char *name, char *out, size_t size);

@@ -68,6 +68,56 @@ al_db_status al_member_get(al_db *db, const char *tenant, const char *id, al_mem
     return st;
 }
 
+static int summary_of(MYSQL_ROW row, void *element)
+{
+    al_member_summary *m = element;
+    snprintf(m->id, sizeof(m->id), "%s", row[0]);
+    snprintf(m->status, sizeof(m->status), "%s", row[1]);
+    snprintf(m->tier, sizeof(m->tier), "%s", row[2]);
+    m->available = atoll(row[3]);
+    m->held = atoll(row[4]);
+    m->lifetime_earned = atoll(row[5]);
+    snprintf(m->created_at, sizeof(m->created_at), "%s", row[6]);
+    snprintf(m->last_activity_at, sizeof(m->last_activity_at), "%s", row[7]);
+    return 0;
+}
+
+/* A prefix is the range [prefix, prefix DEL): every id character sorts below DEL. */
+/* clang-format off */
+#define MEMBERS_PAGE_SQL                                                                   \
+    "SELECT member_id, status, tier, available, held, lifetime_earned, "                   \
+    AL_SQL_RFC3339("created_at") ", "                                                      \
+    "IFNULL(" AL_SQL_RFC3339("last_activity_at") ", '') "                                  \
+    "FROM members WHERE tenant_id = ? AND member_id > ? "                                  \
+    "AND member_id >= ? AND (? = '' OR member_id < CONCAT(?, CHAR(127))) "                 \
+    "AND (? = '' OR status = ?) AND (? = '' OR tier = ?) "                                 \
+    "ORDER BY member_id LIMIT ?"
+/* clang-format on */
+
+al_db_status al_members_page(al_db *db, const char *tenant, const al_member_filter *f,
+                             const char *after, int64_t limit, al_member_summary **out, size_t *n)
+{
+    const char *prefix = f->prefix ? f->prefix : "";
+    const char *status = f->blocked < 0 ? "" : f->blocked ? "blocked" : "active";
+    const char *tier = f->tier ? f->tier : "";
+    al_db_param p[] = {AL_STR(tenant), AL_STR(after),  AL_STR(prefix), AL_STR(prefix),
+                       AL_STR(prefix), AL_STR(status), AL_STR(status), AL_STR(tier),
+                       AL_STR(tier),   AL_INT(limit)};
+    void *list = NULL;
+    al_db_status st = al_db_list(db, MEMBERS_PAGE_SQL, p, 10, sizeof(**out), summary_of, &list, n);
+    *out = list;
+    return st;
+}
+
+json_t *al_member_summary_json(const al_member_summary *m, const char *stage)
+{
+    return json_pack("{s:s,s:s,s:s,s:s*,s:I,s:I,s:I,s:s,s:s?}", "id", m->id, "status", m->status,
+                     "tier", m->tier, "lifecycle_stage", stage, "available",
+                     (json_int_t)m->available, "held", (json_int_t)m->held, "lifetime_earned",
+                     (json_int_t)m->lifetime_earned, "created_at", m->created_at,
+                     "last_activity_at", m->last_activity_at[0] ? m->last_activity_at : NULL);
+}
+
 al_db_status al_member_balance(al_db *db, const char *tenant, const char *id, int64_t *available,
                                int64_t *held, bool *found)
 {

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/ids.h"
 #include "db/db.h"
 
@@ -40,6 +42,30 @@ al_db_status al_member_set_blocked(al_db *db, const char *tenant, const char *id
 
 al_db_status al_member_get(al_db *db, const char *tenant, const char *id, al_member *out,
                            bool *found);
+
+/* Which members a list shows: each field NULL / -1 for any. */
+typedef struct al_member_filter {
+    const char *prefix; /* ids that start so */
+    const char *tier;
+    int blocked; /* 1 blocked, 0 not, -1 either */
+} al_member_filter;
+
+/* A member as a list shows it. */
+typedef struct al_member_summary {
+    char id[AL_ID_MAX + 1];
+    char status[16];
+    char tier[33];
+    int64_t available, held, lifetime_earned;
+    char created_at[AL_TIME_TEXT];
+    char last_activity_at[AL_TIME_TEXT]; /* "" when never */
+} al_member_summary;
+
+/* The members f keeps, by id, after the id after ("" from the first), at most limit (free *out). */
+al_db_status al_members_page(al_db *db, const char *tenant, const al_member_filter *f,
+                             const char *after, int64_t limit, al_member_summary **out, size_t *n);
+
+/* The JSON a list shows of a member (with stage when not NULL). */
+json_t *al_member_summary_json(const al_member_summary *m, const char *stage);
 
 /* What a till shows: available and held points. */
 al_db_status al_member_balance(al_db *db, const char *tenant, const char *id, int64_t *available,

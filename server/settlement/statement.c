@@ -430,3 +430,80 @@ void al_close_query_wipe(void *ctx)
     al_close_query *q = ctx;
     OPENSSL_cleanse(q->key, sizeof(q->key));
 }
+
+/* The extract's CSV: the whole statement's columns, the partner's rows only. */
+static char *extract_csv(const json_t *line, const json_t *provenance)
+{
+    char *csv = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&csv, &len);
+    if (out == NULL)
+        return NULL;
+    fprintf(out, "line,partner,issuer,currency,points_issued,points_reversed,"
+                 "points_redeemed,fee_minor,reimbursement_minor,net_minor\r\n");
+#define I(o, k) ((long long)json_integer_value(json_object_get(o, k)))
+#define S(o, k) json_string_value(json_object_get(o, k))
+    if (line != NULL)
+        fprintf(out, "partner,%s,,%s,%lld,%lld,%lld,%lld,%lld,%lld\r\n", S(line, "partner"),
+                S(line, "currency"), I(line, "points_issued"), I(line, "points_reversed"),
+                I(line, "points_redeemed"), I(line, "fee_minor"), I(line, "reimbursement_minor"),
+                I(line, "net_minor"));
+    size_t i;
+    const json_t *r;
+    json_array_foreach (provenance, i, r)
+        fprintf(out, "provenance,%s,%s,%s,,,%lld,,%lld,\r\n", S(r, "redeemer"), S(r, "issuer"),
+                S(r, "currency"), I(r, "points"), I(r, "value_minor"));
+#undef I
+#undef S
+    if (fclose(out) != 0) {
+        free(csv);
+        return NULL;
+    }
+    return csv;
+}
+
+/* Whether obj's field key is the string id. */
+static bool names(const json_t *obj, const char *key, const char *id)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    return v != NULL && strcmp(v, id) == 0;
+}
+
+int al_partner_extract(const char *document, const char *partner, const uint8_t key[32], char **doc,
+                       char **csv, char sig[129])
+{
+    *doc = *csv = NULL;
+    json_t *whole = json_loads(document, 0, NULL);
+    if (whole == NULL)
+        return -1;
+    json_t *line = NULL, *provenance = json_array(), *p;
+    size_t i;
+    json_array_foreach (json_object_get(whole, "partners"), i, p)
+        if (names(p, "partner", partner))
+            line = p;
+    json_array_foreach (json_object_get(whole, "provenance"), i, p)
+        if (names(p, "issuer", partner) || names(p, "redeemer", partner))
+            json_array_append(provenance, p);
+    json_t *part = json_pack("{s:O,s:O,s:s,s:O,s:O,s:o,s:O}", "id", json_object_get(whole, "id"),
+                             "number", json_object_get(whole, "number"), "partner", partner,
+                             "period_start", json_object_get(whole, "period_start"), "period_end",
+                             json_object_get(whole, "period_end"), "line",
+                             line ? json_incref(line) : json_null(), "provenance", provenance);
+    char *signed_text = NULL;
+    int rc = -1;
+    if (part != NULL && (*doc = json_dumps(part, JSON_COMPACT | JSON_PRESERVE_ORDER)) != NULL &&
+        (*csv = extract_csv(line, provenance)) != NULL &&
+        asprintf(&signed_text, "%s\n%s", *doc, *csv) >= 0 &&
+        al_ed25519_sign_hex(key, signed_text, strlen(signed_text), sig) == 0)
+        rc = 0;
+    free(signed_text);
+    json_decref(part);
+    json_decref(provenance);
+    json_decref(whole);
+    if (rc != 0) {
+        free(*doc);
+        free(*csv);
+        *doc = *csv = NULL;
+    }
+    return rc;
+}

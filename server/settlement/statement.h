@@ -87,4 +87,15 @@ typedef struct al_close_query {
 bool al_settlement_close(al_db *db, void *ctx, al_outcome *o);
 void al_close_query_wipe(void *ctx);
 
+/*
+ * A partner's own part of a closed statement (document: the stored JSON):
+ * its line (null when it had none), the provenance rows it issued or
+ * redeemed, and the statement's identity and period; as JSON (*doc) and CSV
+ * (*csv), both malloc'd, signed like a whole statement ("<doc>\n<csv>",
+ * Ed25519: the same bytes and signature every time). 0, or -1 (a document
+ * that does not parse, out of memory).
+ */
+int al_partner_extract(const char *document, const char *partner, const uint8_t key[32], char **doc,
+                       char **csv, char sig[129]);
+
 #endif

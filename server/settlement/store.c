@@ -231,6 +231,46 @@ al_db_status al_statement_load(al_db *db, const char *tenant, int64_t id, int ma
     return st;
 }
 
+static int summary_of(MYSQL_ROW row, void *element)
+{
+    al_statement_summary *m = element;
+    m->id = strtoll(row[0], NULL, 10);
+    m->number = row[1] ? strtoll(row[1], NULL, 10) : 0;
+    copy(m->status, sizeof(m->status), row[2]);
+    copy(m->period_start, sizeof(m->period_start), row[3]);
+    copy(m->period_end, sizeof(m->period_end), row[4]);
+    copy(m->created_at, sizeof(m->created_at), row[5]);
+    copy(m->closed_at, sizeof(m->closed_at), row[6]);
+    return 0;
+}
+
+al_db_status al_statements_page(al_db *db, const char *tenant, bool closed_only, int64_t after,
+                                int64_t limit, al_statement_summary **out, size_t *n)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_INT(after), AL_INT(closed_only), AL_INT(limit)};
+    void *list = NULL;
+    al_db_status
+        st = al_db_list(db,
+                        "SELECT settlement_id, number, status, " AL_SQL_RFC3339_S("period_start") ", " AL_SQL_RFC3339_S("period_end") ", " AL_SQL_RFC3339_S(
+                            "created_at") ", IFNULL(" AL_SQL_RFC3339_S("closed_at") ", '') "
+                                                                                    "FROM "
+                                                                                    "settlements "
+                                                                                    "WHERE "
+                                                                                    "tenant_id = ? "
+                                                                                    "AND "
+                                                                                    "settlement_id "
+                                                                                    "> ? "
+                                                                                    "AND (? = 0 OR "
+                                                                                    "status = "
+                                                                                    "'closed') "
+                                                                                    "ORDER BY "
+                                                                                    "settlement_id "
+                                                                                    "LIMIT ?",
+                        p, 4, sizeof(**out), summary_of, &list, n);
+    *out = list;
+    return st;
+}
+
 void al_statement_row_clear(al_statement_row *r)
 {
     free(r->document);

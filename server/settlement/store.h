@@ -78,6 +78,18 @@ al_db_status al_statement_load(al_db *db, const char *tenant, int64_t id, int ma
                                al_statement_row *out, bool *found);
 void al_statement_row_clear(al_statement_row *r);
 
+/* A statement as the list shows it. */
+typedef struct al_statement_summary {
+    int64_t id, number; /* number 0: a draft */
+    char status[16];
+    char period_start[AL_RFC3339_MAX], period_end[AL_RFC3339_MAX];
+    char created_at[AL_RFC3339_MAX], closed_at[AL_RFC3339_MAX]; /* closed_at "" for a draft */
+} al_statement_summary;
+
+/* Tenant's statements by id after after (0: from the first), closed ones only when asked. */
+al_db_status al_statements_page(al_db *db, const char *tenant, bool closed_only, int64_t after,
+                                int64_t limit, al_statement_summary **out, size_t *n);
+
 /* In the caller's transaction: the tenant's row written and locked (closes one at a time). */
 al_db_status al_settlement_lock(al_db *db, const char *tenant);
 

@@ -124,6 +124,27 @@ al_db_status al_directory_unplace(al_db *main, const char *tenant)
     return al_db_exec(main, "DELETE FROM tenant_directory WHERE tenant_id = ?", p, 1, NULL);
 }
 
+static int entry_of(MYSQL_ROW row, void *element)
+{
+    al_directory_entry *e = element;
+    snprintf(e->tenant, sizeof(e->tenant), "%s", row[0]);
+    e->cluster = al_cluster_find(&clusters, row[1]);
+    return 0;
+}
+
+al_db_status al_directory_page(al_db *main, const char *after, int64_t limit,
+                               al_directory_entry **out, size_t *n)
+{
+    al_db_param p[] = {AL_STR(after), AL_INT(limit)};
+    void *list = NULL;
+    al_db_status st = al_db_list(main,
+                                 "SELECT tenant_id, cluster FROM tenant_directory "
+                                 "WHERE tenant_id > ? ORDER BY tenant_id LIMIT ?",
+                                 p, 2, sizeof(**out), entry_of, &list, n);
+    *out = list;
+    return st;
+}
+
 void al_directory_free(void)
 {
     pthread_mutex_lock(&lock);

@@ -10,7 +10,10 @@
 #define AL_TENANT_DIRECTORY_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
+#include "core/ids.h"
 #include "db/clusters.h"
 
 /* Keeps clusters (copied) for the lookups; once, before the workers start. */
@@ -32,6 +35,16 @@ al_db_status al_directory_place(al_db *main, const char *tenant, int cluster, bo
 
 /* Takes tenant's row away again (its creation on its cluster failed). */
 al_db_status al_directory_unplace(al_db *main, const char *tenant);
+
+/* One tenant as the directory lists it. */
+typedef struct al_directory_entry {
+    char tenant[AL_ID_MAX + 1];
+    int cluster; /* -1: a cluster this server is not given */
+} al_directory_entry;
+
+/* The tenants by id after the id after ("" from the first), at most limit (free *out). */
+al_db_status al_directory_page(al_db *main, const char *after, int64_t limit,
+                               al_directory_entry **out, size_t *n);
 
 void al_directory_free(void);
 

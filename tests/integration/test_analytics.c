@@ -381,7 +381,7 @@ Test(analytics, rfm_segments_and_pareto_shares_of_a_known_history)
 
     static const char *const refused[][2] = {
         {"/v1/analytics/rfm?as_of=2026-13-01", "invalid_parameter"},
-        {"/v1/analytics/rfm?limit=0", "invalid_parameter"},
+        {"/v1/analytics/rfm?limit=0", "invalid_limit"},
         {"/v1/analytics/rfm?cursor=x", "invalid_cursor"},
         {"/v1/analytics/rfm?segment=vip", "invalid_parameter"},
         {"/v1/analytics/clv?annual_discount=abc", "invalid_parameter"},

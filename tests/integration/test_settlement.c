@@ -88,6 +88,79 @@ static bool verify(const char *pub_hex, const char *data, const char *sig_hex)
     return ok;
 }
 
+/*
+ * A partner reads its own part of the closed January statement (first), signed;
+ * the drafts after it and the other partner's figures stay out of sight.
+ */
+static void partner_statements(const char *first)
+{
+    response r = partner_call(&srv, &bank, "GET", "/v1/settlements", NULL, 0, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *list = json_object_get(r.json, "statements");
+    cr_expect_eq(json_array_size(list), 1, "a partner lists closed statements only: %s", r.body);
+    cr_expect_eq(num(json_array_get(list, 0), "number"), 1);
+    cr_expect(json_is_null(json_object_get(r.json, "next_cursor")));
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/settlements?limit=2", admin, NULL);
+    cr_expect_eq(json_array_size(json_object_get(r.json, "statements")), 2, "%s", r.body);
+    char next[32];
+    snprintf(next, sizeof(next), "%s", json_string_value(json_object_get(r.json, "next_cursor")));
+    response_free(&r);
+    char page[96];
+    snprintf(page, sizeof(page), "/v1/settlements?limit=2&cursor=%s", next);
+    r = http(&srv, "GET", page, admin, NULL);
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    cr_expect(json_array_size(json_object_get(r.json, "statements")) >= 1, "%s", r.body);
+    response_free(&r);
+
+    r = partner_call(&srv, &bank, "GET", first, NULL, 0, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *l = json_object_get(r.json, "line");
+    cr_expect_str_eq(json_string_value(json_object_get(l, "partner")), "bank");
+    cr_expect_eq(num(l, "fee_minor"), 242);
+    cr_expect_eq(num(l, "points_issued"), 346);
+    cr_expect(strstr(r.body, "\"shop\"") != NULL, "the provenance row bank->shop stays: %s",
+              r.body);
+    cr_expect(strstr(r.body, "\"totals\"") == NULL, "no alliance totals in a partner's part");
+    char sig[160], *doc = strdup(r.body);
+    cr_assert(response_header(&r, "X-Alliance-Signature", sig, sizeof(sig)));
+    response_free(&r);
+    char csv_path[128];
+    snprintf(csv_path, sizeof(csv_path), "%s/statement.csv", first);
+    r = partner_call(&srv, &bank, "GET", csv_path, NULL, 0, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "partner,bank,,CNY,346,50,0,242,0,242\r\n") != NULL, "%s", r.body);
+    cr_expect(strstr(r.body, "partner,shop") == NULL, "shop's line is not bank's to read");
+    char *signed_text = NULL;
+    cr_assert(asprintf(&signed_text, "%s\n%s", doc, r.body) > 0);
+    response_free(&r);
+    r = http(&srv, "GET", "/v1/settlements/public-key", admin, NULL);
+    cr_expect(verify(json_string_value(json_object_get(r.json, "public_key")), signed_text, sig),
+              "the partner's part verifies with the server's public key");
+    response_free(&r);
+    free(signed_text);
+    /* The same bytes every time. */
+    r = partner_call(&srv, &bank, "GET", first, NULL, 0, NULL);
+    cr_expect_str_eq(r.body, doc);
+    response_free(&r);
+    free(doc);
+    r = partner_call(&srv, &shop, "GET", first, NULL, 0, NULL);
+    cr_expect_eq(num(json_object_get(r.json, "line"), "reimbursement_minor"), 105, "%s", r.body);
+    cr_expect(strstr(r.body, "\"fee_minor\":242") == NULL, "bank's fee is not shop's to read");
+    response_free(&r);
+    /* A draft is not a partner's to read. */
+    r = http(&srv, "GET", "/v1/settlements?limit=1000", admin, NULL);
+    json_t *all = json_object_get(r.json, "statements");
+    json_t *draft = json_array_get(all, json_array_size(all) - 1);
+    cr_assert_str_eq(json_string_value(json_object_get(draft, "status")), "draft");
+    char draft_path[64];
+    snprintf(draft_path, sizeof(draft_path), "/v1/settlements/%lld", (long long)num(draft, "id"));
+    response_free(&r);
+    r = partner_call(&srv, &bank, "GET", draft_path, NULL, 0, NULL);
+    expect_error(&r, 404, "not_found");
+    response_free(&r);
+}
+
 Test(settlement, a_month_priced_rounded_reconciled_closed_and_signed)
 {
     server_start(&srv, NULL, NULL);
@@ -180,6 +253,8 @@ Test(settlement, a_month_priced_rounded_reconciled_closed_and_signed)
     cr_assert(response_header(&r, "X-Alliance-Signature", sig, sizeof(sig)));
     response_free(&r);
     path[strlen(path) - strlen("/close")] = '\0';
+    char path_of_first[96];
+    snprintf(path_of_first, sizeof(path_of_first), "%s", path);
     /* A refund and a new earning after the close land in a later period. */
     post(&bank, "/v1/transactions/t-1/reversal", "{\"id\":\"v-late\"}", 201);
     post(&bank, "/v1/transactions",
@@ -244,6 +319,7 @@ Test(settlement, a_month_priced_rounded_reconciled_closed_and_signed)
              "{\"period_start\":\"2026-03-01T00:00:00Z\",\"period_end\":\"2026-02-01T00:00:00Z\"}");
     expect_error(&r, 400, "invalid_period");
     response_free(&r);
+    partner_statements(path_of_first);
 }
 
 Test(settlement, a_statement_that_does_not_reconcile_does_not_close)
