@@ -70,11 +70,12 @@ done:
 
 static json_t *tenant_json(const al_tenant *t)
 {
-    return json_pack("{s:s,s:s,s:s,s:{s:b,s:i,s:{s:i,s:i},s:{s:i,s:i}}}", "id", t->id, "name",
+    return json_pack("{s:s,s:s,s:s,s:{s:b,s:i,s:i,s:{s:i,s:i},s:{s:i,s:i}}}", "id", t->id, "name",
                      t->name, "created_at", t->created_at, "settings", "auto_enrol", t->auto_enrol,
-                     "expiry_months", t->expiry_months, "partner_rate", "per_second",
-                     t->partner_rate.per_second, "burst", t->partner_rate.burst, "admin_rate",
-                     "per_second", t->admin_rate.per_second, "burst", t->admin_rate.burst);
+                     "expiry_months", t->expiry_months, "expiry_notice_days", t->expiry_notice_days,
+                     "partner_rate", "per_second", t->partner_rate.per_second, "burst",
+                     t->partner_rate.burst, "admin_rate", "per_second", t->admin_rate.per_second,
+                     "burst", t->admin_rate.burst);
 }
 
 /* The tenant as JSON for the audit log, or NULL. */
@@ -187,7 +188,7 @@ static int rate_of(al_exchange *x, json_t *settings, const char *field, al_rate 
 
 /*
  * PATCH /v1/tenants/{id}: {"name", "settings": {"auto_enrol", "expiry_months",
- * "partner_rate", "admin_rate"}},
+ * "expiry_notice_days", "partner_rate", "admin_rate"}},
  * any of them. auto_enrol: unknown members are enrolled on their first earn.
  * expiry_months: points lapse at the end of that many months after the month
  * they were earned (for points earned from now on).
@@ -195,8 +196,8 @@ static int rate_of(al_exchange *x, json_t *settings, const char *field, al_rate 
 void al_api_tenant_patch(al_exchange *x)
 {
     static const char *const fields[] = {"name", "settings", NULL};
-    static const char *const settings_fields[] = {"auto_enrol", "expiry_months", "partner_rate",
-                                                  "admin_rate", NULL};
+    static const char *const settings_fields[] = {
+        "auto_enrol", "expiry_months", "expiry_notice_days", "partner_rate", "admin_rate", NULL};
     const char *id = x->params[0];
     json_t *body = NULL;
     if (x->role == AL_ROLE_ADMIN && strcmp(id, x->tenant) != 0) {
@@ -221,6 +222,7 @@ void al_api_tenant_patch(al_exchange *x)
         goto done;
     json_t *enrol = json_object_get(settings, "auto_enrol");
     json_t *months = json_object_get(settings, "expiry_months");
+    json_t *notice = json_object_get(settings, "expiry_notice_days");
     if (enrol != NULL && !json_is_boolean(enrol)) {
         al_reply_error(x, 400, "invalid_field", "settings.auto_enrol must be true or false");
         goto done;
@@ -230,16 +232,24 @@ void al_api_tenant_patch(al_exchange *x)
         al_reply_error(x, 400, "invalid_field", "settings.expiry_months must be 1 to 600");
         goto done;
     }
+    if (notice != NULL && (!json_is_integer(notice) || json_integer_value(notice) < 0 ||
+                           json_integer_value(notice) > 365)) {
+        al_reply_error(x, 400, "invalid_field", "settings.expiry_notice_days must be 0 to 365");
+        goto done;
+    }
     al_rate partner_rate, admin_rate;
     bool has_partner_rate = false, has_admin_rate = false;
     if (rate_of(x, settings, "partner_rate", &partner_rate, &has_partner_rate) != 0 ||
         rate_of(x, settings, "admin_rate", &admin_rate, &has_admin_rate) != 0)
         goto done;
     json_t *before = tenant_now(x, id);
-    al_db_status st = al_tenant_update(
-        al_db_of(x), id, name_text, enrol ? (int)json_is_true(enrol) : -1,
-        months ? (int)json_integer_value(months) : 0, has_partner_rate ? &partner_rate : NULL,
-        has_admin_rate ? &admin_rate : NULL);
+    al_tenant_changes c = {.name = name_text,
+                           .auto_enrol = enrol ? (int)json_is_true(enrol) : -1,
+                           .expiry_months = months ? (int)json_integer_value(months) : 0,
+                           .expiry_notice_days = notice ? (int)json_integer_value(notice) : -1,
+                           .partner_rate = has_partner_rate ? &partner_rate : NULL,
+                           .admin_rate = has_admin_rate ? &admin_rate : NULL};
+    al_db_status st = al_tenant_update(al_db_of(x), id, &c);
     if (st != AL_DB_OK) {
         json_decref(before);
         al_reply_db_failure(x, st);

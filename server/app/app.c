@@ -15,6 +15,7 @@
 #include "api/context.h"
 #include "app/dispatch.h"
 #include "app/sweeper.h"
+#include "app/webhook_sender.h"
 #include "core/ids.h"
 #include "core/log.h"
 #include "db/clusters.h"
@@ -97,6 +98,7 @@ static void stopping(void *arg)
     app *a = arg;
     al_reports_cancel();
     al_sweeper_cancel();
+    al_webhook_sender_cancel();
     a->watchdog_started = pthread_create(&a->watchdog, NULL, watchdog_main, a) == 0;
 }
 
@@ -129,11 +131,15 @@ static int start_threads(app *a, const al_clusters *clusters)
         al_sweeper_start(clusters, connect, (unsigned)cfg->report_db_timeout_s,
                          (int)cfg->expiry_sweep_s) != 0)
         return -1;
+    /* Without a master key no webhook (nor its secret) can have been made. */
+    if (a->keys.has_master_key && al_webhook_sender_start(clusters, cfg, a->keys.master_key) != 0)
+        return -1;
     return 0;
 }
 
 static void stop_threads(void)
 {
+    al_webhook_sender_stop();
     al_sweeper_stop();
     al_committers_stop(); /* after the workers: their answers go back to the workers' queues */
     al_reports_stop();

@@ -104,6 +104,15 @@ static const key_spec keys[] = {
             "seconds between sweeps that lapse holds and expire points (0: off)"),
     INT_KEY("shutdown_grace_s", shutdown_grace_s, "10", 0, 600,
             "seconds in-flight requests get to finish on SIGTERM"),
+    INT_KEY("webhook_attempts", webhook_attempts, "10", 1, 100,
+            "tries a webhook delivery gets before it is dead (a dead letter, sent again on "
+            "request)"),
+    INT_KEY("webhook_backoff_s", webhook_backoff_s, "5", 1, 3600,
+            "seconds before the second try; each next waits twice as long (at most an hour)"),
+    INT_KEY("webhook_timeout_s", webhook_timeout_s, "10", 1, 300,
+            "seconds a receiver gets to answer a delivery"),
+    INT_KEY("webhook_poll_ms", webhook_poll_ms, "200", 10, 60000,
+            "milliseconds between looks at the outbox and the deliveries due (0 events waiting)"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -45,7 +45,9 @@ typedef struct {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static series requests[MAX_SERIES];
 static route_time times[MAX_ROUTES];
-static histogram batch_jobs, commit_time, sweep_time;
+static histogram batch_jobs, commit_time, sweep_time, webhook_time;
+static uint64_t webhook_results[AL_METRIC_WEBHOOK_RESULTS];
+static int64_t webhook_pending, webhook_dead;
 static uint64_t db_errors[AL_METRIC_DB_KINDS];
 static int64_t queues[AL_METRIC_QUEUES];
 static struct {
@@ -142,6 +144,23 @@ void al_metrics_sweep(int64_t micros)
 {
     pthread_mutex_lock(&lock);
     observe(&sweep_time, time_bounds, micros);
+    pthread_mutex_unlock(&lock);
+}
+
+void al_metrics_webhook(al_metric_webhook result, int64_t micros)
+{
+    pthread_mutex_lock(&lock);
+    if (result >= 0 && result < AL_METRIC_WEBHOOK_RESULTS)
+        webhook_results[result]++;
+    observe(&webhook_time, time_bounds, micros);
+    pthread_mutex_unlock(&lock);
+}
+
+void al_metrics_webhook_queue(int64_t pending, int64_t dead)
+{
+    pthread_mutex_lock(&lock);
+    webhook_pending = pending;
+    webhook_dead = dead;
     pthread_mutex_unlock(&lock);
 }
 
@@ -242,6 +261,25 @@ char *al_metrics_render(const char *version)
         &t, "# HELP allianced_sweep_duration_seconds Sweeps (expiry, holds, tiers) of a cluster.\n"
             "# TYPE allianced_sweep_duration_seconds histogram\n");
     put_histogram(&t, "allianced_sweep_duration_seconds", "", &sweep_time, time_bounds, true);
+    static const char *const webhook_names[] = {"delivered", "failed", "dead"};
+    al_text_printf(&t, "# HELP allianced_webhook_deliveries_total Webhook delivery attempts by "
+                       "result (dead: the last try failed).\n"
+                       "# TYPE allianced_webhook_deliveries_total counter\n");
+    for (int k = 0; k < AL_METRIC_WEBHOOK_RESULTS; k++)
+        al_text_printf(&t, "allianced_webhook_deliveries_total{result=\"%s\"} %" PRIu64 "\n",
+                       webhook_names[k], webhook_results[k]);
+    al_text_printf(&t, "# HELP allianced_webhook_attempt_duration_seconds A receiver's time to "
+                       "answer a delivery.\n"
+                       "# TYPE allianced_webhook_attempt_duration_seconds histogram\n");
+    put_histogram(&t, "allianced_webhook_attempt_duration_seconds", "", &webhook_time,
+                  time_bounds, true);
+    al_text_printf(&t,
+                   "# HELP allianced_webhook_queue Webhook deliveries waiting and dead, as this "
+                   "node's sender last counted them.\n"
+                   "# TYPE allianced_webhook_queue gauge\n"
+                   "allianced_webhook_queue{state=\"pending\"} %" PRId64 "\n"
+                   "allianced_webhook_queue{state=\"dead\"} %" PRId64 "\n",
+                   webhook_pending, webhook_dead);
     al_text_printf(
         &t, "# HELP allianced_plugin_refusals_total Transactions a partner's plugin refused.\n"
             "# TYPE allianced_plugin_refusals_total counter\n");

@@ -40,6 +40,18 @@ void al_metrics_queue(al_metric_queue q, int delta);
 /* A sweep of one cluster done, in micros. */
 void al_metrics_sweep(int64_t micros);
 
+/* A webhook delivery tried: delivered (a 2xx), failed, or failed for the last time (dead). */
+typedef enum {
+    AL_METRIC_WEBHOOK_DELIVERED = 0,
+    AL_METRIC_WEBHOOK_FAILED,
+    AL_METRIC_WEBHOOK_DEAD,
+    AL_METRIC_WEBHOOK_RESULTS
+} al_metric_webhook;
+void al_metrics_webhook(al_metric_webhook result, int64_t micros);
+
+/* The deliveries waiting (pending) and dead, as the sender last counted them. */
+void al_metrics_webhook_queue(int64_t pending, int64_t dead);
+
 /* A partner's plugin refused a transaction. */
 void al_metrics_plugin_refusal(const char *plugin);
 

@@ -10,8 +10,10 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "ledger/events.h"
 #include "ledger/member_row.h"
 #include "tenants/versions.h"
+#include "webhooks/outbox.h"
 
 #define RUN_MAX 256 /* jobs a run takes at most; the rest wait for the next */
 
@@ -103,7 +105,8 @@ typedef struct {
     char *replay; /* a stored answer (malloc'd) */
     char *detail; /* an earning's booking detail (malloc'd) */
     json_t *reply;
-    int booking, lot; /* indexes into the run's bookings and new lots; -1 for none */
+    const char *booked_tier; /* an earning's: the tier whose bonus it got */
+    int booking, lot;        /* indexes into the run's bookings and new lots; -1 for none */
     int64_t points;
 } item;
 
@@ -160,6 +163,7 @@ typedef struct {
 
 typedef struct {
     int m;
+    int item; /* whose earning moved it */
     const char *from, *to, *reason;
     int version;
 } tier_change;
@@ -186,6 +190,8 @@ typedef struct {
     size_t ncounts, capcounts;
     tier_change changes[RUN_MAX * 2];
     size_t nchanges;
+    char *events[RUN_MAX * 2]; /* the outbox rows' data (JSON text) until the writes ran */
+    size_t nevents;
     char since[32]; /* the start of the tier window, a DATETIME(6) */
     int window_months;
     bool cross_partner;
@@ -817,7 +823,11 @@ static decision earn(set *s, int lane, item *it)
     m->touched = true;
     if (time_cmp(e->occurred_at, s->since) >= 0)
         m->qualifying += e->qualifying_points;
+    it->booked_tier = r->tiers[tier].name;
+    size_t changes = s->nchanges;
     review_tier(s, it->m, r);
+    if (s->nchanges > changes)
+        s->changes[changes].item = (int)(it - s->items);
     it->reply = json_pack("{s:s,s:s,s:I,s:I,s:s}", "id", e->transaction_id, "member", e->member,
                           "points", (json_int_t)points, "balance", (json_int_t)balance, "tier",
                           r->tiers[al_rules_tier_index(r, m->row.tier)].name);
@@ -1135,6 +1145,75 @@ static void write_members(set *s)
     }
 }
 
+/* One event of the run for the outbox (data taken); false when it cannot be written. */
+static bool event_row(set *s, const char *type, const char *member, json_t *data)
+{
+    char *json = data ? json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(data);
+    if (json == NULL || s->nevents == sizeof(s->events) / sizeof(s->events[0])) {
+        free(json);
+        return false;
+    }
+    s->events[s->nevents++] = json;
+    stmt *q = &s->s;
+    if (q->rows == 0) {
+        next_statement(q);
+        text(q, "INSERT INTO outbox (tenant_id, type, member_id, data) "
+                "SELECT v.t, v.y, v.m, v.d FROM (");
+    }
+    /* A derived table of the rows, numbered: the INSERT keeps their order. */
+    text(q, q->rows ? " UNION ALL SELECT ?, ?, ?, ?, ?" : "SELECT ? t, ? y, ? m, ? d, ? n");
+    param(q, AL_STR(s->tenant));
+    param(q, AL_STR(type));
+    param(q, AL_STR(member));
+    param(q, AL_STR(json));
+    param(q, AL_INT((int64_t)q->rows++));
+    return true;
+}
+
+/*
+ * The run's events, in the order they happened (a member's in its order):
+ * each earning, then the tier change it made; each captured redemption. Only
+ * those a webhook of the tenant subscribes to are kept (outbox.h).
+ */
+static al_db_status write_events(set *s)
+{
+    stmt *q = &s->s;
+    size_t before = q->len;
+    q->rows = 0;
+    bool ok = true;
+    for (size_t i = 0; i < s->n && ok; i++) {
+        item *it = &s->items[i];
+        if (it->state != IT_DONE)
+            continue;
+        const member_state *m = &s->members[it->m];
+        if (it->op.kind == AL_OP_EARN) {
+            const al_earn *e = &it->op.earn;
+            json_t *r = it->reply;
+            ok = event_row(s, AL_EVENT_TRANSACTION_EARNED, e->member,
+                           al_event_earned(e, it->points,
+                                           json_integer_value(json_object_get(r, "balance")),
+                                           it->booked_tier));
+            for (size_t c = 0; c < s->nchanges && ok; c++)
+                if (s->changes[c].item == (int)i)
+                    ok = event_row(s, AL_EVENT_TIER_CHANGED, m->id,
+                                   al_event_tier(m->id, s->changes[c].from, s->changes[c].to,
+                                                 s->changes[c].reason));
+        } else if (it->op.kind == AL_OP_REDEEM && it->op.redeem.capture) {
+            const al_redeem *d = &it->op.redeem;
+            ok = event_row(
+                s, AL_EVENT_REDEMPTION_CAPTURED, d->member,
+                al_event_redemption(d->partner, d->redemption_id, d->member, d->points,
+                                    json_integer_value(json_object_get(it->reply, "balance"))));
+        }
+    }
+    if (!ok)
+        return AL_DB_ERROR;
+    if (q->len > before)
+        text(q, ") v WHERE " AL_SQL_SUBSCRIBED("v.t", "v.y") " ORDER BY v.n");
+    return AL_DB_OK;
+}
+
 /* Every answer stored with its key (a refusal is not stored: sent again, it runs again). */
 static al_db_status write_answers(set *s)
 {
@@ -1168,7 +1247,9 @@ static al_db_status writes(al_db *db, set *s, bool commit)
     write_lots(s);
     write_records(s);
     write_members(s);
-    al_db_status st = write_answers(s);
+    al_db_status st = write_events(s);
+    if (st == AL_DB_OK)
+        st = write_answers(s);
     if (st == AL_DB_OK && commit) {
         next_statement(&s->s);
         text(&s->s, "COMMIT");
@@ -1196,6 +1277,9 @@ static void set_clear(set *s)
         free(s->items[i].detail);
         json_decref(s->items[i].reply);
     }
+    for (size_t i = 0; i < s->nevents; i++)
+        free(s->events[i]);
+    s->nevents = 0;
     memset(s->items, 0, s->n * sizeof(item));
     memset(s->members, 0, s->nmembers * sizeof(member_state));
     free(s->lots);

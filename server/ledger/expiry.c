@@ -14,6 +14,8 @@ al_db_status al_expire_now(al_db *db, const char *tenant, const char *as_of, boo
         st = al_ledger_tier_review(db, tenant, stop, &out->tiers);
     if (st == AL_DB_OK)
         st = al_ledger_expire(db, tenant, as_of, stop, &out->members, &out->points);
+    if (st == AL_DB_OK)
+        st = al_ledger_expiry_notices(db, tenant, as_of, stop, &out->notices);
     if (stop != NULL && stop())
         out->stopped = true;
     return st;

@@ -1,7 +1,8 @@
 /*
  * The sweep: lapsed holds released, tiers reviewed, expired points booked to
- * breakage, for one tenant or all. It runs off the workers (the sweeper
- * thread, or a report thread for the operator's POST /v1/ledger/expire), in
+ * breakage, points expiring soon announced (points.expiring, once a member's
+ * lots of one expiry time, expiry_notice_days before), for one tenant or all. It runs off the
+ * workers (the sweeper thread, or a report thread for the operator's POST /v1/ledger/expire), in
  * passes of at most 1000 members, each its own transaction, and stops between
  * passes when asked to (a stop): what was booked stays, the rest waits for
  * the next sweep.
@@ -19,6 +20,7 @@ typedef struct al_sweep {
     int tiers;      /* members whose tier changed */
     int members;    /* with points expired */
     int64_t points; /* expired */
+    int notices;    /* points.expiring events */
     bool stopped;   /* stop() said so before the end */
 } al_sweep;
 

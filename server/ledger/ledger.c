@@ -9,7 +9,9 @@
 
 #include "core/ids.h"
 #include "core/rounding.h"
+#include "ledger/events.h"
 #include "ledger/member_row.h"
+#include "webhooks/outbox.h"
 
 bool al_refuse(al_outcome *o, al_result result, const char *code, const char *fmt, ...)
 {
@@ -222,6 +224,10 @@ static al_db_status review_tier(al_db *db, const char *tenant, const char *membe
                         "INSERT INTO tier_history (tenant_id, member_id, from_tier, to_tier, "
                         "reason, rules_version) VALUES (?, ?, ?, ?, ?, ?)",
                         h, 6, NULL);
+    if (st == AL_DB_OK)
+        st = al_outbox_add(
+            db, tenant, AL_EVENT_TIER_CHANGED, member,
+            al_event_tier(member, r->tiers[held].name, r->tiers[d.tier].name, d.reason));
     return st;
 }
 
@@ -473,6 +479,9 @@ bool al_ledger_earn(al_db *db, const al_earn *e, al_outcome *o)
                         "occurred_at, qualifying_points) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         p, 11, NULL);
     }
+    if (st == AL_DB_OK) /* booked at the tier it had; a move follows as its own event */
+        st = al_outbox_add(db, e->tenant, AL_EVENT_TRANSACTION_EARNED, e->member,
+                           al_event_earned(e, points, balance, e->rules->tiers[tier].name));
     size_t reached = tier;
     if (st == AL_DB_OK)
         st = review_tier(db, e->tenant, e->member, e->rules, &m, &reached);
@@ -582,6 +591,13 @@ bool al_ledger_reverse(al_db *db, const char *tenant, const char *partner,
                         "WHERE tenant_id = ? AND partner_id = ? AND transaction_id = ?",
                         u, 5, NULL);
     }
+    if (st == AL_DB_OK)
+        st = al_outbox_add(db, tenant, AL_EVENT_TRANSACTION_REVERSED, member,
+                           json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "partner", partner,
+                                     "transaction_id", transaction_id, "reversal_id", reversal_id,
+                                     "member", member, "amount_minor", (json_int_t)amount_minor,
+                                     "points", (json_int_t)back, "balance",
+                                     (json_int_t)(m.available - back)));
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     o->result = AL_CREATED;
@@ -684,6 +700,10 @@ bool al_ledger_redeem(al_db *db, const al_redeem *r, al_outcome *o)
                         "IF(? > 0, NOW(6) + INTERVAL ? SECOND, NULL), ?)",
                         p, 10, NULL);
     }
+    if (st == AL_DB_OK && r->capture)
+        st = al_outbox_add(db, r->tenant, AL_EVENT_REDEMPTION_CAPTURED, r->member,
+                           al_event_redemption(r->partner, r->redemption_id, r->member, r->points,
+                                               m.available - r->points));
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     o->result = AL_CREATED;
@@ -725,6 +745,15 @@ static al_db_status redemption_lock(al_db *db, const char *tenant, const char *p
     return AL_DB_OK;
 }
 
+static al_db_status available_of(al_db *db, const char *tenant, const char *member,
+                                 int64_t *available)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(member)};
+    bool found;
+    return al_db_int(db, "SELECT available FROM members WHERE tenant_id = ? AND member_id = ?", p,
+                     2, available, &found);
+}
+
 /* Ends a hold: its points go back to available, less what is captured. */
 static al_db_status end_hold(al_db *db, const char *tenant, const char *partner, const char *id,
                              const redemption_row *r, const char *status, int64_t captured,
@@ -746,16 +775,17 @@ static al_db_status end_hold(al_db *db, const char *tenant, const char *partner,
                         "updated_at = NOW(6) "
                         "WHERE tenant_id = ? AND partner_id = ? AND redemption_id = ?",
                         u, 6, NULL);
+    int64_t available = 0;
+    if (st == AL_DB_OK)
+        st = available_of(db, tenant, r->member, &available);
+    const char *type = strcmp(status, "captured") == 0 ? AL_EVENT_REDEMPTION_CAPTURED
+                       : strcmp(status, "voided") == 0 ? AL_EVENT_REDEMPTION_VOIDED
+                                                       : AL_EVENT_REDEMPTION_LAPSED;
+    if (st == AL_DB_OK)
+        st = al_outbox_add(db, tenant, type, r->member,
+                           al_event_redemption(partner, id, r->member,
+                                               captured ? captured : r->points, available));
     return st;
-}
-
-static al_db_status available_of(al_db *db, const char *tenant, const char *member,
-                                 int64_t *available)
-{
-    al_db_param p[] = {AL_STR(tenant), AL_STR(member)};
-    bool found;
-    return al_db_int(db, "SELECT available FROM members WHERE tenant_id = ? AND member_id = ?", p,
-                     2, available, &found);
 }
 
 /* Settles a redemption that is not held any more (or lapses one whose time is up). */
@@ -952,6 +982,76 @@ static al_db_status expire_member(al_db *db, const char *tenant, const char *mem
                         "UPDATE members SET available = available - ?, debt = debt - ? "
                         "WHERE tenant_id = ? AND member_id = ?",
                         u, 4, NULL);
+    }
+    char at[AL_RFC3339_MAX];
+    al_sql_to_rfc3339(as_of, at);
+    if (st == AL_DB_OK && *expired > 0)
+        st = al_outbox_add(db, tenant, AL_EVENT_POINTS_EXPIRED, member,
+                           json_pack("{s:s,s:I,s:I,s:s}", "member", member, "points",
+                                     (json_int_t)*expired, "balance",
+                                     (json_int_t)(m.available - *expired), "as_of", at));
+    return st;
+}
+
+/* Expiries to announce, a page at a time: each announced leaves the set. */
+#define NOTICE_PAGE 500
+
+al_db_status al_ledger_expiry_notices(al_db *db, const char *tenant, const char *as_of,
+                                      bool (*stop)(void), int *count)
+{
+    *count = 0;
+    al_db_status st = AL_DB_OK;
+    for (bool more = true; more && st == AL_DB_OK && !(stop && stop());) {
+        /* Only tenants with a webhook for it: the others' lots are not marked. */
+        al_db_param p[] = {
+            AL_STR(as_of),          AL_STR(as_of),          AL_STR(AL_EVENT_POINTS_EXPIRING),
+            AL_STR_OR_NULL(tenant), AL_STR_OR_NULL(tenant), AL_INT(NOTICE_PAGE)};
+        MYSQL_RES *res = NULL;
+        st = al_db_exec(
+            db,
+            "SELECT l.tenant_id, l.member_id, " AL_SQL_DATETIME(
+                "l.expires_at") ", "
+                                "SUM(l.remaining) FROM lots l JOIN tenants t ON t.tenant_id = "
+                                "l.tenant_id "
+                                "WHERE l.remaining > 0 AND l.expiry_noticed = 0 AND l.expires_at > "
+                                "? "
+                                "AND l.expires_at <= ? + INTERVAL t.expiry_notice_days DAY "
+                                "AND " AL_SQL_SUBSCRIBED(
+                                    "l.tenant_id",
+                                    "?") " "
+                                         "AND (? IS NULL OR l.tenant_id = ?) "
+                                         "GROUP BY l.tenant_id, l.member_id, l.expires_at LIMIT ?",
+            p, 6, &res);
+        if (st != AL_DB_OK)
+            break;
+        int announced = 0;
+        MYSQL_ROW row;
+        while (st == AL_DB_OK && !(stop && stop()) && (row = mysql_fetch_row(res)) != NULL) {
+            if ((st = al_ledger_begin(db)) != AL_DB_OK)
+                break;
+            al_db_param u[] = {AL_STR(row[0]), AL_STR(row[1]), AL_STR(row[2])};
+            st = al_db_exec(db,
+                            "UPDATE lots SET expiry_noticed = 1 WHERE tenant_id = ? AND "
+                            "member_id = ? AND expires_at = ? AND remaining > 0 "
+                            "AND expiry_noticed = 0",
+                            u, 3, NULL);
+            char at[AL_RFC3339_MAX];
+            al_sql_to_rfc3339(row[2], at);
+            if (st == AL_DB_OK && al_db_affected(db) > 0) {
+                st = al_outbox_add(db, row[0], AL_EVENT_POINTS_EXPIRING, row[1],
+                                   json_pack("{s:s,s:I,s:s}", "member", row[1], "points",
+                                             (json_int_t)strtoll(row[3], NULL, 10), "expires_at",
+                                             at));
+                announced++;
+            }
+            if (st == AL_DB_OK)
+                st = al_ledger_commit(db);
+            else
+                al_ledger_rollback(db);
+        }
+        more = mysql_num_rows(res) == NOTICE_PAGE && announced > 0;
+        *count += announced;
+        mysql_free_result(res);
     }
     return st;
 }

@@ -128,6 +128,14 @@ al_db_status al_ledger_lapse_holds(al_db *db, const char *tenant, bool (*stop)(v
  * HH:MM:SS[.ffffff]", UTC): every member with points due, in pages of 1000 in key order;
  * *members and *points say what was done.
  */
+/*
+ * Announces points expiring within each tenant's expiry_notice_days of as_of
+ * (points.expiring, when a webhook subscribes): one event a member and expiry
+ * time, each lot once; *count the events.
+ */
+al_db_status al_ledger_expiry_notices(al_db *db, const char *tenant, const char *as_of,
+                                      bool (*stop)(void), int *count);
+
 al_db_status al_ledger_expire(al_db *db, const char *tenant, const char *as_of, bool (*stop)(void),
                               int *members, int64_t *points);
 

@@ -7,6 +7,7 @@
 
 #include "auth/auth.h"
 #include "tenants/versions.h"
+#include "webhooks/outbox.h"
 
 void al_partner_clear(al_partner *p)
 {
@@ -39,6 +40,16 @@ static al_db_status add_contract(al_db *db, const char *tenant, const char *part
                       "currency, issue_minor_per_1000, redeem_minor_per_1000) "
                       "VALUES (?, ?, IFNULL(?, NOW(6)), ?, ?, ?)",
                       p, 6, NULL);
+}
+
+/* In the caller's transaction: partner's change for the webhooks (data: more fields, taken). */
+static al_db_status partner_event(al_db *db, const char *tenant, const char *type,
+                                  const char *partner, json_t *data)
+{
+    if (data == NULL)
+        data = json_object();
+    json_object_set_new(data, "partner", json_string(partner));
+    return al_outbox_add(db, tenant, type, NULL, data);
 }
 
 /* Ends a transaction: COMMIT when st is fine, else ROLLBACK; st or the commit's. */
@@ -75,6 +86,10 @@ al_db_status al_partner_create(al_db *db, const uint8_t master_key[AL_MASTER_KEY
         st = add_contract(db, tenant, p->id, &p->contract, true);
     if (st == AL_DB_OK)
         st = al_partner_key_new(db, master_key, tenant, p->id, key_id, secret);
+    if (st == AL_DB_OK)
+        st = partner_event(
+            db, tenant, AL_EVENT_PARTNER_CREATED, p->id,
+            json_pack("{s:s,s:s,s:s}", "name", p->name, "plugin", p->plugin, "key_id", key_id));
     st = finish(db, st);
     *exists = st == AL_DB_DUPLICATE;
     return *exists ? AL_DB_OK : st;
@@ -155,18 +170,24 @@ al_db_status al_partner_update(al_db *db, const char *tenant, const al_partner *
                          AL_INT(p->contract.redeem_minor_per_1000),
                          AL_STR(tenant),
                          AL_STR(p->id)};
-    al_db_status st =
-        al_db_exec(db,
-                   "UPDATE partners p JOIN tenants t ON t.tenant_id = p.tenant_id "
-                   "SET p.name = ?, p.plugin = ?, p.config = ?, p.currency = ?, "
-                   "p.issue_minor_per_1000 = ?, p.redeem_minor_per_1000 = ?, "
-                   "p.config_version = p.config_version + 1, "
-                   "p.updated_at = CURRENT_TIMESTAMP(6), "
-                   "t.setup_version = t.setup_version + 1, t.setup_changed_at = NOW(6) "
-                   "WHERE p.tenant_id = ? AND p.partner_id = ?",
-                   prm, 8, NULL);
+    al_db_status st = al_db_exec(db, "START TRANSACTION", NULL, 0, NULL);
+    if (st == AL_DB_OK)
+        st = al_db_exec(db,
+                        "UPDATE partners p JOIN tenants t ON t.tenant_id = p.tenant_id "
+                        "SET p.name = ?, p.plugin = ?, p.config = ?, p.currency = ?, "
+                        "p.issue_minor_per_1000 = ?, p.redeem_minor_per_1000 = ?, "
+                        "p.config_version = p.config_version + 1, "
+                        "p.updated_at = CURRENT_TIMESTAMP(6), "
+                        "t.setup_version = t.setup_version + 1, t.setup_changed_at = NOW(6) "
+                        "WHERE p.tenant_id = ? AND p.partner_id = ?",
+                        prm, 8, NULL);
     if (st == AL_DB_OK && new_contract)
         st = add_contract(db, tenant, p->id, &p->contract, false);
+    if (st == AL_DB_OK)
+        st = partner_event(db, tenant, AL_EVENT_PARTNER_UPDATED, p->id,
+                           json_pack("{s:s,s:s,s:b}", "name", p->name, "plugin", p->plugin,
+                                     "new_contract", new_contract));
+    st = finish(db, st);
     al_setup_forget(tenant);
     return st;
 }
@@ -197,6 +218,10 @@ al_db_status al_partner_rotate_key(al_db *db, const uint8_t master_key[AL_MASTER
         st = setup_changed(db, tenant);
     if (st == AL_DB_OK)
         st = al_partner_key_new(db, master_key, tenant, partner, key_id, secret);
+    if (st == AL_DB_OK)
+        st = partner_event(
+            db, tenant, AL_EVENT_KEY_CREATED, partner,
+            json_pack("{s:s,s:i}", "key_id", key_id, "old_keys_expire_in_hours", grace_hours));
     st = finish(db, st);
     al_setup_forget(tenant);
     return st;
@@ -234,15 +259,21 @@ al_db_status al_partner_setup_load(al_db *db, const char *tenant, const char *pa
 al_db_status al_partner_set_suspended(al_db *db, const char *tenant, const char *partner,
                                       bool suspended)
 {
-    al_db_param p[] = {AL_STR(suspended ? "suspended" : "active"), AL_STR(tenant), AL_STR(partner)};
+    const char *status = suspended ? "suspended" : "active";
+    al_db_param p[] = {AL_STR(status), AL_STR(tenant), AL_STR(partner), AL_STR(status)};
     al_db_status st = al_db_exec(db, "START TRANSACTION", NULL, 0, NULL);
     if (st == AL_DB_OK)
         st = al_db_exec(db,
                         "UPDATE partners SET status = ?, updated_at = CURRENT_TIMESTAMP(6) "
-                        "WHERE tenant_id = ? AND partner_id = ?",
-                        p, 3, NULL);
+                        "WHERE tenant_id = ? AND partner_id = ? AND status <> ?",
+                        p, 4, NULL);
+    bool changed = st == AL_DB_OK && al_db_affected(db) > 0;
     if (st == AL_DB_OK)
         st = setup_changed(db, tenant);
+    if (st == AL_DB_OK && changed)
+        st = partner_event(db, tenant,
+                           suspended ? AL_EVENT_PARTNER_SUSPENDED : AL_EVENT_PARTNER_RESUMED,
+                           partner, NULL);
     st = finish(db, st);
     al_setup_forget(tenant);
     return st;
@@ -295,6 +326,9 @@ al_db_status al_partner_key_revoke(al_db *db, const char *tenant, const char *pa
                         p, 3, NULL);
     if (st == AL_DB_OK && n > 0)
         st = setup_changed(db, tenant);
+    if (st == AL_DB_OK && n > 0)
+        st = partner_event(db, tenant, AL_EVENT_KEY_REVOKED, partner,
+                           json_pack("{s:s}", "key_id", key_id));
     st = finish(db, st);
     al_setup_forget(tenant);
     *found = st == AL_DB_OK && n > 0;

@@ -12,6 +12,7 @@
 #include "auth/secrets.h"
 #include "core/ids.h"
 #include "core/rounding.h"
+#include "webhooks/outbox.h"
 
 static al_statement_line *line_for(al_period_sums *s, const char *partner)
 {
@@ -404,6 +405,11 @@ bool al_settlement_close(al_db *db, void *ctx, al_outcome *o)
                             .after = after};
         st = al_audit_append_in(db, &e);
         json_decref(after);
+        if (st == AL_DB_OK) /* partners read their part: GET /v1/settlements/{id} */
+            st = al_outbox_add(db, q->tenant, AL_EVENT_SETTLEMENT_CLOSED, NULL,
+                               json_pack("{s:I,s:I,s:s,s:s,s:s}", "id", (json_int_t)q->id, "number",
+                                         (json_int_t)number, "period_start", start, "period_end",
+                                         end, "signature", sig));
     }
     if (st == AL_DB_OK)
         st = al_db_exec(db, "COMMIT", NULL, 0, NULL);

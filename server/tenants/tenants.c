@@ -27,7 +27,8 @@ al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *foun
                                 "SELECT tenant_id, name, " AL_SQL_RFC3339_S(
                                     "created_at") ", auto_enrol, expiry_months, rules_version, "
                                                   "partner_rate_per_s, partner_rate_burst, "
-                                                  "admin_rate_per_s, admin_rate_burst "
+                                                  "admin_rate_per_s, admin_rate_burst, "
+                                                  "expiry_notice_days "
                                                   "FROM tenants WHERE tenant_id = ?",
                                 p, 1, &res, &row);
     *found = st == AL_DB_OK && row != NULL;
@@ -40,40 +41,40 @@ al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *foun
         out->rules_version = atoi(row[5]);
         out->partner_rate = (al_rate){.per_second = atoi(row[6]), .burst = atoi(row[7])};
         out->admin_rate = (al_rate){.per_second = atoi(row[8]), .burst = atoi(row[9])};
+        out->expiry_notice_days = atoi(row[10]);
     }
     al_db_free_result(res);
     return st;
 }
 
-al_db_status al_tenant_update(al_db *db, const char *id, const char *name, int auto_enrol,
-                              int expiry_months, const al_rate *partner_rate,
-                              const al_rate *admin_rate)
+al_db_status al_tenant_update(al_db *db, const char *id, const al_tenant_changes *c)
 {
+#define KEEP_IF(cond, v) (cond) ? AL_NULL : AL_INT(v)
 #define RATE(r, field) (r) != NULL ? AL_INT((r)->field) : AL_NULL
-    al_db_param p[] = {AL_STR_OR_NULL(name),
-                       AL_STR_OR_NULL(name),
-                       auto_enrol >= 0 ? AL_INT(auto_enrol) : AL_NULL,
-                       auto_enrol >= 0 ? AL_INT(auto_enrol) : AL_NULL,
-                       expiry_months > 0 ? AL_INT(expiry_months) : AL_NULL,
-                       expiry_months > 0 ? AL_INT(expiry_months) : AL_NULL,
-                       RATE(partner_rate, per_second),
-                       RATE(partner_rate, burst),
-                       RATE(admin_rate, per_second),
-                       RATE(admin_rate, burst),
+    al_db_param p[] = {AL_STR_OR_NULL(c->name),
+                       KEEP_IF(c->auto_enrol < 0, c->auto_enrol),
+                       KEEP_IF(c->expiry_months <= 0, c->expiry_months),
+                       KEEP_IF(c->expiry_notice_days < 0, c->expiry_notice_days),
+                       RATE(c->partner_rate, per_second),
+                       RATE(c->partner_rate, burst),
+                       RATE(c->admin_rate, per_second),
+                       RATE(c->admin_rate, burst),
                        AL_STR(id)};
 #undef RATE
+#undef KEEP_IF
     /* The key cache reads the partner rate with the key: the setup version moves. */
     al_db_status st = al_db_exec(
         db,
-        "UPDATE tenants SET name = IF(? IS NULL, name, ?), "
-        "auto_enrol = IF(? IS NULL, auto_enrol, ?), "
-        "expiry_months = IF(? IS NULL, expiry_months, ?), "
+        "UPDATE tenants SET name = IFNULL(?, name), "
+        "auto_enrol = IFNULL(?, auto_enrol), "
+        "expiry_months = IFNULL(?, expiry_months), "
+        "expiry_notice_days = IFNULL(?, expiry_notice_days), "
         "partner_rate_per_s = IFNULL(?, partner_rate_per_s), "
         "partner_rate_burst = IFNULL(?, partner_rate_burst), "
         "admin_rate_per_s = IFNULL(?, admin_rate_per_s), "
         "admin_rate_burst = IFNULL(?, admin_rate_burst), "
         "setup_version = setup_version + 1, setup_changed_at = NOW(6) WHERE tenant_id = ?",
-        p, 11, NULL);
+        p, 9, NULL);
     al_setup_forget(id);
     return st;
 }

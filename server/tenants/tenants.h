@@ -21,6 +21,7 @@ typedef struct al_tenant {
     int expiry_months;   /* points lapse this many months after the month they were earned */
     int rules_version;   /* the live rules (0: the defaults) */
     al_rate partner_rate, admin_rate; /* a key's requests a second and burst; 0: no limit */
+    int expiry_notice_days;           /* points.expiring goes out this many days before */
 } al_tenant;
 
 /* Creates a tenant; *exists when the id is taken (nothing changed). */
@@ -37,12 +38,15 @@ al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *foun
 al_db_status al_tenant_set_admin_key(al_db *db, const char *id, const char *admin_key_hash,
                                      bool *found);
 
-/*
- * Changes what is given: name (NULL: keep), auto_enrol (-1: keep), expiry_months
- * (0: keep), the rate limits (NULL: keep).
- */
-al_db_status al_tenant_update(al_db *db, const char *id, const char *name, int auto_enrol,
-                              int expiry_months, const al_rate *partner_rate,
-                              const al_rate *admin_rate);
+/* What a PATCH changes: each field NULL, -1 or 0 (as said) to keep it. */
+typedef struct al_tenant_changes {
+    const char *name;                         /* NULL: keep */
+    int auto_enrol;                           /* -1: keep */
+    int expiry_months;                        /* 0: keep */
+    int expiry_notice_days;                   /* -1: keep */
+    const al_rate *partner_rate, *admin_rate; /* NULL: keep */
+} al_tenant_changes;
+
+al_db_status al_tenant_update(al_db *db, const char *id, const al_tenant_changes *c);
 
 #endif

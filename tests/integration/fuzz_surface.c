@@ -121,6 +121,9 @@ static const seed corpus[] = {
     {ADMIN, "POST", "/v1/settlements",
      "{\"period_start\":\"2026-01-01T00:00:00Z\",\"period_end\":\"2026-02-01T00:00:00Z\"}"},
     {ADMIN, "GET", "/v1/audit?limit=2", ""},
+    {ADMIN, "POST", "/v1/webhooks", "{\"url\":\"http://127.0.0.1:9/x\",\"events\":[\"*\"]}"},
+    {ADMIN, "GET", "/v1/webhooks?limit=2", ""},
+    {ADMIN, "GET", "/v1/webhooks/1/deliveries?status=dead", ""},
     {OPERATOR, "GET", "/v1/tenants/%N", ""},
     {OPERATOR, "PATCH", "/v1/tenants/%N", "{\"settings\":{\"auto_enrol\":true}}"},
 };

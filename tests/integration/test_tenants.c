@@ -203,9 +203,10 @@ Test(tenants, the_tenant_has_the_shape_the_readme_gives)
     for (size_t i = 0; i < 5; i++)
         cr_expect(json_object_get(r.json, keys[i]) != NULL, "%s: %s", keys[i], r.body);
     json_t *settings = json_object_get(r.json, "settings");
-    cr_expect_eq(json_object_size(settings), 4, "%s", r.body);
+    cr_expect_eq(json_object_size(settings), 5, "%s", r.body);
     cr_expect(json_is_boolean(json_object_get(settings, "auto_enrol")));
     cr_expect(json_is_integer(json_object_get(settings, "expiry_months")));
+    cr_expect_eq(json_integer_value(json_object_get(settings, "expiry_notice_days")), 30);
     for (const char *const *k = (const char *const[]){"partner_rate", "admin_rate", NULL}; *k;
          k++) {
         json_t *rate = json_object_get(settings, *k);
