@@ -192,6 +192,7 @@ typedef struct {
     size_t nchanges;
     char *events[RUN_MAX * 2]; /* the outbox rows' data (JSON text) until the writes ran */
     size_t nevents;
+    bool wants[3];  /* an active webhook takes: earned, tier changed, captured (subscribed_read) */
     char since[32]; /* the start of the tier window, a DATETIME(6) */
     int window_months;
     bool cross_partner;
@@ -422,6 +423,36 @@ static void members_read(set *s, MYSQL_RES *res)
 }
 
 /* The earning members' qualifying points in the tier window (and their partners): statements. */
+/*
+ * Which of the run's event types (earned, tier changed, captured) an active
+ * webhook of the tenant takes: the others are not even built (write_events).
+ */
+static void subscribed_sql(set *s)
+{
+    stmt *q = &s->s;
+    next_statement(q);
+    text(
+        q,
+        "SELECT IFNULL(MAX(" AL_SQL_TAKES(
+            "'" AL_EVENT_TRANSACTION_EARNED
+            "'") "), 0), "
+                 "IFNULL(MAX(" AL_SQL_TAKES(
+                     "'" AL_EVENT_TIER_CHANGED
+                     "'") "), 0), "
+                          "IFNULL(MAX(" AL_SQL_TAKES(
+                              "'" AL_EVENT_REDEMPTION_CAPTURED
+                              "'") "), 0) "
+                                   "FROM webhooks w WHERE w.tenant_id = ? AND w.status = 'active'");
+    param(q, AL_STR(s->tenant));
+}
+
+static void subscribed_read(set *s, MYSQL_RES *res)
+{
+    MYSQL_ROW r = res ? mysql_fetch_row(res) : NULL;
+    for (int i = 0; i < 3; i++)
+        s->wants[i] = r != NULL && r[i] != NULL && strcmp(r[i], "0") != 0;
+}
+
 static size_t earners_sql(set *s)
 {
     stmt *q = &s->s;
@@ -552,9 +583,10 @@ static al_db_status reads(al_db *db, set *s)
     size_t setup = setup_sql(s);
     keys_sql(s);
     members_sql(s, ids, s->nmembers);
+    subscribed_sql(s);
     size_t earners = earners_sql(s), lots = lots_sql(s);
-    MYSQL_RES *res[6] = {0};
-    size_t n = setup + 2 + earners + lots, k = setup + 2;
+    MYSQL_RES *res[8] = {0};
+    size_t n = setup + 3 + earners + lots, k = setup + 3;
     al_db_status st = script(db, &s->s, res, n);
     if (st != AL_DB_OK)
         return st;
@@ -562,6 +594,7 @@ static al_db_status reads(al_db *db, set *s)
         setup_read(s, res[0]);
     st = keys_read(s, res[setup]);
     members_read(s, res[setup + 1]);
+    subscribed_read(s, res[setup + 2]);
     if (earners > 0 && st == AL_DB_OK)
         st = window_read(s, res[k++]);
     if (earners > 1 && st == AL_DB_OK)
@@ -1190,16 +1223,17 @@ static al_db_status write_events(set *s)
         if (it->op.kind == AL_OP_EARN) {
             const al_earn *e = &it->op.earn;
             json_t *r = it->reply;
-            ok = event_row(s, AL_EVENT_TRANSACTION_EARNED, e->member,
+            ok = !s->wants[0] ||
+                 event_row(s, AL_EVENT_TRANSACTION_EARNED, e->member,
                            al_event_earned(e, it->points,
                                            json_integer_value(json_object_get(r, "balance")),
                                            it->booked_tier));
-            for (size_t c = 0; c < s->nchanges && ok; c++)
+            for (size_t c = 0; c < s->nchanges && ok && s->wants[1]; c++)
                 if (s->changes[c].item == (int)i)
                     ok = event_row(s, AL_EVENT_TIER_CHANGED, m->id,
                                    al_event_tier(m->id, s->changes[c].from, s->changes[c].to,
                                                  s->changes[c].reason));
-        } else if (it->op.kind == AL_OP_REDEEM && it->op.redeem.capture) {
+        } else if (it->op.kind == AL_OP_REDEEM && it->op.redeem.capture && s->wants[2]) {
             const al_redeem *d = &it->op.redeem;
             ok = event_row(
                 s, AL_EVENT_REDEMPTION_CAPTURED, d->member,
@@ -1287,6 +1321,7 @@ static void set_clear(set *s)
     s->n = s->nmembers = s->nlots = s->ncons = s->nbookings = s->nnew_lots = 0;
     s->nbalances = s->nusages = s->ncounts = s->nchanges = 0;
     s->since[0] = '\0';
+    memset(s->wants, 0, sizeof(s->wants));
     s->window_months = 12;
     s->cross_partner = false;
     s->flags = 0;

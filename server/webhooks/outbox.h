@@ -37,13 +37,16 @@ extern const char *const al_event_types[];
 
 bool al_event_type_valid(const char *type);
 
+/* The condition (SQL) that webhook row w takes events of type y (an SQL expression). */
+#define AL_SQL_TAKES(y) "(w.events = '*' OR FIND_IN_SET(" y ", w.events) > 0)"
+
 /*
  * The condition (SQL) that tenant column t has an active webhook for type
  * column y: an outbox INSERT ... SELECT ends with it.
  */
 #define AL_SQL_SUBSCRIBED(t, y)                                                                    \
     "EXISTS (SELECT 1 FROM webhooks w WHERE w.tenant_id = " t " AND w.status = 'active' "          \
-    "AND (w.events = '*' OR FIND_IN_SET(" y ", w.events)))"
+    "AND " AL_SQL_TAKES(y) ")"
 
 /*
  * In the caller's transaction: the event (member NULL when it concerns
