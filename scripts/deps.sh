@@ -7,8 +7,10 @@ packages=(
   build-essential cmake pkg-config
   libevent-dev libssl-dev default-libmysqlclient-dev libjansson-dev libcriterion-dev
   libcurl4-openssl-dev
-  mariadb-server mariadb-client openssl curl
+  mariadb-server mariadb-client openssl curl tzdata
 )
+# make test's OpenAPI check runs on Node.js (a machine may have its own, newer one).
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 [ "${1:-}" = "--dev" ] && packages+=(clang libclang-rt-14-dev clang-format clang-tidy cppcheck)
 # make cluster: Galera replication, its rsync state transfer, the balancer.
 [ "${1:-}" = "--cluster" ] && packages+=(galera-4 rsync haproxy)

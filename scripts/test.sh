@@ -14,6 +14,8 @@ if scripts/db.sh status var/db2; then echo "DROP DATABASE IF EXISTS alliance_tes
 # shellcheck source=scripts/test-env.sh
 . scripts/test-env.sh
 rm -rf var/tmp && mkdir -p var/tmp
+# Every answer the tests receive is recorded for the OpenAPI check at the end.
+export ALLIANCE_TEST_RECORD=$PWD/var/tmp/answers.jsonl
 
 failed=0 passed_total=0 failed_total=0
 for suite in unit_base unit_domain unit_transport integration_tests serial_tests; do
@@ -42,6 +44,10 @@ done
 # whole surface: 100,000 mutated requests to the server.
 echo "== fuzz (100000 inputs a driver)"
 FUZZ_RUNS=100000 scripts/fuzz.sh 2>&1 | grep -E '^==|^fuzz:|^surface:|ERROR|SUMMARY' || failed=1
+
+# Every answer above against docs/openapi.json (and every route in it).
+echo "== openapi"
+scripts/openapi-check.sh "$ALLIANCE_TEST_RECORD" || failed=1
 
 echo "tests: $passed_total passed, $failed_total failed"
 if [ "$failed" != 0 ]; then

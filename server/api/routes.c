@@ -9,6 +9,7 @@ const al_route al_routes[] = {
     {"GET", "/healthz", 0, al_api_healthz},
     {"GET", "/readyz", 0, al_api_readyz},
     {"GET", "/metrics", OP, al_api_metrics},
+    {"GET", "/v1/openapi.json", 0, al_api_openapi},
     {"POST", "/v1/tenants", OP, al_api_tenant_create},
     {"GET", "/v1/tenants", OP, al_api_tenant_list},
     {"GET", "/v1/tenants/{id}", OP | ADMIN, al_api_tenant_get},

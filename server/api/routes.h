@@ -11,6 +11,7 @@ extern const size_t al_nroutes;
 
 /* Handlers, one file a resource. */
 void al_api_healthz(al_exchange *x);
+void al_api_openapi(al_exchange *x);
 void al_api_readyz(al_exchange *x);
 void al_api_metrics(al_exchange *x);
 void al_api_tenant_create(al_exchange *x);

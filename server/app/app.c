@@ -73,6 +73,7 @@ static void interrupt_all(app *a)
     al_committers_interrupt();
     al_reports_interrupt();
     al_sweeper_interrupt();
+    al_webhook_sender_interrupt();
 }
 
 static void *watchdog_main(void *arg)

@@ -32,7 +32,10 @@ static uint8_t key[AL_MASTER_KEY_BYTES];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static atomic_bool cancelled;
+static atomic_bool cut; /* interrupted: no statement more, not even the lease's release */
+static pthread_mutex_t life_lock = PTHREAD_MUTEX_INITIALIZER; /* interrupt against stop */
 static bool was_holder[AL_MAX_CLUSTERS];
+static bool healthy[AL_MAX_CLUSTERS]; /* the last round's statements all answered */
 
 /* One request in flight. */
 typedef struct {
@@ -189,6 +192,7 @@ static bool own_the_sending(int k)
 {
     bool held = false;
     al_db_status st = al_lease_take(&dbs.db[k], SENDER_LEASE, LEASE_MS, &held);
+    healthy[k] = st == AL_DB_OK;
     if (st != AL_DB_OK)
         held = false;
     if (held != was_holder[k])
@@ -208,14 +212,17 @@ static bool round_on(int k)
     al_db_status st = al_outbox_fan_out(db, FAN_OUT_PAGE, &events);
     al_due *due = NULL;
     size_t n = 0;
-    if (st == AL_DB_OK)
+    if (st == AL_DB_OK && !atomic_load(&cancelled))
         st = al_deliveries_due(db, key, SEND_AT_ONCE, &due, &n);
-    if (st == AL_DB_OK && n > 0)
+    if (st == AL_DB_OK && n > 0 && !atomic_load(&cancelled))
         send_all(db, due, n);
     al_due_free(due, n);
     int64_t pending = 0, dead = 0;
-    if (st == AL_DB_OK && al_deliveries_counts(db, &pending, &dead) == AL_DB_OK)
+    if (st == AL_DB_OK && !atomic_load(&cancelled))
+        st = al_deliveries_counts(db, &pending, &dead);
+    if (st == AL_DB_OK)
         al_metrics_webhook_queue(pending, dead);
+    healthy[k] = st == AL_DB_OK;
     if (st != AL_DB_OK)
         al_log(AL_LOG_WARN, "webhooks: cluster %d: the database failed (%d); trying again", k,
                (int)st);
@@ -228,6 +235,7 @@ static void *sender_main(void *arg)
     al_db_thread_start();
     while (!atomic_load(&cancelled)) {
         bool busy = false;
+
         for (int k = 0; k < dbs.n && !atomic_load(&cancelled); k++)
             busy = round_on(k) || busy;
         if (busy)
@@ -238,8 +246,9 @@ static void *sender_main(void *arg)
             pthread_cond_timedwait(&wake, &lock, &until);
         pthread_mutex_unlock(&lock);
     }
+    /* Another node takes over at once; not on a database that stopped answering. */
     for (int k = 0; k < dbs.n; k++)
-        if (was_holder[k])
+        if (was_holder[k] && healthy[k] && !atomic_load(&cut))
             al_lease_release(&dbs.db[k], SENDER_LEASE);
     al_db_set_close(&dbs);
     al_db_thread_end();
@@ -255,9 +264,10 @@ int al_webhook_sender_start(const al_clusters *clusters, const al_config *cfg,
     }
     cfg_copy = *cfg;
     memcpy(key, master_key, sizeof(key));
-    al_db_set_init(&dbs, clusters, (unsigned)cfg->db_connect_timeout_s,
-                   (unsigned)cfg->report_db_timeout_s, -1);
+    al_db_set_init(&dbs, clusters, (unsigned)cfg->db_connect_timeout_s, (unsigned)cfg->db_timeout_s,
+                   -1);
     atomic_store(&cancelled, false);
+    atomic_store(&cut, false);
     memset(was_holder, 0, sizeof(was_holder));
     if (pthread_create(&thread, NULL, sender_main, NULL) != 0) {
         al_log(AL_LOG_ERROR, "cannot start the webhook sender");
@@ -278,14 +288,25 @@ void al_webhook_sender_cancel(void)
     pthread_mutex_unlock(&lock);
 }
 
+void al_webhook_sender_interrupt(void)
+{
+    atomic_store(&cut, true);
+    pthread_mutex_lock(&life_lock);
+    if (started)
+        al_db_set_interrupt(&dbs);
+    pthread_mutex_unlock(&life_lock);
+}
+
 void al_webhook_sender_stop(void)
 {
     if (!started)
         return;
     al_webhook_sender_cancel();
     pthread_join(thread, NULL);
+    pthread_mutex_lock(&life_lock);
     al_db_set_free(&dbs);
+    started = false;
+    pthread_mutex_unlock(&life_lock);
     OPENSSL_cleanse(key, sizeof(key));
     curl_global_cleanup();
-    started = false;
 }

@@ -22,6 +22,9 @@ int al_webhook_sender_start(const al_clusters *clusters, const al_config *cfg,
 /* Asks it to stop (any thread): the deliveries in flight are abandoned, sent again later. */
 void al_webhook_sender_cancel(void);
 
+/* From any thread: the statement it waits on fails at once. */
+void al_webhook_sender_interrupt(void);
+
 /* Waits for it to end. */
 void al_webhook_sender_stop(void);
 

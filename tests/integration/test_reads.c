@@ -293,3 +293,23 @@ Test(reads, the_operator_lists_tenants_and_the_trial_balance_is_by_class)
              1000, ids, sizeof(ids));
     cr_expect_str_eq(ids, "partner:bank:issued,partner:shop:issued");
 }
+
+Test(reads, the_contract_is_served_as_openapi)
+{
+    response r = http(&srv, "GET", "/v1/openapi.json", NULL, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body ? r.body : "");
+    cr_expect_str_eq(str(r.json, "openapi"), "3.1.0");
+    json_t *paths = json_object_get(r.json, "paths");
+    cr_expect(json_object_size(paths) >= 50, "%zu paths", json_object_size(paths));
+    json_t *earn = json_object_get(json_object_get(paths, "/v1/transactions"), "post");
+    cr_expect(json_is_object(json_object_get(earn, "requestBody")), "the earning's body");
+    json_t *schemes = json_object_get(json_object_get(r.json, "components"), "securitySchemes");
+    cr_expect(strstr(json_string_value(json_object_get(json_object_get(schemes, "partnerSignature"),
+                                                       "description")),
+                     "HMAC-SHA256") != NULL,
+              "the signing scheme is described");
+    char ct[64];
+    cr_expect(response_header(&r, "Content-Type", ct, sizeof(ct)) &&
+              strncmp(ct, "application/json", 16) == 0);
+    response_free(&r);
+}
