@@ -22,6 +22,7 @@ build fuzz_config server/core/config.c server/core/ids.c server/core/log.c serve
 build fuzz_text server/db/db_url.c server/core/ids.c server/core/log.c server/http/router.c
 build fuzz_framing server/http/framing.c
 build fuzz_import server/ledger/import_line.c server/analytics/value.c server/analytics/clv.c \
+  server/core/tz.c \
   server/core/ids.c server/core/log.c -lm
 
 # One driver per reference plugin: its translate (and config_load) on any input.

@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
     int (*each)(const al_history *h, void *ctx);
     void *ctx;
     const al_partner_list *partners;
+    const al_tz *tz; /* the tenant's: a purchase's day is its local day */
     char member[AL_ID_MAX + 1];
     al_purchase *p;
     size_t n, cap;
@@ -26,7 +28,7 @@ static int flush(stream *s)
     return s->stop;
 }
 
-/* Row: member_id, day, spend, points, partner_id. */
+/* Row: member_id, time (Unix seconds), spend, points, partner_id. */
 static int on_row(MYSQL_ROW row, unsigned long *len, void *ctx)
 {
     stream *s = ctx;
@@ -47,7 +49,8 @@ static int on_row(MYSQL_ROW row, unsigned long *len, void *ctx)
         s->cap = cap;
     }
     long partner = s->partners ? al_partner_list_find(s->partners, row[4]) : 0;
-    s->p[s->n++] = (al_purchase){.day = (int32_t)strtol(row[1], NULL, 10),
+    int64_t local = al_tz_local(s->tz, strtoll(row[1], NULL, 10));
+    s->p[s->n++] = (al_purchase){.day = (int32_t)((local - (local < 0 ? 86399 : 0)) / 86400),
                                  .partner = partner >= 0 ? (uint32_t)partner : UINT32_MAX,
                                  .spend = strtoll(row[2], NULL, 10),
                                  .points = strtoll(row[3], NULL, 10)};
@@ -95,29 +98,33 @@ void al_partner_list_free(al_partner_list *list)
 }
 
 al_db_status al_history_each(al_db *db, const char *tenant, const char *member, int32_t through,
-                             int (*each)(const al_history *h, void *ctx), void *ctx,
-                             const al_partner_list *partners)
+                             const al_tz *tz, int (*each)(const al_history *h, void *ctx),
+                             void *ctx, const al_partner_list *partners)
 {
     al_db_status st;
-    stream s = {.each = each, .ctx = ctx, .partners = partners};
-    char end[11];
-    al_day_format(through + 1, end);
-    /* Days since 1970-01-01: TO_DAYS counts from year 0. */
+    stream s = {.each = each, .ctx = ctx, .partners = partners, .tz = tz};
+    /* The end of day through in the zone, as a UTC time. */
+    char end[32];
+    time_t end_t = (time_t)al_tz_utc(tz, ((int64_t)through + 1) * 86400);
+    struct tm tm;
+    gmtime_r(&end_t, &tm);
+    strftime(end, sizeof(end), "%Y-%m-%d %H:%M:%S", &tm);
     al_db_param all[] = {AL_STR(tenant), AL_STR(end)};
     al_db_param one[] = {AL_STR(tenant), AL_STR(member ? member : ""), AL_STR(end)};
-    st = member ? al_db_stream(db,
-                               "SELECT member_id, TO_DAYS(occurred_at) - 719528, "
-                               "base_amount_minor - reversed_minor, points, partner_id "
-                               "FROM transactions WHERE tenant_id = ? AND member_id = ? "
-                               "AND occurred_at < ? ORDER BY occurred_at",
-                               one, 3, on_row, &s)
-                : al_db_stream(db,
-                               "SELECT member_id, TO_DAYS(occurred_at) - 719528, "
-                               "base_amount_minor - reversed_minor, points, partner_id "
-                               "FROM transactions FORCE INDEX (transactions_member) "
-                               "WHERE tenant_id = ? AND occurred_at < ? "
-                               "ORDER BY member_id, occurred_at",
-                               all, 2, on_row, &s);
+    st = member
+             ? al_db_stream(db,
+                            "SELECT member_id, TIMESTAMPDIFF(SECOND, '1970-01-01', occurred_at), "
+                            "base_amount_minor - reversed_minor, points, partner_id "
+                            "FROM transactions WHERE tenant_id = ? AND member_id = ? "
+                            "AND occurred_at < ? ORDER BY occurred_at",
+                            one, 3, on_row, &s)
+             : al_db_stream(db,
+                            "SELECT member_id, TIMESTAMPDIFF(SECOND, '1970-01-01', occurred_at), "
+                            "base_amount_minor - reversed_minor, points, partner_id "
+                            "FROM transactions FORCE INDEX (transactions_member) "
+                            "WHERE tenant_id = ? AND occurred_at < ? "
+                            "ORDER BY member_id, occurred_at",
+                            all, 2, on_row, &s);
     if (st == AL_DB_OK && !s.failed && s.stop == 0)
         flush(&s);
     free(s.p);
@@ -139,10 +146,10 @@ static int member_facts(const al_history *h, void *ctx)
 }
 
 al_db_status al_member_stage(al_db *db, const char *tenant, const char *member, int32_t as_of,
-                             al_stage *out)
+                             const al_tz *tz, al_stage *out)
 {
     one_member m = {.as_of = as_of, .facts = {.first_day = -1, .last_day = -1}};
-    al_db_status st = al_history_each(db, tenant, member, as_of, member_facts, &m, NULL);
+    al_db_status st = al_history_each(db, tenant, member, as_of, tz, member_facts, &m, NULL);
     *out = al_lifecycle_stage(&m.facts, as_of);
     return st == AL_DB_OK && m.facts.overflow ? AL_DB_RANGE : st;
 }

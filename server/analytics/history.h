@@ -29,18 +29,18 @@ void al_partner_list_free(al_partner_list *list);
 /*
  * Calls each(history, ctx) for every member of tenant with purchases up to the
  * end of day through (only member's when member is not NULL), the purchases in
- * time order; each returns non-zero to stop (AL_DB_STREAM_ABANDON: without reading
- * the rest, see al_db_stream). With partners (the tenant's, loaded by the
- * caller) each purchase names its partner by index; without (NULL), every
- * purchase says partner 0.
+ * time order, each on its day in zone tz (the tenant's; NULL: UTC); each returns non-zero to stop
+ * (AL_DB_STREAM_ABANDON: without reading the rest, see al_db_stream). With partners (the tenant's,
+ * loaded by the caller) each purchase names its partner by index; without (NULL), every purchase
+ * says partner 0.
  */
 al_db_status al_history_each(al_db *db, const char *tenant, const char *member, int32_t through,
-                             int (*each)(const al_history *h, void *ctx), void *ctx,
-                             const al_partner_list *partners);
+                             const al_tz *tz, int (*each)(const al_history *h, void *ctx),
+                             void *ctx, const al_partner_list *partners);
 
-/* One member's lifecycle stage at the end of day as_of (no purchase: new). */
+/* One member's lifecycle stage at the end of day as_of in zone tz (no purchase: new). */
 al_db_status al_member_stage(al_db *db, const char *tenant, const char *member, int32_t as_of,
-                             al_stage *out);
+                             const al_tz *tz, al_stage *out);
 
 /* Calls each(points, ctx) with every enrolled member's points held (available + held). */
 al_db_status al_points_held_each(al_db *db, const char *tenant,

@@ -108,7 +108,8 @@ static void population_free(population *p)
 static bool gather(al_db *db, const al_analytics_query *q, population *p,
                    const al_partner_list *partners, al_outcome *o)
 {
-    al_db_status st = al_history_each(db, q->tenant, NULL, p->as_of, collect, p, partners);
+    al_db_status st = al_history_each(db, q->tenant, NULL, p->as_of, al_tz_get(q->time_zone),
+                                      collect, p, partners);
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
     if (p->cancelled) {

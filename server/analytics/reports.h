@@ -12,14 +12,16 @@
 #include <stdint.h>
 
 #include "core/ids.h"
+#include "core/tz.h"
 #include "db/db.h"
 #include "ledger/outcome.h"
 
 /* What a call asked, parsed on the worker, copied for the report thread. */
 typedef struct al_analytics_query {
     char tenant[AL_ID_MAX + 1];
-    int32_t as_of, cal_end; /* days since 1970-01-01 */
-    long window, horizon;   /* days; weeks */
+    char time_zone[AL_TZ_NAME_MAX + 1]; /* the tenant's: its days */
+    int32_t as_of, cal_end;             /* days since 1970-01-01, in the tenant's zone */
+    long window, horizon;               /* days; weeks */
     double discount, threshold, gap_factor;
     size_t offset, limit; /* the page of the list */
     int only;             /* a segment or a stage; -1: all */

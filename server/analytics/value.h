@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "analytics/clv.h"
+#include "core/tz.h"
 
 /* One earning transaction of a member: its day, net spend, points and partner (an index). */
 typedef struct al_purchase {
@@ -155,6 +156,8 @@ double al_lift(int64_t both, int64_t active, int64_t at_a, int64_t at_b);
 int32_t al_day_parse(const char *s);
 /* Today's day number (UTC). */
 int32_t al_day_today(void);
+/* Today in zone tz (NULL: UTC). */
+int32_t al_day_today_in(const al_tz *tz);
 /* "YYYY-MM-DD" of a day number. */
 void al_day_format(int32_t day, char out[11]);
 

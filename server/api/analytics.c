@@ -14,6 +14,7 @@
 #include "analytics/value.h"
 #include "api/booking.h"
 #include "api/context.h"
+#include "api/lookups.h"
 #include "api/routes.h"
 #include "api/statuses.h"
 #include "core/ids.h"
@@ -27,11 +28,21 @@ static void run(al_exchange *x, al_job_fn fn, query *q)
     al_run_report(x, fn, q, sizeof(*q), NULL);
 }
 
-/* A date parameter (default: today, UTC); 0, or -1 after replying. */
-static int day_param(al_exchange *x, const char *name, int32_t *out)
+/* The caller's tenant's time zone into q (its days are the reports' days); -1 after replying. */
+static int zone_of(al_exchange *x, query *q)
+{
+    al_tenant t;
+    if (al_tenant_load(x, &t) != 0)
+        return -1;
+    snprintf(q->time_zone, sizeof(q->time_zone), "%s", t.time_zone);
+    return 0;
+}
+
+/* A date parameter (default: today in q's zone); 0, or -1 after replying. */
+static int day_param(al_exchange *x, const query *q, const char *name, int32_t *out)
 {
     char text[16];
-    *out = al_day_today();
+    *out = al_day_today_in(al_tz_get(q->time_zone));
     if (!al_query_value(x, name, text, sizeof(text)) || (*out = al_day_parse(text)) >= 0)
         return 0;
     al_reply_error(x, 400, "invalid_parameter", "%s must be a date YYYY-MM-DD", name);
@@ -91,8 +102,10 @@ static int page_params(al_exchange *x, size_t *offset, size_t *limit)
 void al_api_analytics_rfm(al_exchange *x)
 {
     query q = {.only = -1};
+    if (zone_of(x, &q) != 0)
+        return;
     char seg_name[32];
-    if (day_param(x, "as_of", &q.as_of) != 0 ||
+    if (day_param(x, &q, "as_of", &q.as_of) != 0 ||
         int_param(x, "window_days", 365, 1, 36600, &q.window) != 0 ||
         page_params(x, &q.offset, &q.limit) != 0)
         return;
@@ -107,7 +120,9 @@ void al_api_analytics_rfm(al_exchange *x)
 void al_api_analytics_pareto(al_exchange *x)
 {
     query q = {.only = -1};
-    if (day_param(x, "as_of", &q.as_of) != 0 ||
+    if (zone_of(x, &q) != 0)
+        return;
+    if (day_param(x, &q, "as_of", &q.as_of) != 0 ||
         int_param(x, "window_days", 0, 0, 36600, &q.window) != 0)
         return;
     run(x, al_pareto_report, &q);
@@ -116,7 +131,9 @@ void al_api_analytics_pareto(al_exchange *x)
 void al_api_analytics_clv(al_exchange *x)
 {
     query q = {.only = -1};
-    if (day_param(x, "calibration_end", &q.cal_end) != 0 ||
+    if (zone_of(x, &q) != 0)
+        return;
+    if (day_param(x, &q, "calibration_end", &q.cal_end) != 0 ||
         int_param(x, "horizon_weeks", 52, 1, 520, &q.horizon) != 0 ||
         rate_param(x, "annual_discount", 0.10, 0, 1, &q.discount) != 0 ||
         page_params(x, &q.offset, &q.limit) != 0)
@@ -127,7 +144,9 @@ void al_api_analytics_clv(al_exchange *x)
 void al_api_analytics_churn(al_exchange *x)
 {
     query q = {.only = -1};
-    if (day_param(x, "as_of", &q.as_of) != 0 ||
+    if (zone_of(x, &q) != 0)
+        return;
+    if (day_param(x, &q, "as_of", &q.as_of) != 0 ||
         rate_param(x, "p_alive_below", 0.5, 0, 1, &q.threshold) != 0 ||
         rate_param(x, "gap_factor", 2, 1, 100, &q.gap_factor) != 0 ||
         page_params(x, &q.offset, &q.limit) != 0)
@@ -138,8 +157,10 @@ void al_api_analytics_churn(al_exchange *x)
 void al_api_analytics_lifecycle(al_exchange *x)
 {
     query q = {.only = -1};
+    if (zone_of(x, &q) != 0)
+        return;
     char stage_name[16];
-    if (day_param(x, "as_of", &q.as_of) != 0 || page_params(x, &q.offset, &q.limit) != 0)
+    if (day_param(x, &q, "as_of", &q.as_of) != 0 || page_params(x, &q.offset, &q.limit) != 0)
         return;
     if (al_query_value(x, "stage", stage_name, sizeof(stage_name)) &&
         (q.only = al_stage_by_name(stage_name)) < 0) {
@@ -153,7 +174,9 @@ void al_api_analytics_lifecycle(al_exchange *x)
 void al_api_analytics_affinity(al_exchange *x)
 {
     query q = {.only = -1};
-    if (day_param(x, "as_of", &q.as_of) != 0 ||
+    if (zone_of(x, &q) != 0)
+        return;
+    if (day_param(x, &q, "as_of", &q.as_of) != 0 ||
         int_param(x, "window_days", 365, 1, 36600, &q.window) != 0)
         return;
     run(x, al_affinity_report, &q);

@@ -15,6 +15,7 @@
 #include "api/lookups.h"
 #include "api/routes.h"
 #include "api/statuses.h"
+#include "core/tz.h"
 #include "rules/rules.h"
 
 typedef struct {
@@ -23,6 +24,7 @@ typedef struct {
     bool auto_enrol;
     int expiry_months;
     int64_t when;
+    int32_t utc_offset;
 } event_job;
 
 static bool reward(al_db *db, void *arg, al_outcome *o)
@@ -34,6 +36,7 @@ static bool reward(al_db *db, void *arg, al_outcome *o)
                    .member = c->member,
                    .event = c->event,
                    .when = c->when,
+                   .utc_offset = c->utc_offset,
                    .rules = c->rules,
                    .auto_enrol = c->auto_enrol,
                    .expiry_months = c->expiry_months};
@@ -63,6 +66,7 @@ void al_api_event_create(al_exchange *x)
         goto done;
     c.auto_enrol = t.auto_enrol;
     c.expiry_months = t.expiry_months;
+    c.utc_offset = al_tz_offset(al_tz_get(t.time_zone), c.when);
     al_run_booking(x, "event", c.id, body, al_id_hash(c.member), reward, &c, sizeof(c),
                    reward_free);
 done:

@@ -85,7 +85,11 @@ static int list_filters(al_exchange *x, al_analytics_query *q)
         al_reply_error(x, 400, "invalid_parameter", "stage must be one of the lifecycle stages");
         return -1;
     }
-    q->as_of = al_day_today();
+    al_tenant t;
+    if (al_tenant_load(x, &t) != 0)
+        return -1;
+    snprintf(q->time_zone, sizeof(q->time_zone), "%s", t.time_zone);
+    q->as_of = al_day_today_in(al_tz_get(t.time_zone));
     return 0;
 }
 
@@ -214,7 +218,13 @@ void al_api_member_get(al_exchange *x)
         (json_int_t)m.lifetime_redeemed, "tier", m.tier, "lifecycle_stage");
     al_member_clear(&m);
     al_stage stage;
-    st = al_member_stage(al_db_of(x), x->tenant, id, al_day_today(), &stage);
+    al_tenant t;
+    if (al_tenant_load(x, &t) != 0) {
+        json_decref(view);
+        return;
+    }
+    const al_tz *tz = al_tz_get(t.time_zone);
+    st = al_member_stage(al_db_of(x), x->tenant, id, al_day_today_in(tz), tz, &stage);
     if (st == AL_DB_OK) {
         json_object_set_new(view, "lifecycle_stage", json_string(al_stage_name(stage)));
         st = add_activity(x, id, view);

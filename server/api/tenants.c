@@ -14,6 +14,7 @@
 #include "api/routes.h"
 #include "api/statuses.h"
 #include "auth/auth.h"
+#include "core/tz.h"
 #include "tenants/directory.h"
 #include "tenants/tenants.h"
 
@@ -70,12 +71,12 @@ done:
 
 static json_t *tenant_json(const al_tenant *t)
 {
-    return json_pack("{s:s,s:s,s:s,s:{s:b,s:i,s:i,s:{s:i,s:i},s:{s:i,s:i}}}", "id", t->id, "name",
-                     t->name, "created_at", t->created_at, "settings", "auto_enrol", t->auto_enrol,
-                     "expiry_months", t->expiry_months, "expiry_notice_days", t->expiry_notice_days,
-                     "partner_rate", "per_second", t->partner_rate.per_second, "burst",
-                     t->partner_rate.burst, "admin_rate", "per_second", t->admin_rate.per_second,
-                     "burst", t->admin_rate.burst);
+    return json_pack("{s:s,s:s,s:s,s:{s:b,s:i,s:i,s:s,s:{s:i,s:i},s:{s:i,s:i}}}", "id", t->id,
+                     "name", t->name, "created_at", t->created_at, "settings", "auto_enrol",
+                     t->auto_enrol, "expiry_months", t->expiry_months, "expiry_notice_days",
+                     t->expiry_notice_days, "time_zone", t->time_zone, "partner_rate", "per_second",
+                     t->partner_rate.per_second, "burst", t->partner_rate.burst, "admin_rate",
+                     "per_second", t->admin_rate.per_second, "burst", t->admin_rate.burst);
 }
 
 /* The tenant as JSON for the audit log, or NULL. */
@@ -188,7 +189,7 @@ static int rate_of(al_exchange *x, json_t *settings, const char *field, al_rate 
 
 /*
  * PATCH /v1/tenants/{id}: {"name", "settings": {"auto_enrol", "expiry_months",
- * "expiry_notice_days", "partner_rate", "admin_rate"}},
+ * "expiry_notice_days", "time_zone", "partner_rate", "admin_rate"}},
  * any of them. auto_enrol: unknown members are enrolled on their first earn.
  * expiry_months: points lapse at the end of that many months after the month
  * they were earned (for points earned from now on).
@@ -197,7 +198,9 @@ void al_api_tenant_patch(al_exchange *x)
 {
     static const char *const fields[] = {"name", "settings", NULL};
     static const char *const settings_fields[] = {
-        "auto_enrol", "expiry_months", "expiry_notice_days", "partner_rate", "admin_rate", NULL};
+        "auto_enrol", "expiry_months", "expiry_notice_days",
+        "time_zone",  "partner_rate",  "admin_rate",
+        NULL};
     const char *id = x->params[0];
     json_t *body = NULL;
     if (x->role == AL_ROLE_ADMIN && strcmp(id, x->tenant) != 0) {
@@ -223,6 +226,7 @@ void al_api_tenant_patch(al_exchange *x)
     json_t *enrol = json_object_get(settings, "auto_enrol");
     json_t *months = json_object_get(settings, "expiry_months");
     json_t *notice = json_object_get(settings, "expiry_notice_days");
+    json_t *zone = json_object_get(settings, "time_zone");
     if (enrol != NULL && !json_is_boolean(enrol)) {
         al_reply_error(x, 400, "invalid_field", "settings.auto_enrol must be true or false");
         goto done;
@@ -237,6 +241,11 @@ void al_api_tenant_patch(al_exchange *x)
         al_reply_error(x, 400, "invalid_field", "settings.expiry_notice_days must be 0 to 365");
         goto done;
     }
+    if (zone != NULL && (!json_is_string(zone) || al_tz_get(json_string_value(zone)) == NULL)) {
+        al_reply_error(x, 400, "invalid_field",
+                       "settings.time_zone must be an IANA time zone name, such as Asia/Shanghai");
+        goto done;
+    }
     al_rate partner_rate, admin_rate;
     bool has_partner_rate = false, has_admin_rate = false;
     if (rate_of(x, settings, "partner_rate", &partner_rate, &has_partner_rate) != 0 ||
@@ -247,6 +256,7 @@ void al_api_tenant_patch(al_exchange *x)
                            .auto_enrol = enrol ? (int)json_is_true(enrol) : -1,
                            .expiry_months = months ? (int)json_integer_value(months) : 0,
                            .expiry_notice_days = notice ? (int)json_integer_value(notice) : -1,
+                           .time_zone = zone ? json_string_value(zone) : NULL,
                            .partner_rate = has_partner_rate ? &partner_rate : NULL,
                            .admin_rate = has_admin_rate ? &admin_rate : NULL};
     al_db_status st = al_tenant_update(al_db_of(x), id, &c);

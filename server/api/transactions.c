@@ -17,6 +17,7 @@
 #include "api/statuses.h"
 #include "core/limits.h"
 #include "core/metrics.h"
+#include "core/tz.h"
 #include "http/server.h"
 #include "partners/partners.h"
 #include "plugins/translate.h"
@@ -105,6 +106,7 @@ typedef struct {
     json_t *translation; /* owned */
     al_translation t;    /* the plugin's lines */
     int64_t when;        /* occurred_at, Unix seconds */
+    int32_t utc_offset;  /* the tenant's zone at when */
     al_rules *rules;     /* a reference */
     bool auto_enrol;
     int expiry_months;
@@ -125,6 +127,7 @@ static void earning_of(earn_job *c, al_earn *out)
                  .lines = c->t.lines,
                  .nlines = c->t.nlines,
                  .when = c->when,
+                 .utc_offset = c->utc_offset,
                  .rules = c->rules,
                  .auto_enrol = c->auto_enrol,
                  .expiry_months = c->expiry_months};
@@ -189,6 +192,7 @@ static void earn_body(al_exchange *x, json_t *body, const al_partner_setup *ps,
     c.translation = al_translation_json(&t);
     c.t = t;
     c.when = al_sql_time_to_unix(c.occurred_at);
+    c.utc_offset = al_tz_offset(al_tz_get(ps->time_zone), c.when);
     json_object_set_new(c.translation, "plugin", json_string(ps->plugin));
     memcpy(c.currency, t.currency, 4);
     c.points = t.points;
@@ -476,6 +480,7 @@ static void simulate(al_exchange *x, const char *partner, json_t *tx, al_rules *
                  .lines = t.lines,
                  .nlines = t.nlines,
                  .when = al_sql_time_to_unix(occurred),
+                 .utc_offset = al_tz_offset(al_tz_get(ps.time_zone), al_sql_time_to_unix(occurred)),
                  .rules = rules,
                  .auto_enrol = true,
                  .expiry_months = ps.expiry_months,

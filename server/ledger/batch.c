@@ -646,13 +646,13 @@ static al_db_status usages(al_db *db, set *s)
         al_award awards[AL_PROMOS_MAX];
         size_t tier = al_rules_tier_index(e->rules, m->row.tier);
         size_t n = al_rules_promotions(e->rules, e->partner, e->lines, e->nlines, tier, e->when,
-                                       awards, AL_PROMOS_MAX);
+                                       e->utc_offset, awards, AL_PROMOS_MAX);
         for (size_t a = 0; a < n; a++) {
             const al_promo *p = awards[a].promo;
             if (p->cap_points == 0)
                 continue;
             char period[16];
-            al_period_key(p->cap_period, e->when, period);
+            al_period_key(p->cap_period, e->when + e->utc_offset, period);
             bool known = false;
             for (size_t u = 0; u < s->nusages && !known; u++)
                 known = s->usages[u].m == it->m && strcmp(s->usages[u].promo, p->id) == 0 &&
@@ -770,14 +770,14 @@ static decision earn(set *s, int lane, item *it)
                                        al_rules_tier_bonus(&r->tiers[tier], e->points), &points);
     al_award awards[AL_PROMOS_MAX];
     usage *taken[AL_PROMOS_MAX] = {0};
-    size_t n = al_rules_promotions(r, e->partner, e->lines, e->nlines, tier, e->when, awards,
-                                   AL_PROMOS_MAX);
+    size_t n = al_rules_promotions(r, e->partner, e->lines, e->nlines, tier, e->when, e->utc_offset,
+                                   awards, AL_PROMOS_MAX);
     for (size_t a = 0; a < n && ok; a++) {
         const al_promo *p = awards[a].promo;
         taken[a] = NULL;
         if (p->cap_points) {
             char period[16];
-            al_period_key(p->cap_period, e->when, period);
+            al_period_key(p->cap_period, e->when + e->utc_offset, period);
             if ((taken[a] = usage_of(s, it->m, p->id, period)) == NULL) {
                 json_decref(detail); /* the tier moved within the run: the next run reads it */
                 return CUT;

@@ -352,7 +352,7 @@ static al_db_status capped(al_db *db, const al_earn *e, const al_promo *p, int64
 {
     char period[16];
     int64_t used = 0;
-    al_period_key(p->cap_period, e->when, period);
+    al_period_key(p->cap_period, e->when + e->utc_offset, period);
     al_db_status st = count_lock(db, &promotion_usage, e->tenant, p->id, e->member, period, &used);
     if (st != AL_DB_OK)
         return st;
@@ -377,8 +377,8 @@ static al_db_status extras(al_db *db, const al_earn *e, size_t tier, json_t *det
     if (!al_earn_line(detail, "tier:", t->name, al_rules_tier_bonus(t, e->points), points))
         goto overflow;
     al_award awards[AL_PROMOS_MAX];
-    size_t n = al_rules_promotions(r, e->partner, e->lines, e->nlines, tier, e->when, awards,
-                                   AL_PROMOS_MAX);
+    size_t n = al_rules_promotions(r, e->partner, e->lines, e->nlines, tier, e->when, e->utc_offset,
+                                   awards, AL_PROMOS_MAX);
     for (size_t i = 0; i < n; i++) {
         al_db_status st = awards[i].promo->cap_points
                               ? capped(db, e, awards[i].promo, &awards[i].points)
@@ -1117,7 +1117,7 @@ bool al_ledger_event(al_db *db, const al_event *ev, al_outcome *o)
         return false;
     char period[16];
     int64_t awards = 0;
-    al_period_key(rule->period, ev->when, period);
+    al_period_key(rule->period, ev->when + ev->utc_offset, period);
     al_db_status st =
         count_lock(db, &event_awards, ev->tenant, ev->event, ev->member, period, &awards);
     if (st != AL_DB_OK)

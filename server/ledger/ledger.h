@@ -40,6 +40,7 @@ typedef struct al_earn {
     const alliance_points_line *lines; /* the same lines, for the promotions */
     size_t nlines;
     int64_t when;          /* occurred_at in Unix seconds: promotions' windows and days */
+    int32_t utc_offset;    /* the tenant's zone at when: promotions' days, caps' periods */
     const al_rules *rules; /* the tenant's live rules */
     bool auto_enrol;
     int expiry_months;
@@ -85,7 +86,8 @@ typedef struct al_event {
     const char *tenant;
     const char *partner; /* NULL: the alliance's own (an admin's call) */
     const char *id, *member, *event;
-    int64_t when; /* Unix seconds: the period of the limit */
+    int64_t when;       /* Unix seconds: the period of the limit */
+    int32_t utc_offset; /* the tenant's zone at when (the period is its local one) */
     const al_rules *rules;
     bool auto_enrol;
     int expiry_months;

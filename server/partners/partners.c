@@ -236,7 +236,7 @@ al_db_status al_partner_setup_load(al_db *db, const char *tenant, const char *pa
     memset(out, 0, sizeof(*out));
     al_db_status st = al_db_row(db,
                                 "SELECT p.plugin, p.config, t.auto_enrol, t.expiry_months, "
-                                "t.rules_version, t.setup_version "
+                                "t.rules_version, t.setup_version, t.time_zone "
                                 "FROM partners p JOIN tenants t ON t.tenant_id = p.tenant_id "
                                 "WHERE p.tenant_id = ? AND p.partner_id = ?",
                                 p, 2, &res, &row);
@@ -248,6 +248,7 @@ al_db_status al_partner_setup_load(al_db *db, const char *tenant, const char *pa
         out->expiry_months = atoi(row[3]);
         out->rules_version = atoi(row[4]);
         out->setup_version = strtoll(row[5], NULL, 10);
+        snprintf(out->time_zone, sizeof(out->time_zone), "%s", row[6]);
         *found = out->config != NULL;
         if (out->config == NULL)
             st = AL_DB_ERROR;

@@ -101,6 +101,7 @@ typedef struct al_partner_setup {
     int expiry_months;
     int rules_version;
     int64_t setup_version; /* the tenant's, read with the rest */
+    char time_zone[65];    /* the tenant's (IANA name) */
 } al_partner_setup;
 
 al_db_status al_partner_setup_load(al_db *db, const char *tenant, const char *partner,

@@ -424,9 +424,9 @@ static bool in_list(const char *list, size_t width, size_t n, const char *s)
 
 size_t al_rules_promotions(const al_rules *r, const char *partner,
                            const alliance_points_line *lines, size_t nlines, size_t tier,
-                           int64_t when, al_award *out, size_t max)
+                           int64_t when, int32_t utc_offset, al_award *out, size_t max)
 {
-    time_t t = (time_t)when;
+    time_t t = (time_t)(when + utc_offset);
     struct tm tm;
     gmtime_r(&t, &tm);
     int iso_day = tm.tm_wday == 0 ? 7 : tm.tm_wday;
@@ -466,9 +466,9 @@ const al_event_rule *al_rules_event(const al_rules *r, const char *name)
     return NULL;
 }
 
-void al_period_key(al_period p, int64_t when, char out[16])
+void al_period_key(al_period p, int64_t local, char out[16])
 {
-    time_t t = (time_t)when;
+    time_t t = (time_t)local;
     struct tm tm;
     gmtime_r(&t, &tm);
     switch (p) {

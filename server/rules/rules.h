@@ -137,7 +137,8 @@ typedef struct al_award {
 
 /*
  * The promotions that apply to a transaction of partner with these plugin
- * lines, for a member of level tier, at when (Unix seconds, UTC): each
+ * lines, for a member of level tier, at when (Unix seconds, UTC; the day of
+ * the week is the tenant's, at when + utc_offset): each
  * multiplier promotion adds floor(sum of its matching lines' points x
  * (pct - 100) / 100), each bonus promotion its bonus when a line matches.
  * Stacking is additive: every promotion counts on the plugin's points, not on
@@ -145,12 +146,16 @@ typedef struct al_award {
  */
 size_t al_rules_promotions(const al_rules *r, const char *partner,
                            const alliance_points_line *lines, size_t nlines, size_t tier,
-                           int64_t when, al_award *out, size_t max);
+                           int64_t when, int32_t utc_offset, al_award *out, size_t max);
 
 /* The rule of an event, or NULL. */
 const al_event_rule *al_rules_event(const al_rules *r, const char *name);
 
-/* The key of the period containing when ("2026-11", "2026-W47", "2026-11-23", "2026", "ever"). */
-void al_period_key(al_period p, int64_t when, char out[16]);
+/*
+ * The key of the period containing local (the tenant's local time as seconds
+ * since 1970: Unix seconds plus its zone's offset): "2026-11", "2026-W47",
+ * "2026-11-23", "2026", "ever".
+ */
+void al_period_key(al_period p, int64_t local, char out[16]);
 
 #endif

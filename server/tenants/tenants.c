@@ -28,7 +28,7 @@ al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *foun
                                     "created_at") ", auto_enrol, expiry_months, rules_version, "
                                                   "partner_rate_per_s, partner_rate_burst, "
                                                   "admin_rate_per_s, admin_rate_burst, "
-                                                  "expiry_notice_days "
+                                                  "expiry_notice_days, time_zone "
                                                   "FROM tenants WHERE tenant_id = ?",
                                 p, 1, &res, &row);
     *found = st == AL_DB_OK && row != NULL;
@@ -42,6 +42,7 @@ al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *foun
         out->partner_rate = (al_rate){.per_second = atoi(row[6]), .burst = atoi(row[7])};
         out->admin_rate = (al_rate){.per_second = atoi(row[8]), .burst = atoi(row[9])};
         out->expiry_notice_days = atoi(row[10]);
+        snprintf(out->time_zone, sizeof(out->time_zone), "%s", row[11]);
     }
     al_db_free_result(res);
     return st;
@@ -55,6 +56,7 @@ al_db_status al_tenant_update(al_db *db, const char *id, const al_tenant_changes
                        KEEP_IF(c->auto_enrol < 0, c->auto_enrol),
                        KEEP_IF(c->expiry_months <= 0, c->expiry_months),
                        KEEP_IF(c->expiry_notice_days < 0, c->expiry_notice_days),
+                       AL_STR_OR_NULL(c->time_zone),
                        RATE(c->partner_rate, per_second),
                        RATE(c->partner_rate, burst),
                        RATE(c->admin_rate, per_second),
@@ -69,12 +71,13 @@ al_db_status al_tenant_update(al_db *db, const char *id, const al_tenant_changes
         "auto_enrol = IFNULL(?, auto_enrol), "
         "expiry_months = IFNULL(?, expiry_months), "
         "expiry_notice_days = IFNULL(?, expiry_notice_days), "
+        "time_zone = IFNULL(?, time_zone), "
         "partner_rate_per_s = IFNULL(?, partner_rate_per_s), "
         "partner_rate_burst = IFNULL(?, partner_rate_burst), "
         "admin_rate_per_s = IFNULL(?, admin_rate_per_s), "
         "admin_rate_burst = IFNULL(?, admin_rate_burst), "
         "setup_version = setup_version + 1, setup_changed_at = NOW(6) WHERE tenant_id = ?",
-        p, 9, NULL);
+        p, 10, NULL);
     al_setup_forget(id);
     return st;
 }

@@ -22,6 +22,7 @@ typedef struct al_tenant {
     int rules_version;   /* the live rules (0: the defaults) */
     al_rate partner_rate, admin_rate; /* a key's requests a second and burst; 0: no limit */
     int expiry_notice_days;           /* points.expiring goes out this many days before */
+    char time_zone[65];               /* IANA name: its days (promotions, caps, analytics) */
 } al_tenant;
 
 /* Creates a tenant; *exists when the id is taken (nothing changed). */
@@ -44,6 +45,7 @@ typedef struct al_tenant_changes {
     int auto_enrol;                           /* -1: keep */
     int expiry_months;                        /* 0: keep */
     int expiry_notice_days;                   /* -1: keep */
+    const char *time_zone;                    /* NULL: keep */
     const al_rate *partner_rate, *admin_rate; /* NULL: keep */
 } al_tenant_changes;
 

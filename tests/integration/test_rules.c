@@ -478,3 +478,53 @@ Test(rules, downgrades_by_policy_and_an_admins_floor)
     cr_expect_str_eq(json_string_value(json_object_get(h, "reason")), "review");
     response_free(&r);
 }
+
+static json_int_t earned_at(const char *id, const char *member, const char *when)
+{
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"id\":\"%s\",\"member\":\"%s\",\"occurred_at\":\"%s\",\"data\":{\"type\":"
+             "\"purchase\",\"amount_minor\":10000,\"currency\":\"CNY\",\"mcc\":\"1000\"}}",
+             id, member, when);
+    response r = partner_call(&srv, &bank, "POST", "/v1/transactions", body, 0, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    json_int_t points = json_integer_value(json_object_get(r.json, "points"));
+    response_free(&r);
+    return points;
+}
+
+/*
+ * Friday 20:00 UTC is Saturday 04:00 in Shanghai: the weekend bonus is the
+ * tenant's days. 15:30 and 16:30 UTC are one UTC day but two Shanghai days:
+ * a daily cap counts them apart there.
+ */
+Test(rules, a_tenants_time_zone_decides_its_days)
+{
+    response r = http(&srv, "PUT", "/v1/rules", admin,
+                      "{\"promotions\":[{\"id\":\"weekend\",\"bonus_points\":100,"
+                      "\"days_of_week\":[6,7]},{\"id\":\"daily\",\"bonus_points\":10,"
+                      "\"cap\":{\"points\":10,\"period\":\"day\"}}]}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    /* In UTC (the default): Friday, and one day for both. */
+    cr_expect_eq(earned_at("u-1", "zed", "2026-12-04T20:00:00Z"), 100 + 10);
+    cr_expect_eq(earned_at("u-2", "yan", "2026-12-04T15:30:00Z"), 100 + 10);
+    cr_expect_eq(earned_at("u-3", "yan", "2026-12-04T16:30:00Z"), 100, "the day's cap is used");
+
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/tenants/%s", tenant);
+    r = http(&srv, "PATCH", path, admin, "{\"settings\":{\"time_zone\":\"Mars/Olympus\"}}");
+    expect_error(&r, 400, "invalid_field");
+    response_free(&r);
+    r = http(&srv, "PATCH", path, admin, "{\"settings\":{\"time_zone\":\"Asia/Shanghai\"}}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(
+        json_string_value(json_object_get(json_object_get(r.json, "settings"), "time_zone")),
+        "Asia/Shanghai");
+    response_free(&r);
+    /* In Shanghai: Saturday; Friday 23:30 and Saturday 00:30 are two days. */
+    cr_expect_eq(earned_at("s-1", "zed", "2026-12-04T20:00:00Z"), 100 + 100 + 10);
+    cr_expect_eq(earned_at("s-2", "xia", "2026-12-04T15:30:00Z"), 100 + 10);
+    cr_expect_eq(earned_at("s-3", "xia", "2026-12-04T16:30:00Z"), 100 + 100 + 10,
+                 "00:30 on Saturday in Shanghai: the weekend, and a new day for the cap");
+}

@@ -203,7 +203,8 @@ Test(tenants, the_tenant_has_the_shape_the_readme_gives)
     for (size_t i = 0; i < 5; i++)
         cr_expect(json_object_get(r.json, keys[i]) != NULL, "%s: %s", keys[i], r.body);
     json_t *settings = json_object_get(r.json, "settings");
-    cr_expect_eq(json_object_size(settings), 5, "%s", r.body);
+    cr_expect_eq(json_object_size(settings), 6, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(settings, "time_zone")), "UTC");
     cr_expect(json_is_boolean(json_object_get(settings, "auto_enrol")));
     cr_expect(json_is_integer(json_object_get(settings, "expiry_months")));
     cr_expect_eq(json_integer_value(json_object_get(settings, "expiry_notice_days")), 30);

@@ -140,7 +140,7 @@ Test(rules, promotions_match_filters_and_stack_additively)
                                      {.points = 30, .category = "grocery"}};
     al_award a[8];
     /* Monday 2026-11-23 12:00 UTC, at shop, a normal member. */
-    size_t n = al_rules_promotions(&r, "shop", lines, 2, 0, 1795435200, a, 8);
+    size_t n = al_rules_promotions(&r, "shop", lines, 2, 0, 1795435200, 0, a, 8);
     cr_assert_eq(n, 3);
     cr_expect_str_eq(a[0].promo->id, "fresh-x2");
     cr_expect_eq(a[0].points, 11, "double on the fresh line only");
@@ -149,12 +149,12 @@ Test(rules, promotions_match_filters_and_stack_additively)
     cr_expect_str_eq(a[2].promo->id, "november");
     cr_expect_eq(a[2].points, 20, "floor(41 x 50%%), on the plugin's points, not compounded");
     /* Saturday 2026-11-28, at bank, a gold member. */
-    n = al_rules_promotions(&r, "bank", lines, 2, 1, 1795867200, a, 8);
+    n = al_rules_promotions(&r, "bank", lines, 2, 1, 1795867200, 0, a, 8);
     cr_assert_eq(n, 4);
     cr_expect_str_eq(a[1].promo->id, "gold-only");
     cr_expect_str_eq(a[3].promo->id, "weekend");
     /* December: november's window is over. */
-    n = al_rules_promotions(&r, "bank", lines, 2, 0, 1796140800, a, 8);
+    n = al_rules_promotions(&r, "bank", lines, 2, 0, 1796140800, 0, a, 8);
     cr_expect_eq(n, 1);
     cr_expect_eq(r.cross_partner_points, 100);
     const al_event_rule *ev = al_rules_event(&r, "survey_completed");
