@@ -271,8 +271,8 @@ char *al_metrics_render(const char *version)
     al_text_printf(&t, "# HELP allianced_webhook_attempt_duration_seconds A receiver's time to "
                        "answer a delivery.\n"
                        "# TYPE allianced_webhook_attempt_duration_seconds histogram\n");
-    put_histogram(&t, "allianced_webhook_attempt_duration_seconds", "", &webhook_time,
-                  time_bounds, true);
+    put_histogram(&t, "allianced_webhook_attempt_duration_seconds", "", &webhook_time, time_bounds,
+                  true);
     al_text_printf(&t,
                    "# HELP allianced_webhook_queue Webhook deliveries waiting and dead, as this "
                    "node's sender last counted them.\n"

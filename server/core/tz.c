@@ -46,7 +46,7 @@ static int64_t be(const unsigned char *p, int bytes)
 static void counts(const unsigned char *p, int64_t c[6])
 {
     for (int i = 0; i < 6; i++)
-        c[i] = be(p + 20 + 4 * i, 4);
+        c[i] = be(p + 20 + (size_t)4 * (size_t)i, 4);
 }
 
 static size_t block_len(const int64_t c[6], int tbytes)
@@ -84,7 +84,7 @@ static int parse(const unsigned char *d, size_t len, al_tz *z)
         if (idx[i] >= c[4])
             return -1;
         z->at[i] = be(times + 8 * i, 8);
-        z->offset[i] = (int32_t)be(types + 6 * idx[i], 4);
+        z->offset[i] = (int32_t)be(types + (size_t)6 * idx[i], 4);
     }
     /* Before the first transition: the first standard-time type (RFC 8536 3.2). */
     z->before = (int32_t)be(types, 4);

@@ -456,9 +456,10 @@ static char *extract_csv(const json_t *line, const json_t *provenance)
                 I(line, "net_minor"));
     size_t i;
     const json_t *r;
-    json_array_foreach (provenance, i, r)
+    json_array_foreach (provenance, i, r) {
         fprintf(out, "provenance,%s,%s,%s,,,%lld,,%lld,\r\n", S(r, "redeemer"), S(r, "issuer"),
                 S(r, "currency"), I(r, "points"), I(r, "value_minor"));
+    }
 #undef I
 #undef S
     if (fclose(out) != 0) {
@@ -484,12 +485,14 @@ int al_partner_extract(const char *document, const char *partner, const uint8_t 
         return -1;
     json_t *line = NULL, *provenance = json_array(), *p;
     size_t i;
-    json_array_foreach (json_object_get(whole, "partners"), i, p)
+    json_array_foreach (json_object_get(whole, "partners"), i, p) {
         if (names(p, "partner", partner))
             line = p;
-    json_array_foreach (json_object_get(whole, "provenance"), i, p)
+    }
+    json_array_foreach (json_object_get(whole, "provenance"), i, p) {
         if (names(p, "issuer", partner) || names(p, "redeemer", partner))
             json_array_append(provenance, p);
+    }
     json_t *part = json_pack("{s:O,s:O,s:s,s:O,s:O,s:o,s:O}", "id", json_object_get(whole, "id"),
                              "number", json_object_get(whole, "number"), "partner", partner,
                              "period_start", json_object_get(whole, "period_start"), "period_end",
