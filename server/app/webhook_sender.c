@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -37,11 +38,12 @@ static pthread_mutex_t life_lock = PTHREAD_MUTEX_INITIALIZER; /* interrupt again
 static bool was_holder[AL_MAX_CLUSTERS];
 static bool healthy[AL_MAX_CLUSTERS]; /* the last round's statements all answered */
 
-/* One request in flight. */
+/* One request in flight (a slot of the pipeline; easy NULL: free). */
 typedef struct {
     CURL *easy;
     struct curl_slist *headers;
-    al_due *due;
+    al_due due; /* owned: its body and secret */
+    int cluster;
     char answer[ANSWER_KEEP + 1];
     size_t answer_len;
     char error[CURL_ERROR_SIZE];
@@ -70,11 +72,13 @@ static void path_of(const char *url, char *out, size_t size)
         *hash = '\0';
 }
 
-/* Sets f up to POST its delivery; false when it cannot be. */
-static bool prepare(flight *f, al_due *d)
+/* Sets f up to POST d (taken) for cluster k; false when it cannot be. */
+static bool prepare(flight *f, al_due *d, int k)
 {
     memset(f, 0, sizeof(*f));
-    f->due = d;
+    f->due = *d;
+    f->cluster = k;
+    d = &f->due;
     char ts[24], sig[65], path[AL_WEBHOOK_URL_MAX + 1], h[160];
     snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
     path_of(d->url, path, sizeof(path));
@@ -115,6 +119,9 @@ static void flight_free(flight *f)
     if (f->easy != NULL)
         curl_easy_cleanup(f->easy);
     curl_slist_free_all(f->headers);
+    free(f->due.body);
+    OPENSSL_cleanse(f->due.secret, sizeof(f->due.secret));
+    memset(f, 0, sizeof(*f));
 }
 
 /* Records how f went. */
@@ -134,58 +141,19 @@ static void settle(al_db *db, flight *f, CURLcode rc)
         r.error = why;
     }
     bool dead = false;
-    al_db_status st = al_delivery_record(db, f->due, &r, (int)cfg_copy.webhook_attempts,
+    al_db_status st = al_delivery_record(db, &f->due, &r, (int)cfg_copy.webhook_attempts,
                                          (int)cfg_copy.webhook_backoff_s, &dead);
     if (st != AL_DB_OK)
         al_log(AL_LOG_WARN, "webhooks: delivery %lld could not be recorded (%d); it goes again",
-               (long long)f->due->id, (int)st);
+               (long long)f->due.id, (int)st);
     al_metrics_webhook(r.error == NULL ? AL_METRIC_WEBHOOK_DELIVERED
                        : dead          ? AL_METRIC_WEBHOOK_DEAD
                                        : AL_METRIC_WEBHOOK_FAILED,
                        (int64_t)r.took_ms * 1000);
     if (dead)
         al_log(AL_LOG_WARN, "webhooks: delivery %lld of event %lld to webhook %lld is dead: %s",
-               (long long)f->due->id, (long long)f->due->event_id, (long long)f->due->webhook_id,
+               (long long)f->due.id, (long long)f->due.event_id, (long long)f->due.webhook_id,
                r.error);
-}
-
-/* Sends n deliveries at once and records each; a stop abandons what is in flight. */
-static void send_all(al_db *db, al_due *due, size_t n)
-{
-    CURLM *multi = curl_multi_init();
-    flight *fl = calloc(n, sizeof(*fl));
-    if (multi == NULL || fl == NULL) {
-        free(fl);
-        if (multi != NULL)
-            curl_multi_cleanup(multi);
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (prepare(&fl[i], &due[i]))
-            curl_multi_add_handle(multi, fl[i].easy);
-    int running = 1;
-    while (running > 0 && !atomic_load(&cancelled)) {
-        if (curl_multi_perform(multi, &running) != CURLM_OK)
-            break;
-        int left;
-        CURLMsg *m;
-        while ((m = curl_multi_info_read(multi, &left)) != NULL) {
-            if (m->msg != CURLMSG_DONE)
-                continue;
-            flight *f = NULL;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&f);
-            settle(db, f, m->data.result);
-        }
-        if (running > 0)
-            curl_multi_poll(multi, NULL, 0, 100, NULL);
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (fl[i].easy != NULL)
-            curl_multi_remove_handle(multi, fl[i].easy);
-        flight_free(&fl[i]);
-    }
-    free(fl);
-    curl_multi_cleanup(multi);
 }
 
 static bool own_the_sending(int k)
@@ -202,20 +170,63 @@ static bool own_the_sending(int k)
     return held;
 }
 
-/* One round on cluster k: whether there was work (then the next round comes at once). */
-static bool round_on(int k)
+/*
+ * The pipeline: up to SEND_AT_ONCE deliveries in flight on one multi handle;
+ * a finished one is recorded and its slot refilled from what is due, so a
+ * slow receiver holds its own member's queue only, never a whole round.
+ */
+typedef struct {
+    CURLM *multi;
+    flight slot[SEND_AT_ONCE];
+    int busy;
+    int64_t lease_at[AL_MAX_CLUSTERS]; /* when each cluster's lease was last renewed */
+    bool mine[AL_MAX_CLUSTERS];
+} pipeline;
+
+static bool in_flight(const pipeline *p, int k, int64_t id)
 {
-    if (!own_the_sending(k))
+    for (int i = 0; i < SEND_AT_ONCE; i++)
+        if (p->slot[i].easy != NULL && p->slot[i].cluster == k && p->slot[i].due.id == id)
+            return true;
+    return false;
+}
+
+/* Fans out cluster k's outbox and fills free slots with its due deliveries; whether it found work.
+ */
+static bool refill(pipeline *p, int k)
+{
+    int64_t now = al_monotonic_ms();
+    if (now - p->lease_at[k] >= LEASE_MS / 6 || p->lease_at[k] == 0) {
+        p->mine[k] = own_the_sending(k);
+        p->lease_at[k] = now;
+    }
+    if (!p->mine[k])
         return false;
     al_db *db = &dbs.db[k];
     int events = 0;
     al_db_status st = al_outbox_fan_out(db, FAN_OUT_PAGE, &events);
     al_due *due = NULL;
     size_t n = 0;
-    if (st == AL_DB_OK && !atomic_load(&cancelled))
-        st = al_deliveries_due(db, key, SEND_AT_ONCE, &due, &n);
-    if (st == AL_DB_OK && n > 0 && !atomic_load(&cancelled))
-        send_all(db, due, n);
+    /* What is in flight is still pending and comes back: ask for that many more. */
+    if (st == AL_DB_OK && p->busy < SEND_AT_ONCE && !atomic_load(&cancelled))
+        st = al_deliveries_due(db, key, SEND_AT_ONCE + p->busy, &due, &n);
+    size_t added = 0;
+    for (size_t i = 0; i < n; i++) {
+        int free_slot = -1;
+        for (int j = 0; j < SEND_AT_ONCE && free_slot < 0; j++)
+            if (p->slot[j].easy == NULL)
+                free_slot = j;
+        if (free_slot < 0 || in_flight(p, k, due[i].id))
+            continue;
+        flight *f = &p->slot[free_slot];
+        if (prepare(f, &due[i], k)) {
+            curl_multi_add_handle(p->multi, f->easy);
+            p->busy++;
+            added++;
+        } else
+            flight_free(f);
+        memset(&due[i], 0, sizeof(due[i])); /* taken */
+    }
     al_due_free(due, n);
     int64_t pending = 0, dead = 0;
     if (st == AL_DB_OK && !atomic_load(&cancelled))
@@ -226,26 +237,69 @@ static bool round_on(int k)
     if (st != AL_DB_OK)
         al_log(AL_LOG_WARN, "webhooks: cluster %d: the database failed (%d); trying again", k,
                (int)st);
-    return st == AL_DB_OK && (events > 0 || n > 0);
+    return st == AL_DB_OK && (events > 0 || added > 0);
+}
+
+/* Records what finished and frees its slots; how many. */
+static int harvest(pipeline *p)
+{
+    int done = 0, left;
+    CURLMsg *m;
+    while ((m = curl_multi_info_read(p->multi, &left)) != NULL) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        flight *f = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&f);
+        CURLcode rc = m->data.result;
+        curl_multi_remove_handle(p->multi, f->easy);
+        settle(&dbs.db[f->cluster], f, rc);
+        flight_free(f);
+        p->busy--;
+        done++;
+    }
+    return done;
 }
 
 static void *sender_main(void *arg)
 {
     (void)arg;
     al_db_thread_start();
-    while (!atomic_load(&cancelled)) {
-        bool busy = false;
-
-        for (int k = 0; k < dbs.n && !atomic_load(&cancelled); k++)
-            busy = round_on(k) || busy;
-        if (busy)
+    static pipeline p;
+    memset(&p, 0, sizeof(p));
+    p.multi = curl_multi_init();
+    int64_t next_refill = 0;
+    while (p.multi != NULL && !atomic_load(&cancelled)) {
+        int64_t now = al_monotonic_ms();
+        if (now >= next_refill && p.busy < SEND_AT_ONCE) {
+            bool busy = false;
+            for (int k = 0; k < dbs.n && !atomic_load(&cancelled); k++)
+                busy = refill(&p, k) || busy;
+            /* Work found: look again soon; none: after the poll interval. */
+            next_refill = al_monotonic_ms() + (busy ? 20 : cfg_copy.webhook_poll_ms);
+        }
+        int running = 0;
+        curl_multi_perform(p.multi, &running);
+        if (harvest(&p) > 0 && next_refill > al_monotonic_ms() + 20)
+            next_refill = al_monotonic_ms() + 20; /* a slot came free */
+        if (p.busy > 0) {
+            curl_multi_poll(p.multi, NULL, 0, 50, NULL);
             continue;
+        }
         pthread_mutex_lock(&lock);
-        struct timespec until = al_deadline_in_ms(cfg_copy.webhook_poll_ms);
-        if (!atomic_load(&cancelled))
+        int64_t wait = next_refill - al_monotonic_ms();
+        struct timespec until = al_deadline_in_ms(wait > 0 ? wait : 0);
+        if (!atomic_load(&cancelled) && wait > 0)
             pthread_cond_timedwait(&wake, &lock, &until);
         pthread_mutex_unlock(&lock);
     }
+    /* A stop abandons what is in flight: still pending, it is sent again later. */
+    for (int i = 0; i < SEND_AT_ONCE; i++)
+        if (p.slot[i].easy != NULL) {
+            curl_multi_remove_handle(p.multi, p.slot[i].easy);
+            flight_free(&p.slot[i]);
+        }
+    if (p.multi != NULL)
+        curl_multi_cleanup(p.multi);
     /* Another node takes over at once; not on a database that stopped answering. */
     for (int k = 0; k < dbs.n; k++)
         if (was_holder[k] && healthy[k] && !atomic_load(&cut))

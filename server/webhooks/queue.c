@@ -11,6 +11,7 @@
 #include "core/text.h"
 
 #define MAX_BACKOFF_S 3600
+#define PARKED "'9999-12-31 00:00:00'" /* next_at of a delivery behind another of its queue */
 
 al_db_status al_outbox_fan_out(al_db *db, int limit, int *events)
 {
@@ -52,6 +53,21 @@ al_db_status al_outbox_fan_out(al_db *db, int limit, int *events)
             st = al_db_exec(db, sql, NULL, 0, NULL);
         free(sql);
         sql = NULL;
+        /* The new ones behind another of their queue wait for it (parked). */
+        if (st == AL_DB_OK &&
+            asprintf(&sql,
+                     "UPDATE webhook_deliveries d JOIN (SELECT n.delivery_id FROM "
+                     "webhook_deliveries n WHERE n.event_id IN (%s) AND n.status = 'pending' "
+                     "AND EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = "
+                     "n.webhook_id AND e.member_id = n.member_id AND e.status = 'pending' "
+                     "AND e.delivery_id < n.delivery_id)) behind ON behind.delivery_id = "
+                     "d.delivery_id SET d.next_at = " PARKED,
+                     list) < 0)
+            st = AL_DB_ERROR;
+        if (st == AL_DB_OK)
+            st = al_db_exec(db, sql, NULL, 0, NULL);
+        free(sql);
+        sql = NULL;
         if (st == AL_DB_OK &&
             asprintf(&sql, "UPDATE outbox SET fanned_out = 1 WHERE event_id IN (%s)", list) < 0)
             st = AL_DB_ERROR;
@@ -81,26 +97,39 @@ static char *event_body(MYSQL_ROW row)
     return body;
 }
 
+/*
+ * The heads of the queues (a webhook's member's oldest unsettled delivery;
+ * the ones behind are parked) that are due, the longest due first, taken
+ * round-robin across webhooks (each one's first, in a
+ * random order, then each one's second...), at most PER_WEBHOOK of one: a
+ * webhook with a backlog, or many that fail, do not hold the others up.
+ */
+#define PER_WEBHOOK 8
+#define DUE_WINDOW "2000" /* the deliveries due longest looked at a time (an index range) */
+/* clang-format off */
+#define DUE_SQL                                                                            \
+    "SELECT d.delivery_id, d.tenant_id, d.event_id, d.webhook_id, d.attempts, "            \
+    "w.url, w.secret, o.type, o.member_id, o.data, " AL_SQL_RFC3339("o.created_at") " "    \
+    "FROM (SELECT h.*, ROW_NUMBER() OVER (PARTITION BY h.webhook_id "                      \
+    "ORDER BY h.delivery_id) AS turn FROM (SELECT c.* FROM webhook_deliveries c "          \
+    "WHERE c.status = 'pending' AND c.next_at <= NOW(6) ORDER BY c.next_at "               \
+    "LIMIT " DUE_WINDOW ") h WHERE NOT EXISTS ("                                           \
+    "SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = h.webhook_id "                \
+    "AND e.member_id = h.member_id AND e.status = 'pending' "                              \
+    "AND e.delivery_id < h.delivery_id)) d "                                               \
+    "JOIN webhooks w ON w.webhook_id = d.webhook_id "                                      \
+    "JOIN outbox o ON o.event_id = d.event_id "                                            \
+    "WHERE d.turn <= ? ORDER BY d.turn, RAND() LIMIT ?"
+/* clang-format on */
+
 al_db_status al_deliveries_due(al_db *db, const uint8_t master_key[AL_MASTER_KEY_BYTES], int limit,
                                al_due **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    al_db_param p[] = {AL_INT(limit)};
+    al_db_param p[] = {AL_INT(PER_WEBHOOK), AL_INT(limit)};
     MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(
-        db,
-        "SELECT d.delivery_id, d.tenant_id, d.event_id, d.webhook_id, d.attempts, "
-        "w.url, w.secret, o.type, o.member_id, o.data, " AL_SQL_RFC3339(
-            "o.created_at") " FROM webhook_deliveries d "
-                            "JOIN webhooks w ON w.webhook_id = d.webhook_id "
-                            "JOIN outbox o ON o.event_id = d.event_id "
-                            "WHERE d.status = 'pending' AND d.next_at <= NOW(6) AND NOT EXISTS ("
-                            "SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id "
-                            "AND e.member_id = d.member_id AND e.status = 'pending' "
-                            "AND e.delivery_id < d.delivery_id) "
-                            "ORDER BY d.delivery_id LIMIT ?",
-        p, 1, &res);
+    al_db_status st = al_db_exec(db, DUE_SQL, p, 2, &res);
     if (st != AL_DB_OK)
         return st;
     size_t rows = (size_t)mysql_num_rows(res);
@@ -115,6 +144,7 @@ al_db_status al_deliveries_due(al_db *db, const uint8_t master_key[AL_MASTER_KEY
         al_due *e = &d[k];
         e->id = strtoll(row[0], NULL, 10);
         snprintf(e->tenant, sizeof(e->tenant), "%s", row[1]);
+        snprintf(e->member, sizeof(e->member), "%s", row[8]);
         e->event_id = strtoll(row[2], NULL, 10);
         e->webhook_id = strtoll(row[3], NULL, 10);
         e->attempts = atoi(row[4]);
@@ -178,6 +208,14 @@ al_db_status al_delivery_record(al_db *db, const al_due *d, const al_attempt_res
                         "INSERT INTO webhook_attempts (delivery_id, http_status, error, took_ms) "
                         "VALUES (?, NULLIF(?, 0), ?, ?)",
                         a, 4, NULL);
+    /* Settled: the next of its queue is due now. */
+    al_db_param q[] = {AL_INT(d->webhook_id), AL_STR(d->member)};
+    if (st == AL_DB_OK && (delivered || *dead))
+        st = al_db_exec(db,
+                        "UPDATE webhook_deliveries SET next_at = NOW(6) WHERE webhook_id = ? "
+                        "AND member_id = ? AND status = 'pending' AND next_at = " PARKED " "
+                        "ORDER BY delivery_id LIMIT 1",
+                        q, 2, NULL);
     if (st == AL_DB_OK)
         st = al_db_exec(db, "COMMIT", NULL, 0, NULL);
     if (st != AL_DB_OK)

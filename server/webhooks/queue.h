@@ -4,6 +4,10 @@
  * due (for each webhook and member only the oldest not settled, so a member's
  * events arrive in order), and each attempt's outcome: delivered, tried again
  * after an exponential backoff, or dead after the last try.
+ *
+ * A delivery behind another of its queue waits "parked" (next_at far ahead)
+ * and is unparked when the one before it settles: what is due is then an
+ * index range, however long the queues behind grow.
  */
 #ifndef AL_WEBHOOK_QUEUE_H
 #define AL_WEBHOOK_QUEUE_H
@@ -25,6 +29,7 @@ typedef struct al_due {
     int64_t id, webhook_id, event_id;
     int attempts; /* before this one */
     char tenant[AL_ID_MAX + 1];
+    char member[AL_ID_MAX + 1]; /* its queue ("" for events of no member) */
     char url[AL_WEBHOOK_URL_MAX + 1];
     char type[41];
     char secret[AL_SECRET_LEN + 1]; /* opened; wiped by al_due_free */

@@ -445,7 +445,27 @@ Test(webhooks, every_kind_of_event_reaches_its_subscribers)
     response_free(&r);
     r = http(&srv, "POST", "/v1/partners/bank/keys", admin, "{}");
     cr_assert_eq(r.status, 201, "%s", r.body);
+    char key_path[160];
+    snprintf(key_path, sizeof(key_path), "/v1/partners/bank/keys/%s",
+             json_string_value(json_object_get(r.json, "key_id")));
     response_free(&r);
+    r = http(&srv, "DELETE", key_path, admin, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    partner_key shop;
+    make_partner(&srv, admin, "shop", "bank",
+                 "{\"currency\":\"CNY\",\"spend_minor_per_point\":100}", &shop);
+    r = http(&srv, "PATCH", "/v1/partners/shop", admin, "{\"name\":\"The Shop\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    response_free(&r);
+    /* A hold of a second, lapsed by the sweep below. */
+    r = partner_call(&srv, &bank, "POST", "/v1/redemptions",
+                     "{\"id\":\"r-3\",\"member\":\"ann\",\"points\":7,\"capture\":false,"
+                     "\"hold_seconds\":1}",
+                     0, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    response_free(&r);
+    usleep(1200 * 1000);
     char body[200];
     snprintf(body, sizeof(body), "{\"tenant\":\"%s\"}", tenant);
     r = http(&srv, "POST", "/v1/ledger/expire", OPERATOR_TOKEN, body);
@@ -471,7 +491,8 @@ Test(webhooks, every_kind_of_event_reaches_its_subscribers)
     static const char *const types[] = {
         "transaction.earned", "member.tier_changed", "transaction.reversed", "redemption.captured",
         "redemption.voided",  "partner.suspended",   "partner.resumed",      "partner.key_created",
-        "points.expiring",    "points.expired",      "settlement.closed"};
+        "points.expiring",    "points.expired",      "settlement.closed",    "partner.key_revoked",
+        "partner.created",    "partner.updated",     "redemption.lapsed"};
     for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
         cr_expect(wait_for(&rc, types[t], 1, 20), "no %s event", types[t]);
     /* The partner-only webhook got just those two; the "*" one everything. */
@@ -502,6 +523,7 @@ Test(webhooks, every_kind_of_event_reaches_its_subscribers)
     }
     pthread_mutex_unlock(&rc.lock);
     cr_expect_eq(to_partners, 2, "the filtered webhook gets its two types only");
+    cr_expect_eq(count_of(&rc, "redemption.lapsed"), 1);
     cr_expect(earned_at >= 0 && tier_at > earned_at, "the earning, then the move it made");
     receiver_stop(&rc);
 }
