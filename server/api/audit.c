@@ -71,10 +71,7 @@ void al_api_audit_list(al_exchange *x)
     }
     size_t n = json_array_size(rows);
     json_t *last = json_array_get(rows, n - 1);
-    json_t *next =
-        n == (size_t)limit && last != NULL
-            ? json_sprintf("%lld", (long long)json_integer_value(json_object_get(last, "seq")))
-            : json_null();
+    json_t *next = al_page_next_id(n, limit, json_integer_value(json_object_get(last, "seq")));
     al_reply_json(
         x, 200, json_pack("{s:s,s:o,s:o}", "tenant", tenant, "entries", rows, "next_cursor", next));
 }

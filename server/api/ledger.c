@@ -71,7 +71,7 @@ void al_api_trial_balance(al_exchange *x)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(accounts, json_pack("{s:s,s:I}", "account", rows[i].account,
                                                   "balance", (json_int_t)rows[i].balance));
-    json_t *next = (long long)n == limit ? json_string(rows[n - 1].account) : json_null();
+    json_t *next = al_page_next(n, limit, n ? rows[n - 1].account : NULL);
     free(classes);
     free(rows);
     if (total != 0)

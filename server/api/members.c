@@ -123,7 +123,7 @@ void al_api_member_list(al_exchange *x)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, al_member_summary_json(&rows[i], NULL));
-    json_t *next = (long long)n == limit ? json_string(rows[n - 1].id) : json_null();
+    json_t *next = al_page_next(n, limit, n ? rows[n - 1].id : NULL);
     free(rows);
     al_reply_json(x, 200, json_pack("{s:o,s:o}", "members", items, "next_cursor", next));
 }
@@ -268,10 +268,7 @@ void al_api_member_history(al_exchange *x)
                                e->occurred_at[0] ? e->occurred_at : NULL, "detail", detail));
     }
     json_t *reply = json_pack("{s:s,s:o}", "member", id, "entries", entries);
-    if ((long long)n == limit)
-        json_object_set_new(reply, "next_cursor", json_sprintf("%lld", (long long)rows[n - 1].id));
-    else
-        json_object_set_new(reply, "next_cursor", json_null());
+    json_object_set_new(reply, "next_cursor", al_page_next_id(n, limit, n ? rows[n - 1].id : 0));
     al_history_free(rows, n);
     al_reply_json(x, 200, reply);
 }

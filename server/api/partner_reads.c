@@ -94,8 +94,7 @@ void al_api_transaction_list(al_exchange *x)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, transaction_json(&rows[i]));
-    json_t *next = (long long)n == limit ? json_sprintf("%lld", (long long)rows[n - 1].booking_id)
-                                         : json_null();
+    json_t *next = al_page_next_id(n, limit, n ? rows[n - 1].booking_id : 0);
     al_transaction_views_free(rows, n);
     al_reply_json(x, 200, json_pack("{s:o,s:o}", "transactions", items, "next_cursor", next));
 }
@@ -136,8 +135,7 @@ void al_api_redemption_list(al_exchange *x)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, redemption_json(&rows[i]));
-    json_t *next =
-        (long long)n == limit ? json_sprintf("%lld", (long long)rows[n - 1].seq) : json_null();
+    json_t *next = al_page_next_id(n, limit, n ? rows[n - 1].seq : 0);
     free(rows);
     al_reply_json(x, 200, json_pack("{s:o,s:o}", "redemptions", items, "next_cursor", next));
 }

@@ -165,8 +165,7 @@ void al_api_settlement_list(al_exchange *x)
                                                m->period_end, "created_at", m->created_at,
                                                "closed_at", m->closed_at[0] ? m->closed_at : NULL));
     }
-    json_t *next =
-        (long long)n == limit ? json_sprintf("%lld", (long long)rows[n - 1].id) : json_null();
+    json_t *next = al_page_next_id(n, limit, n ? rows[n - 1].id : 0);
     free(rows);
     al_reply_json(x, 200, json_pack("{s:o,s:o}", "statements", items, "next_cursor", next));
 }

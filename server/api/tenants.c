@@ -123,7 +123,7 @@ void al_api_tenant_list(al_exchange *x)
                                   json_pack("{s:s,s:s*,s:b}", "id", rows[i].tenant, "cluster",
                                             c >= 0 ? cl->names[c] : NULL, "available", 0));
     }
-    json_t *next = (long long)n == limit ? json_string(rows[n - 1].tenant) : json_null();
+    json_t *next = al_page_next(n, limit, n ? rows[n - 1].tenant : NULL);
     free(rows);
     al_reply_json(x, 200, json_pack("{s:o,s:o}", "tenants", items, "next_cursor", next));
 }

@@ -177,8 +177,7 @@ void al_api_webhook_list(al_exchange *x)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, webhook_json(&rows[i]));
-    json_t *next =
-        (long long)n == limit ? json_sprintf("%lld", (long long)rows[n - 1].id) : json_null();
+    json_t *next = al_page_next_id(n, limit, n ? rows[n - 1].id : 0);
     free(rows);
     al_reply_json(x, 200, json_pack("{s:o,s:o}", "webhooks", items, "next_cursor", next));
 }
@@ -283,8 +282,7 @@ void al_api_webhook_deliveries(al_exchange *x)
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, delivery_json(&rows[i]));
     }
-    json_t *next =
-        (long long)n == limit ? json_sprintf("%lld", (long long)rows[n - 1].id) : json_null();
+    json_t *next = al_page_next_id(n, limit, n ? rows[n - 1].id : 0);
     free(rows);
     al_reply_json(x, 200, json_pack("{s:o,s:o}", "deliveries", items, "next_cursor", next));
 }

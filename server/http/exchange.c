@@ -243,6 +243,16 @@ static int bad_cursor(al_exchange *x)
     return -1;
 }
 
+json_t *al_page_next(size_t n, long long limit, const char *last)
+{
+    return (long long)n == limit && last != NULL ? json_string(last) : json_null();
+}
+
+json_t *al_page_next_id(size_t n, long long limit, int64_t last)
+{
+    return (long long)n == limit ? json_sprintf("%lld", (long long)last) : json_null();
+}
+
 int al_query_page(al_exchange *x, long long *cursor, long long *limit)
 {
     char text[32];

@@ -119,6 +119,13 @@ int al_query_page(al_exchange *x, long long *cursor, long long *limit);
  */
 int al_query_page_by_id(al_exchange *x, char cursor[AL_ID_MAX + 1], long long *limit);
 
+/*
+ * A page's next_cursor: the last item's key when the page is full (n ==
+ * limit), else null (the list has ended). n > 0 when full.
+ */
+json_t *al_page_next(size_t n, long long limit, const char *last);
+json_t *al_page_next_id(size_t n, long long limit, int64_t last);
+
 /* A query parameter copied into out (size bytes); false when absent or too long. */
 bool al_query_param(const al_exchange *x, const char *name, char *out, size_t size);
 
