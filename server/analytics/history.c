@@ -49,8 +49,7 @@ static int on_row(MYSQL_ROW row, unsigned long *len, void *ctx)
         s->cap = cap;
     }
     long partner = s->partners ? al_partner_list_find(s->partners, row[4]) : 0;
-    int64_t local = al_tz_local(s->tz, strtoll(row[1], NULL, 10));
-    s->p[s->n++] = (al_purchase){.day = (int32_t)((local - (local < 0 ? 86399 : 0)) / 86400),
+    s->p[s->n++] = (al_purchase){.day = al_tz_day(s->tz, strtoll(row[1], NULL, 10)),
                                  .partner = partner >= 0 ? (uint32_t)partner : UINT32_MAX,
                                  .spend = strtoll(row[2], NULL, 10),
                                  .points = strtoll(row[3], NULL, 10)};

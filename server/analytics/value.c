@@ -213,15 +213,9 @@ int32_t al_day_parse(const char *s)
     return (int32_t)(timegm(&tm) / 86400);
 }
 
-int32_t al_day_today(void)
-{
-    return (int32_t)(time(NULL) / 86400);
-}
-
 int32_t al_day_today_in(const al_tz *tz)
 {
-    int64_t local = al_tz_local(tz, (int64_t)time(NULL));
-    return (int32_t)((local - (local < 0 ? 86399 : 0)) / 86400);
+    return al_tz_day(tz, (int64_t)time(NULL));
 }
 
 void al_day_format(int32_t day, char out[11])

@@ -155,7 +155,6 @@ double al_lift(int64_t both, int64_t active, int64_t at_a, int64_t at_b);
 /* Days since 1970-01-01 of "YYYY-MM-DD"; -1 when it is not such a date. */
 int32_t al_day_parse(const char *s);
 /* Today's day number (UTC). */
-int32_t al_day_today(void);
 /* Today in zone tz (NULL: UTC). */
 int32_t al_day_today_in(const al_tz *tz);
 /* "YYYY-MM-DD" of a day number. */

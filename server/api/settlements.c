@@ -79,15 +79,17 @@ static int load(al_exchange *x, al_statement_row *row)
     return 0;
 }
 
-static void reply_stored(al_exchange *x, const al_statement_row *row, bool as_csv)
+/* A statement's JSON or CSV, with its signature when it has one (a draft has none). */
+static void reply_statement(al_exchange *x, const char *document, const char *csv,
+                            const char *signature, bool as_csv)
 {
-    if (row->signature[0] != '\0')
+    if (signature[0] != '\0')
         evhttp_add_header(evhttp_request_get_output_headers(x->req), "X-Alliance-Signature",
-                          row->signature);
+                          signature);
     if (as_csv)
-        al_reply_text(x, 200, "text/csv; charset=utf-8", row->csv, strlen(row->csv));
+        al_reply_text(x, 200, "text/csv; charset=utf-8", csv, strlen(csv));
     else
-        al_reply_raw(x, 200, row->document);
+        al_reply_raw(x, 200, document);
 }
 
 /* A partner's own part of a closed statement (a draft is not found), signed. */
@@ -107,11 +109,7 @@ static void reply_extract(al_exchange *x, const al_statement_row *row, bool as_c
         al_reply_error(x, 500, "internal_error", "the statement could not be read");
         return;
     }
-    evhttp_add_header(evhttp_request_get_output_headers(x->req), "X-Alliance-Signature", sig);
-    if (as_csv)
-        al_reply_text(x, 200, "text/csv; charset=utf-8", csv, strlen(csv));
-    else
-        al_reply_raw(x, 200, doc);
+    reply_statement(x, doc, csv, sig, as_csv);
     free(doc);
     free(csv);
 }
@@ -124,7 +122,7 @@ static void get_stored(al_exchange *x, bool as_csv)
         if (x->role == AL_ROLE_PARTNER)
             reply_extract(x, &row, as_csv);
         else
-            reply_stored(x, &row, as_csv);
+            reply_statement(x, row.document, row.csv, row.signature, as_csv);
     }
     al_statement_row_clear(&row);
 }
@@ -193,8 +191,8 @@ void al_api_settlement_close(al_exchange *x)
         al_statement_row_clear(&row);
         return;
     }
-    if (row.closed) {
-        reply_stored(x, &row, false); /* closing again answers the closed statement */
+    if (row.closed) { /* closing again answers the closed statement */
+        reply_statement(x, row.document, row.csv, row.signature, false);
         al_statement_row_clear(&row);
         return;
     }

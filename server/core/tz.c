@@ -158,6 +158,12 @@ int64_t al_tz_local(const al_tz *tz, int64_t t)
     return t + al_tz_offset(tz, t);
 }
 
+int32_t al_tz_day(const al_tz *tz, int64_t t)
+{
+    int64_t local = al_tz_local(tz, t);
+    return (int32_t)((local - (local < 0 ? 86399 : 0)) / 86400);
+}
+
 int64_t al_tz_utc(const al_tz *tz, int64_t local_s)
 {
     int64_t t = local_s - al_tz_offset(tz, local_s);

@@ -31,6 +31,9 @@ int32_t al_tz_offset(const al_tz *tz, int64_t t);
 /* t as local seconds (t plus the offset at t): the day is local / 86400, floored. */
 int64_t al_tz_local(const al_tz *tz, int64_t t);
 
+/* The day (since 1970-01-01, floored) that instant t falls on in the zone. */
+int32_t al_tz_day(const al_tz *tz, int64_t t);
+
 /* The UTC instant of local time local_s (the offset in force then; a gap or a repeat: the first).
  */
 int64_t al_tz_utc(const al_tz *tz, int64_t local_s);

@@ -166,6 +166,27 @@ static bool totals_fit(const al_period_sums *s, int64_t opening)
            fits((__int128)opening + s->issued_all - reversed - redeemed);
 }
 
+/* The statement's CSV: its columns, a partner's line, a provenance row (whole statements and
+ * parts). */
+#define CSV_HEADER                                                                                 \
+    "line,partner,issuer,currency,points_issued,points_reversed,points_redeemed,fee_minor,"        \
+    "reimbursement_minor,net_minor\r\n"
+
+static void csv_partner(FILE *out, const char *partner, const char *currency, int64_t issued,
+                        int64_t reversed, int64_t redeemed, int64_t fee, int64_t reimb)
+{
+    fprintf(out, "partner,%s,,%s,%lld,%lld,%lld,%lld,%lld,%lld\r\n", partner, currency,
+            (long long)issued, (long long)reversed, (long long)redeemed, (long long)fee,
+            (long long)reimb, (long long)(fee - reimb));
+}
+
+static void csv_provenance(FILE *out, const char *redeemer, const char *issuer,
+                           const char *currency, int64_t points, int64_t value)
+{
+    fprintf(out, "provenance,%s,%s,%s,,,%lld,,%lld,\r\n", redeemer, issuer, currency,
+            (long long)points, (long long)value);
+}
+
 /* Computes the statement of [start, end) as a JSON document and its CSV. */
 static al_db_status compute(al_db *db, const char *tenant, const char *start, const char *end,
                             json_t **doc_out, char **csv_out, bool *balanced)
@@ -206,8 +227,7 @@ static al_db_status compute(al_db *db, const char *tenant, const char *start, co
     }
 
     json_t *partners = json_array(), *totals = json_object(), *matrix = json_array();
-    fprintf(out, "line,partner,issuer,currency,points_issued,points_reversed,"
-                 "points_redeemed,fee_minor,reimbursement_minor,net_minor\r\n");
+    fputs(CSV_HEADER, out);
     int64_t reversed = 0, redeemed = 0;
     for (size_t i = 0; i < s.n; i++) {
         const al_statement_line *l = &s.lines[i];
@@ -219,9 +239,7 @@ static al_db_status compute(al_db *db, const char *tenant, const char *start, co
                       (json_int_t)l->reversed, "points_redeemed", (json_int_t)l->redeemed,
                       "fee_minor", (json_int_t)fee, "reimbursement_minor", (json_int_t)reimb,
                       "net_minor", (json_int_t)(fee - reimb)));
-        fprintf(out, "partner,%s,,%s,%lld,%lld,%lld,%lld,%lld,%lld\r\n", l->partner, l->currency,
-                (long long)l->issued, (long long)l->reversed, (long long)l->redeemed,
-                (long long)fee, (long long)reimb, (long long)(fee - reimb));
+        csv_partner(out, l->partner, l->currency, l->issued, l->reversed, l->redeemed, fee, reimb);
         add_money(totals, l->currency, fee, reimb);
         reversed += l->reversed;
         redeemed += l->redeemed;
@@ -233,8 +251,7 @@ static al_db_status compute(al_db *db, const char *tenant, const char *start, co
                               json_pack("{s:s,s:s,s:s,s:I,s:I}", "issuer", r->issuer, "redeemer",
                                         r->redeemer, "currency", r->currency, "points",
                                         (json_int_t)r->points, "value_minor", (json_int_t)value));
-        fprintf(out, "provenance,%s,%s,%s,,,%lld,,%lld,\r\n", r->redeemer, r->issuer, r->currency,
-                (long long)r->points, (long long)value);
+        csv_provenance(out, r->redeemer, r->issuer, r->currency, r->points, value);
     }
     free(prov);
     int64_t closing = opening + s.member_delta;
@@ -445,20 +462,18 @@ static char *extract_csv(const json_t *line, const json_t *provenance)
     FILE *out = open_memstream(&csv, &len);
     if (out == NULL)
         return NULL;
-    fprintf(out, "line,partner,issuer,currency,points_issued,points_reversed,"
-                 "points_redeemed,fee_minor,reimbursement_minor,net_minor\r\n");
-#define I(o, k) ((long long)json_integer_value(json_object_get(o, k)))
+    fputs(CSV_HEADER, out);
+#define I(o, k) ((int64_t)json_integer_value(json_object_get(o, k)))
 #define S(o, k) json_string_value(json_object_get(o, k))
     if (line != NULL)
-        fprintf(out, "partner,%s,,%s,%lld,%lld,%lld,%lld,%lld,%lld\r\n", S(line, "partner"),
-                S(line, "currency"), I(line, "points_issued"), I(line, "points_reversed"),
-                I(line, "points_redeemed"), I(line, "fee_minor"), I(line, "reimbursement_minor"),
-                I(line, "net_minor"));
+        csv_partner(out, S(line, "partner"), S(line, "currency"), I(line, "points_issued"),
+                    I(line, "points_reversed"), I(line, "points_redeemed"), I(line, "fee_minor"),
+                    I(line, "reimbursement_minor"));
     size_t i;
     const json_t *r;
     json_array_foreach (provenance, i, r) {
-        fprintf(out, "provenance,%s,%s,%s,,,%lld,,%lld,\r\n", S(r, "redeemer"), S(r, "issuer"),
-                S(r, "currency"), I(r, "points"), I(r, "value_minor"));
+        csv_provenance(out, S(r, "redeemer"), S(r, "issuer"), S(r, "currency"), I(r, "points"),
+                       I(r, "value_minor"));
     }
 #undef I
 #undef S
