@@ -85,6 +85,12 @@ static int list_filters(al_exchange *x, al_analytics_query *q)
         al_reply_error(x, 400, "invalid_parameter", "stage must be one of the lifecycle stages");
         return -1;
     }
+    return 0;
+}
+
+/* A stage is the one of today in the tenant's zone: q's zone and day; -1 after replying. */
+static int stage_day(al_exchange *x, al_analytics_query *q)
+{
     al_tenant t;
     if (al_tenant_load(x, &t) != 0)
         return -1;
@@ -106,7 +112,8 @@ void al_api_member_list(al_exchange *x)
     q.limit = (size_t)limit;
     snprintf(q.tenant, sizeof(q.tenant), "%s", x->tenant);
     if (q.only >= 0) {
-        al_run_report(x, al_members_in_stage_report, &q, sizeof(q), NULL);
+        if (stage_day(x, &q) == 0)
+            al_run_report(x, al_members_in_stage_report, &q, sizeof(q), NULL);
         return;
     }
     al_member_filter f = {.prefix = q.prefix[0] ? q.prefix : NULL,

@@ -105,16 +105,32 @@ void al_api_tenant_list(al_exchange *x)
         al_reply_db_failure(x, st);
         return;
     }
+    /* One query a cluster: each row's tenant found in its cluster's answer (both in id order). */
     const al_clusters *cl = al_directory_clusters();
+    const al_tenant **of = calloc(n ? n : 1, sizeof(*of));
+    const char **ids = calloc(n ? n : 1, sizeof(*ids));
+    al_tenant *read[AL_MAX_CLUSTERS] = {0};
+    for (int c = 0; c < cl->n && of != NULL && ids != NULL; c++) {
+        size_t k = 0, got = 0;
+        for (size_t i = 0; i < n; i++)
+            if (rows[i].cluster == c)
+                ids[k++] = rows[i].tenant;
+        if (k == 0 || al_tenants_get(&al_ctx_of(x)->dbs.db[c], ids, k, &read[c], &got) != AL_DB_OK)
+            continue; /* that cluster does not answer: its tenants are listed unavailable */
+        for (size_t i = 0, j = 0; i < n; i++) {
+            if (rows[i].cluster != c)
+                continue;
+            while (j < got && strcmp(read[c][j].id, rows[i].tenant) < 0)
+                j++;
+            if (j < got && strcmp(read[c][j].id, rows[i].tenant) == 0)
+                of[i] = &read[c][j];
+        }
+    }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        al_tenant t;
-        bool found = false;
         int c = rows[i].cluster;
-        if (c >= 0 &&
-            al_tenant_get(&al_ctx_of(x)->dbs.db[c], rows[i].tenant, &t, &found) == AL_DB_OK &&
-            found) {
-            json_t *j = tenant_json(&t);
+        if (of != NULL && of[i] != NULL) {
+            json_t *j = tenant_json(of[i]);
             json_object_set_new(j, "cluster", json_string(cl->names[c]));
             json_object_set_new(j, "available", json_true());
             json_array_append_new(items, j);
@@ -123,6 +139,10 @@ void al_api_tenant_list(al_exchange *x)
                                   json_pack("{s:s,s:s*,s:b}", "id", rows[i].tenant, "cluster",
                                             c >= 0 ? cl->names[c] : NULL, "available", 0));
     }
+    for (int c = 0; c < cl->n; c++)
+        free(read[c]);
+    free(of);
+    free(ids);
     json_t *next = al_page_next(n, limit, n ? rows[n - 1].tenant : NULL);
     free(rows);
     al_reply_json(x, 200, json_pack("{s:o,s:o}", "tenants", items, "next_cursor", next));

@@ -20,10 +20,11 @@
 #include "webhooks/queue.h"
 
 #define SENDER_LEASE "webhooks"
-#define LEASE_MS 30000   /* a holder that stops renewing hands over after this */
-#define FAN_OUT_PAGE 500 /* events fanned out a transaction */
-#define SEND_AT_ONCE 64  /* deliveries in flight together */
-#define ANSWER_KEEP 200  /* bytes of a refusal's body kept as its error */
+#define LEASE_MS 30000      /* a holder that stops renewing hands over after this */
+#define FAN_OUT_PAGE 500    /* events fanned out a transaction */
+#define SEND_AT_ONCE 64     /* deliveries in flight together */
+#define COUNT_EVERY_MS 1000 /* the queue gauges counted at most this often */
+#define ANSWER_KEEP 200     /* bytes of a refusal's body kept as its error */
 
 static pthread_t thread;
 static bool started;
@@ -179,7 +180,8 @@ typedef struct {
     CURLM *multi;
     flight slot[SEND_AT_ONCE];
     int busy;
-    int64_t lease_at[AL_MAX_CLUSTERS]; /* when each cluster's lease was last renewed */
+    int64_t lease_at[AL_MAX_CLUSTERS];   /* when each cluster's lease was last renewed */
+    int64_t counted_at[AL_MAX_CLUSTERS]; /* when its queue was last counted */
     bool mine[AL_MAX_CLUSTERS];
 } pipeline;
 
@@ -228,11 +230,13 @@ static bool refill(pipeline *p, int k)
         memset(&due[i], 0, sizeof(due[i])); /* taken */
     }
     al_due_free(due, n);
+    /* The gauges of /metrics: counted once a second, not every refill. */
     int64_t pending = 0, dead = 0;
-    if (st == AL_DB_OK && !atomic_load(&cancelled))
-        st = al_deliveries_counts(db, &pending, &dead);
-    if (st == AL_DB_OK)
-        al_metrics_webhook_queue(pending, dead);
+    if (st == AL_DB_OK && !atomic_load(&cancelled) && now - p->counted_at[k] >= COUNT_EVERY_MS) {
+        p->counted_at[k] = now;
+        if ((st = al_deliveries_counts(db, &pending, &dead)) == AL_DB_OK)
+            al_metrics_webhook_queue(pending, dead);
+    }
     healthy[k] = st == AL_DB_OK;
     if (st != AL_DB_OK)
         al_log(AL_LOG_WARN, "webhooks: cluster %d: the database failed (%d); trying again", k,

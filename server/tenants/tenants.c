@@ -2,6 +2,8 @@
 #include "tenants/tenants.h"
 #include "tenants/versions.h"
 
+#include "core/text.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,33 +20,65 @@ al_db_status al_tenant_create(al_db *db, const char *id, const char *name,
     return *exists ? AL_DB_OK : st;
 }
 
+/* clang-format off */
+#define TENANT_COLUMNS                                                                     \
+    "SELECT tenant_id, name, " AL_SQL_RFC3339_S("created_at") ", auto_enrol, "            \
+    "expiry_months, rules_version, partner_rate_per_s, partner_rate_burst, "               \
+    "admin_rate_per_s, admin_rate_burst, expiry_notice_days, time_zone FROM tenants "
+/* clang-format on */
+
+static int tenant_of(MYSQL_ROW row, void *element)
+{
+    al_tenant *out = element;
+    snprintf(out->id, sizeof(out->id), "%s", row[0]);
+    snprintf(out->name, sizeof(out->name), "%s", row[1]);
+    snprintf(out->created_at, sizeof(out->created_at), "%s", row[2]);
+    out->auto_enrol = strcmp(row[3], "0") != 0;
+    out->expiry_months = atoi(row[4]);
+    out->rules_version = atoi(row[5]);
+    out->partner_rate = (al_rate){.per_second = atoi(row[6]), .burst = atoi(row[7])};
+    out->admin_rate = (al_rate){.per_second = atoi(row[8]), .burst = atoi(row[9])};
+    out->expiry_notice_days = atoi(row[10]);
+    snprintf(out->time_zone, sizeof(out->time_zone), "%s", row[11]);
+    return 0;
+}
+
 al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *found)
 {
     al_db_param p[] = {AL_STR(id)};
     MYSQL_RES *res = NULL;
     MYSQL_ROW row;
-    al_db_status st = al_db_row(db,
-                                "SELECT tenant_id, name, " AL_SQL_RFC3339_S(
-                                    "created_at") ", auto_enrol, expiry_months, rules_version, "
-                                                  "partner_rate_per_s, partner_rate_burst, "
-                                                  "admin_rate_per_s, admin_rate_burst, "
-                                                  "expiry_notice_days, time_zone "
-                                                  "FROM tenants WHERE tenant_id = ?",
-                                p, 1, &res, &row);
+    al_db_status st = al_db_row(db, TENANT_COLUMNS "WHERE tenant_id = ?", p, 1, &res, &row);
     *found = st == AL_DB_OK && row != NULL;
-    if (*found) {
-        snprintf(out->id, sizeof(out->id), "%s", row[0]);
-        snprintf(out->name, sizeof(out->name), "%s", row[1]);
-        snprintf(out->created_at, sizeof(out->created_at), "%s", row[2]);
-        out->auto_enrol = strcmp(row[3], "0") != 0;
-        out->expiry_months = atoi(row[4]);
-        out->rules_version = atoi(row[5]);
-        out->partner_rate = (al_rate){.per_second = atoi(row[6]), .burst = atoi(row[7])};
-        out->admin_rate = (al_rate){.per_second = atoi(row[8]), .burst = atoi(row[9])};
-        out->expiry_notice_days = atoi(row[10]);
-        snprintf(out->time_zone, sizeof(out->time_zone), "%s", row[11]);
-    }
+    if (*found)
+        tenant_of(row, out);
     al_db_free_result(res);
+    return st;
+}
+
+al_db_status al_tenants_get(al_db *db, const char *const *ids, size_t n, al_tenant **out,
+                            size_t *got)
+{
+    *out = NULL;
+    *got = 0;
+    if (n == 0)
+        return AL_DB_OK;
+    al_db_param *p = calloc(n, sizeof(*p));
+    al_text sql = {0};
+    al_text_printf(&sql, "%s", TENANT_COLUMNS "WHERE tenant_id IN (");
+    for (size_t i = 0; p != NULL && i < n; i++) {
+        p[i] = AL_STR(ids[i]);
+        al_text_printf(&sql, "%s?", i ? ", " : "");
+    }
+    al_text_printf(&sql, ") ORDER BY tenant_id");
+    char *text = al_text_take(&sql);
+    void *list = NULL;
+    al_db_status st = p != NULL && text != NULL
+                          ? al_db_list(db, text, p, n, sizeof(**out), tenant_of, &list, got)
+                          : AL_DB_ERROR;
+    free(text);
+    free(p);
+    *out = list;
     return st;
 }
 

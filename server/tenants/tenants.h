@@ -32,6 +32,10 @@ al_db_status al_tenant_create(al_db *db, const char *id, const char *name,
 /* Reads a tenant; *found false when there is none. */
 al_db_status al_tenant_get(al_db *db, const char *id, al_tenant *out, bool *found);
 
+/* The tenants of ids (n of them) that db has, in id order, in one query (free *out). */
+al_db_status al_tenants_get(al_db *db, const char *const *ids, size_t n, al_tenant **out,
+                            size_t *got);
+
 /*
  * Replaces a tenant's admin key (its hash): the old key stops at once, since
  * admin keys are read from the database on every request. *found false: no such tenant.
