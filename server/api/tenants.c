@@ -107,7 +107,7 @@ void al_api_tenant_list(al_exchange *x)
     }
     /* One query a cluster: each row's tenant found in its cluster's answer (both in id order). */
     const al_clusters *cl = al_directory_clusters();
-    const al_tenant **of = calloc(n ? n : 1, sizeof(*of));
+    const al_tenant **of = calloc(n ? n : 1, sizeof(const al_tenant *));
     const char **ids = calloc(n ? n : 1, sizeof(*ids));
     al_tenant *read[AL_MAX_CLUSTERS] = {0};
     for (int c = 0; c < cl->n && of != NULL && ids != NULL; c++) {
