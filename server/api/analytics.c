@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "analytics/overview.h"
 #include "analytics/reports.h"
 #include "analytics/value.h"
 #include "api/booking.h"
@@ -115,6 +116,16 @@ void al_api_analytics_rfm(al_exchange *x)
         return;
     }
     run(x, al_rfm_report, &q);
+}
+
+/* GET /v1/analytics/overview?months= (12 by default): the console's first page. */
+void al_api_analytics_overview(al_exchange *x)
+{
+    query q = {.only = -1};
+    if (zone_of(x, &q) != 0 ||
+        int_param(x, "months", 12, 1, AL_OVERVIEW_MONTHS_MAX, &q.window) != 0)
+        return;
+    run(x, al_overview_report, &q);
 }
 
 void al_api_analytics_pareto(al_exchange *x)

@@ -17,7 +17,7 @@
 
 void al_api_actor(const al_exchange *x, char out[48])
 {
-    if (x->role == AL_ROLE_ADMIN)
+    if (al_role_is_admin(x->role))
         snprintf(out, 48, "admin:%s", x->key_ref);
     else
         snprintf(out, 48, "%s", x->role == AL_ROLE_OPERATOR ? "operator" : "partner");
@@ -46,7 +46,7 @@ void al_api_audit(al_exchange *x, const char *tenant, const char *action, const 
 /* The tenant the caller reads: its own (admin), or ?tenant= (operator); NULL after a reply. */
 static const char *audited_tenant(al_exchange *x, char buf[AL_ID_MAX + 1])
 {
-    if (x->role == AL_ROLE_ADMIN)
+    if (al_role_is_admin(x->role))
         return x->tenant;
     if (!al_query_param(x, "tenant", buf, AL_ID_MAX + 1) || !al_id_valid(buf)) {
         al_reply_error(x, 400, "invalid_field", "the operator names the tenant: ?tenant=<id>");

@@ -10,7 +10,9 @@
 
 #include "api/context.h"
 #include "api/statuses.h"
+#include "auth/admin_keys.h"
 #include "auth/auth.h"
+#include "auth/sessions.h"
 #include "core/ids.h"
 #include "tenants/directory.h"
 
@@ -121,6 +123,107 @@ static int partner_signature(al_exchange *x, const char *key_id)
     return 0;
 }
 
+al_role al_role_named(const char *name)
+{
+    static const struct {
+        const char *name;
+        al_role role;
+    } roles[] = {{"owner", AL_ROLE_OWNER},
+                 {"finance", AL_ROLE_FINANCE},
+                 {"program", AL_ROLE_PROGRAM},
+                 {"viewer", AL_ROLE_VIEWER}};
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (strcmp(name, roles[i].name) == 0)
+            return roles[i].role;
+    return AL_ROLE_NONE;
+}
+
+/* x is the admin a: its tenant, cluster k, key and role; 0, or -1 after a 429. */
+static int become_admin(al_exchange *x, const al_admin *a, int k)
+{
+    if (within_rate(x, "admin", a->key_ref, a->rate) != 0)
+        return -1;
+    snprintf(x->tenant, sizeof(x->tenant), "%s", a->tenant);
+    snprintf(x->key_ref, sizeof(x->key_ref), "%s", a->key_ref);
+    x->cluster = k;
+    x->role = al_role_named(a->role);
+    return 0;
+}
+
+int al_admin_find(al_exchange *x, const char *token, al_admin *out, int *cluster)
+{
+    bool found = false;
+    al_db_status failed = AL_DB_OK;
+    al_db_set *dbs = &al_ctx_of(x)->dbs;
+    for (int k = 0; k < dbs->n && !found; k++) { /* the key lives with its tenant */
+        al_db_status st = al_admin_key_find(&dbs->db[k], token, out, &found);
+        if (st != AL_DB_OK)
+            failed = st;
+        else if (found)
+            *cluster = k;
+    }
+    if (!found && failed != AL_DB_OK) {
+        al_reply_db_failure(x, failed);
+        return -1;
+    }
+    return found ? 1 : 0;
+}
+
+const char *al_session_cookie(const al_exchange *x)
+{
+    static const char name[] = AL_SESSION_COOKIE "=";
+    const char *h = al_header(x, "Cookie");
+    while (h != NULL && *h != '\0') {
+        while (*h == ' ' || *h == ';')
+            h++;
+        if (strncmp(h, name, sizeof(name) - 1) == 0)
+            return h + sizeof(name) - 1;
+        h = strchr(h, ';');
+    }
+    return NULL;
+}
+
+/*
+ * The console's session cookie: the admin who signed in, while the session
+ * lives. A change (any method but GET) must repeat the session's CSRF token
+ * in X-CSRF-Token. 0 (x is that admin), 1 (no session), or -1 after replying.
+ */
+static int console_session(al_exchange *x, const char *cookie)
+{
+    char token[AL_SESSION_TOKEN_LEN + 1];
+    size_t len = strcspn(cookie, "; ");
+    if (len != AL_SESSION_TOKEN_LEN)
+        return 1;
+    memcpy(token, cookie, len);
+    token[len] = '\0';
+    al_ctx *ctx = al_ctx_of(x);
+    al_session s;
+    bool found = false;
+    al_db_status failed = AL_DB_OK;
+    int k = 0;
+    for (; k < ctx->dbs.n && !found; k++) {
+        al_db_status st =
+            al_session_find(&ctx->dbs.db[k], token, ctx->cfg->console_session_s, &s, &found);
+        if (st != AL_DB_OK)
+            failed = st;
+    }
+    if (!found && failed != AL_DB_OK) {
+        al_reply_db_failure(x, failed);
+        return -1;
+    }
+    if (!found)
+        return 1;
+    if (strcmp(x->method, "GET") != 0) {
+        const char *csrf = al_header(x, "X-CSRF-Token");
+        if (csrf == NULL || !al_secret_equal(csrf, s.csrf)) {
+            al_reply_error(x, 403, "csrf_token_mismatch",
+                           "a change made in a console session must carry its X-CSRF-Token");
+            return -1;
+        }
+    }
+    return become_admin(x, &s.admin, k - 1);
+}
+
 int al_authenticate(al_exchange *x, unsigned roles)
 {
     const char *key_id = al_header(x, "X-Alliance-Key");
@@ -134,34 +237,28 @@ int al_authenticate(al_exchange *x, unsigned roles)
         return 0;
     }
     const char *token = bearer(x);
-    if (token == NULL) {
+    const char *cookie = token == NULL ? al_session_cookie(x) : NULL;
+    if (token == NULL && cookie == NULL) {
         al_reply_error(x, 401, "unauthorized", "credentials are required");
         return -1;
     }
     const char *op = al_ctx_of(x)->cfg->operator_token;
-    if (op[0] != '\0' && al_secret_equal(token, op)) {
+    if (cookie != NULL) {
+        int rc = console_session(x, cookie);
+        if (rc < 0)
+            return -1;
+        if (rc > 0) {
+            al_reply_error(x, 401, "session_expired",
+                           "the console session has ended; sign in again");
+            return -1;
+        }
+    } else if (op[0] != '\0' && al_secret_equal(token, op)) {
         x->role = AL_ROLE_OPERATOR;
     } else if (al_admin_key_shaped(token)) {
-        bool found = false;
-        al_rate rate = {0};
-        al_db_status failed = AL_DB_OK;
-        al_db_set *dbs = &al_ctx_of(x)->dbs;
-        for (int k = 0; k < dbs->n && !found; k++) { /* the key lives with its tenant */
-            al_db_status st =
-                al_admin_key_find(&dbs->db[k], token, &found, x->tenant, x->key_ref, &rate);
-            if (st != AL_DB_OK)
-                failed = st;
-            else if (found)
-                x->cluster = k;
-        }
-        if (!found && failed != AL_DB_OK) {
-            al_reply_db_failure(x, failed);
+        al_admin a;
+        int k = 0, rc = al_admin_find(x, token, &a, &k);
+        if (rc < 0 || (rc > 0 && become_admin(x, &a, k) != 0))
             return -1;
-        }
-        if (found && within_rate(x, "admin", x->key_ref, rate) != 0)
-            return -1;
-        if (found)
-            x->role = AL_ROLE_ADMIN;
     }
     if (x->role == AL_ROLE_NONE) {
         al_reply_error(x, 401, "unauthorized", "the credentials are not valid");

@@ -13,7 +13,7 @@
 #include "api/credentials.h"
 #include "api/routes.h"
 #include "api/statuses.h"
-#include "auth/auth.h"
+#include "auth/admin_keys.h"
 #include "core/tz.h"
 #include "tenants/directory.h"
 #include "tenants/tenants.h"
@@ -151,7 +151,7 @@ void al_api_tenant_list(al_exchange *x)
 void al_api_tenant_get(al_exchange *x)
 {
     const char *id = x->params[0];
-    if (x->role == AL_ROLE_ADMIN && strcmp(id, x->tenant) != 0) {
+    if (al_role_is_admin(x->role) && strcmp(id, x->tenant) != 0) {
         al_reply_error(x, 403, "wrong_tenant", "an admin key reads its own tenant only");
         return;
     }
@@ -223,7 +223,7 @@ void al_api_tenant_patch(al_exchange *x)
         NULL};
     const char *id = x->params[0];
     json_t *body = NULL;
-    if (x->role == AL_ROLE_ADMIN && strcmp(id, x->tenant) != 0) {
+    if (al_role_is_admin(x->role) && strcmp(id, x->tenant) != 0) {
         al_reply_error(x, 403, "wrong_tenant", "an admin key changes its own tenant only");
         return;
     }
@@ -311,7 +311,7 @@ done:
 void al_api_tenant_admin_key(al_exchange *x)
 {
     const char *id = x->params[0];
-    if (x->role == AL_ROLE_ADMIN && strcmp(id, x->tenant) != 0) {
+    if (al_role_is_admin(x->role) && strcmp(id, x->tenant) != 0) {
         al_reply_error(x, 403, "wrong_tenant", "an admin key changes its own tenant only");
         return;
     }

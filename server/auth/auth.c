@@ -9,31 +9,6 @@
 
 #include "auth/store.h"
 
-int al_admin_key_new(char key[AL_ADMIN_KEY_LEN + 1], char hash[65])
-{
-    memcpy(key, "ak_", 3);
-    if (al_random_hex(key + 3, 32) != 0)
-        return -1;
-    al_sha256_hex(key, strlen(key), hash);
-    return 0;
-}
-
-bool al_admin_key_shaped(const char *token)
-{
-    return strncmp(token, "ak_", 3) == 0 && strlen(token) == AL_ADMIN_KEY_LEN;
-}
-
-al_db_status al_admin_key_find(al_db *db, const char *token, bool *found,
-                               char tenant[AL_ID_MAX + 1], char key_ref[20], al_rate *rate)
-{
-    char hash[65];
-    al_sha256_hex(token, strlen(token), hash);
-    al_db_status st = al_store_tenant_of_admin_key(db, hash, found, tenant, rate);
-    if (st == AL_DB_OK && *found)
-        snprintf(key_ref, 20, "%.16s", hash);
-    return st;
-}
-
 al_db_status al_partner_key_find(al_db *db, const uint8_t *master_key, const char *key_id,
                                  al_partner_key *out, al_key_state *state)
 {

@@ -1,7 +1,7 @@
 /*
- * Credentials, as the domain knows them: admin keys (only their SHA-256 is
- * kept), partner keys (the secret sealed under the master key) and the
- * signature a partner puts on each request. The HTTP side (which header
+ * Partners' credentials, as the domain knows them: partner keys (the secret
+ * sealed under the master key) and the signature a partner puts on each
+ * request (admin keys: admin_keys.h; console sessions: sessions.h). The HTTP side (which header
  * holds what, which status a refusal gets) is api/credentials.c.
  */
 #ifndef AL_AUTH_H
@@ -17,25 +17,8 @@
 #include "core/ids.h"
 #include "db/db.h"
 
-/* Length of a generated admin key: "ak_" and 64 hex digits. */
-#define AL_ADMIN_KEY_LEN 67
-
 /* Signed requests older or newer than this are refused. */
 #define AL_MAX_CLOCK_SKEW_S 300
-
-/* A fresh admin key and the hash stored for it. */
-int al_admin_key_new(char key[AL_ADMIN_KEY_LEN + 1], char hash[65]);
-
-/* Whether token has the shape of an admin key (worth a lookup). */
-bool al_admin_key_shaped(const char *token);
-
-/*
- * The tenant whose admin key is token: *found, tenant, and key_ref (the
- * start of the key's hash, to name the key in records without revealing it),
- * and the tenant's rate limit an admin key.
- */
-al_db_status al_admin_key_find(al_db *db, const char *token, bool *found,
-                               char tenant[AL_ID_MAX + 1], char key_ref[20], al_rate *rate);
 
 /* A partner's signing key, with its secret opened. */
 typedef struct al_partner_key {

@@ -1,17 +1,41 @@
-/* The credentials' SQL (private to auth/): typed rows of tenants and partner_keys. */
+/*
+ * The credentials' SQL (private to auth/): typed rows of tenants, admin_keys,
+ * console_sessions and partner_keys.
+ */
 #ifndef AL_AUTH_STORE_H
 #define AL_AUTH_STORE_H
 
 #include <stdbool.h>
 
+#include "auth/admin_keys.h"
 #include "auth/rate.h"
 #include "auth/secrets.h"
+#include "auth/sessions.h"
 #include "core/ids.h"
 #include "db/db.h"
 
-/* The tenant whose admin key hashes to hash. */
-al_db_status al_store_tenant_of_admin_key(al_db *db, const char *hash, bool *found,
-                                          char tenant[AL_ID_MAX + 1], al_rate *rate);
+/* The admin whose (unrevoked) key hashes to hash: the tenant's first key, or a colleague's. */
+al_db_status al_store_admin_of_key(al_db *db, const char *hash, al_admin *out, bool *found);
+
+al_db_status al_store_admin_key_add(al_db *db, const char *tenant, const char *id, const char *hash,
+                                    const char *role, const char *name, const char *created_by);
+
+al_db_status al_store_admin_keys(al_db *db, const char *tenant, al_admin_key_row **out, size_t *n);
+
+/* Revokes the key and deletes its sessions, in one transaction. */
+al_db_status al_store_admin_key_revoke(al_db *db, const char *tenant, const char *id, bool *found,
+                                       bool *was_active);
+
+/* Adds a session (and drops the tenant's expired ones). */
+al_db_status al_store_session_add(al_db *db, const char *hash, const al_admin *admin,
+                                  const char *csrf, int64_t lifetime_s);
+
+/* The live session whose token hashes to hash, with its key still valid. */
+al_db_status al_store_session(al_db *db, const char *hash, al_session *out, bool *found);
+
+al_db_status al_store_session_extend(al_db *db, const char *hash, int64_t lifetime_s);
+
+al_db_status al_store_session_delete(al_db *db, const char *hash);
 
 typedef struct al_key_row {
     char tenant[AL_ID_MAX + 1];

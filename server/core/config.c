@@ -113,6 +113,8 @@ static const key_spec keys[] = {
             "seconds a receiver gets to answer a delivery"),
     INT_KEY("webhook_poll_ms", webhook_poll_ms, "200", 10, 60000,
             "milliseconds between looks at the outbox and the deliveries due (0 events waiting)"),
+    INT_KEY("console_session_s", console_session_s, "1800", 60, 86400,
+            "seconds a console sign-in lasts without use (each use in its second half renews it)"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -41,6 +41,7 @@ typedef struct al_config {
     int64_t ledger_sets;
     int64_t report_threads;
     int64_t webhook_attempts, webhook_backoff_s, webhook_timeout_s, webhook_poll_ms;
+    int64_t console_session_s; /* a console session's life without use */
 } al_config;
 
 /* Sets every key to its default. */

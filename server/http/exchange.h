@@ -20,12 +20,28 @@
 
 struct al_http_worker;
 
+/*
+ * Who may call: the operator, a partner, or a tenant's admin key in one of
+ * four roles (owner: everything; finance: settlement and imports; program:
+ * rules and members; viewer: reads only).
+ */
 typedef enum {
     AL_ROLE_NONE = 0,
     AL_ROLE_OPERATOR = 1,
-    AL_ROLE_ADMIN = 2,
+    AL_ROLE_OWNER = 2,
     AL_ROLE_PARTNER = 4,
+    AL_ROLE_FINANCE = 8,
+    AL_ROLE_PROGRAM = 16,
+    AL_ROLE_VIEWER = 32,
 } al_role;
+
+/* Any of a tenant's admin roles. */
+#define AL_ROLE_ADMIN (AL_ROLE_OWNER | AL_ROLE_FINANCE | AL_ROLE_PROGRAM | AL_ROLE_VIEWER)
+
+static inline bool al_role_is_admin(al_role role)
+{
+    return (role & AL_ROLE_ADMIN) != 0;
+}
 
 typedef struct al_exchange {
     struct evhttp_request *req;

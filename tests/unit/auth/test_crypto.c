@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 
+#include "auth/admin_keys.h"
 #include "auth/auth.h"
 #include "auth/secrets.h"
 
