@@ -12,6 +12,8 @@ packages=(
 # make test's OpenAPI check runs on Node.js (a machine may have its own, newer one).
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 [ "${1:-}" = "--dev" ] && packages+=(clang libclang-rt-14-dev clang-format clang-tidy cppcheck)
+# make test's browser journeys: Chromium, and a font with Chinese characters for the screenshots.
+[ "${1:-}" = "--browser" ] && packages+=(chromium fonts-wqy-microhei)
 # make cluster: Galera replication, its rsync state transfer, the balancer.
 [ "${1:-}" = "--cluster" ] && packages+=(galera-4 rsync haproxy)
 

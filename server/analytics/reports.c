@@ -182,13 +182,15 @@ bool al_rfm_report(al_db *db, void *ctx, al_outcome *o)
         al_refuse(o, AL_FAILED, "internal_error", "out of memory");
         goto done;
     }
-    int64_t counts[AL_SEG_COUNT] = {0};
+    int64_t counts[AL_SEG_COUNT] = {0}, grid[5][5] = {{0}};
     json_t *items = json_array();
     size_t matched = 0;
     for (size_t i = 0; i < p.n; i++) {
         int r = score[i], f = score[p.n + i], m = score[2 * p.n + i];
         al_segment s = al_rfm_segment(r, f, m);
         counts[s]++;
+        if (r >= 1 && r <= 5 && f >= 1 && f <= 5)
+            grid[r - 1][f - 1]++;
         if (q->only >= 0 && (int)s != q->only)
             continue;
         if (matched >= q->offset && matched < q->offset + q->limit)
@@ -205,9 +207,17 @@ bool al_rfm_report(al_db *db, void *ctx, al_outcome *o)
         json_array_append_new(segments,
                               json_pack("{s:s,s:I}", "segment", al_segment_name((al_segment)s),
                                         "members", (json_int_t)counts[s]));
-    json_t *body =
-        json_pack("{s:o,s:i,s:I,s:o,s:o}", "as_of", date_json(p.as_of), "window_days",
-                  (int)q->window, "members", (json_int_t)p.n, "segments", segments, "items", items);
+    /* The grid: members by recency score (rows, 1 to 5) and frequency score (columns). */
+    json_t *rows = json_array();
+    for (int r = 0; r < 5; r++) {
+        json_t *row = json_array();
+        for (int f = 0; f < 5; f++)
+            json_array_append_new(row, json_integer(grid[r][f]));
+        json_array_append_new(rows, row);
+    }
+    json_t *body = json_pack("{s:o,s:i,s:I,s:o,s:o,s:o}", "as_of", date_json(p.as_of),
+                             "window_days", (int)q->window, "members", (json_int_t)p.n,
+                             "segments", segments, "grid", rows, "items", items);
     set_next(body, q, matched);
     free(v);
     free(score);
@@ -449,6 +459,15 @@ bool al_clv_report(al_db *db, void *ctx, al_outcome *o)
         "horizon_weeks", (int)q->horizon, "annual_discount", q->discount, "model", models_json(&m),
         "members", (json_int_t)m.n, "totals", "expected_purchases", round6(total_purchases),
         "clv_minor", (json_int_t)llround(total_clv), "items", items);
+    /* The distribution: the CLV at every tenth of the members, from the least valuable up. */
+    json_t *deciles = json_array();
+    for (size_t d = 0; m.n > 0 && d <= 10; d++) {
+        size_t at = d == 10 ? 0 : m.n - 1 - (m.n - 1) * d / 10; /* r is sorted high to low */
+        json_array_append_new(deciles,
+                              json_pack("{s:i,s:I}", "percentile", (int)(d * 10), "clv_minor",
+                                        (json_int_t)llround(m.score[r[at].i].clv)));
+    }
+    json_object_set_new(body, "deciles", deciles);
     set_next(body, q, m.n);
     json_object_set_new(body, "timings_ms",
                         json_pack("{s:I,s:I,s:I}", "read", (json_int_t)m.read_ms, "fit",

@@ -333,6 +333,33 @@ void al_api_partner_keys(al_exchange *x)
     al_reply_json(x, 200, json_pack("{s:s,s:o}", "id", x->params[0], "keys", list));
 }
 
+/* GET /v1/partners/{id}/contracts (admin): every contract, with the time it took effect. */
+void al_api_partner_contracts(al_exchange *x)
+{
+    json_t *partner = load_partner(x, x->params[0]);
+    if (partner == NULL)
+        return;
+    json_decref(partner);
+    al_partner_contract *c = NULL;
+    size_t n = 0;
+    al_db_status st = al_partner_contracts_list(al_db_of(x), x->tenant, x->params[0], &c, &n);
+    if (st != AL_DB_OK) {
+        free(c);
+        al_reply_db_failure(x, st);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:I}", "effective_from",
+                                              c[i].effective_from, "currency", c[i].currency,
+                                              "issue_minor_per_1000",
+                                              (json_int_t)c[i].issue_minor_per_1000,
+                                              "redeem_minor_per_1000",
+                                              (json_int_t)c[i].redeem_minor_per_1000));
+    free(c);
+    al_reply_json(x, 200, json_pack("{s:s,s:o}", "id", x->params[0], "contracts", list));
+}
+
 /* DELETE /v1/partners/{id}/keys/{key_id} (admin): the key stops working at once. */
 void al_api_partner_key_revoke(al_exchange *x)
 {

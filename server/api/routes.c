@@ -42,6 +42,7 @@ const al_route al_routes[] = {
     {"PATCH", "/v1/partners/{id}", OWNER, al_api_partner_patch},
     {"POST", "/v1/partners/{id}/keys", OWNER, al_api_partner_rotate_key},
     {"GET", "/v1/partners/{id}/keys", READ, al_api_partner_keys},
+    {"GET", "/v1/partners/{id}/contracts", READ, al_api_partner_contracts},
     {"DELETE", "/v1/partners/{id}/keys/{key_id}", OWNER, al_api_partner_key_revoke},
     {"POST", "/v1/partners/{id}/suspend", OWNER, al_api_partner_suspend},
     {"POST", "/v1/partners/{id}/resume", OWNER, al_api_partner_resume},

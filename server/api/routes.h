@@ -37,6 +37,7 @@ void al_api_partner_get(al_exchange *x);
 void al_api_partner_patch(al_exchange *x);
 void al_api_partner_rotate_key(al_exchange *x);
 void al_api_partner_keys(al_exchange *x);
+void al_api_partner_contracts(al_exchange *x);
 void al_api_partner_key_revoke(al_exchange *x);
 void al_api_partner_suspend(al_exchange *x);
 void al_api_partner_resume(al_exchange *x);

@@ -305,6 +305,31 @@ al_db_status al_partner_keys_list(al_db *db, const char *tenant, const char *par
     return st;
 }
 
+static int contract_of_row(MYSQL_ROW row, void *element)
+{
+    al_partner_contract *c = element;
+    snprintf(c->effective_from, sizeof(c->effective_from), "%s", row[0]);
+    snprintf(c->currency, sizeof(c->currency), "%s", row[1]);
+    c->issue_minor_per_1000 = strtoll(row[2], NULL, 10);
+    c->redeem_minor_per_1000 = strtoll(row[3], NULL, 10);
+    return 0;
+}
+
+al_db_status al_partner_contracts_list(al_db *db, const char *tenant, const char *partner,
+                                       al_partner_contract **out, size_t *n)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(partner)};
+    void *list = NULL;
+    al_db_status st = al_db_list(db,
+                                 "SELECT " AL_SQL_RFC3339_S("effective_from") ", currency, "
+                                 "issue_minor_per_1000, redeem_minor_per_1000 "
+                                 "FROM partner_contracts WHERE tenant_id = ? AND partner_id = ? "
+                                 "ORDER BY effective_from",
+                                 p, 2, sizeof(**out), contract_of_row, &list, n);
+    *out = list;
+    return st;
+}
+
 al_db_status al_partner_key_revoke(al_db *db, const char *tenant, const char *partner,
                                    const char *key_id, bool *found)
 {

@@ -87,6 +87,17 @@ typedef struct al_partner_key_info {
 al_db_status al_partner_keys_list(al_db *db, const char *tenant, const char *partner,
                                   al_partner_key_info **out, size_t *n);
 
+/* One of a partner's contracts: in force from effective_from until the next one's. */
+typedef struct al_partner_contract {
+    char effective_from[32]; /* RFC 3339 */
+    char currency[4];
+    int64_t issue_minor_per_1000, redeem_minor_per_1000;
+} al_partner_contract;
+
+/* A partner's contracts, the oldest first (free *out). */
+al_db_status al_partner_contracts_list(al_db *db, const char *tenant, const char *partner,
+                                       al_partner_contract **out, size_t *n);
+
 /*
  * Revokes one of a partner's keys at once (it expires now; a key already past
  * its time stays as it is). *found false: the partner has no such key.
