@@ -32,7 +32,12 @@ function ticks(max) {
 
 // Grouped bars: categories along x, one bar a series in each.
 export function bars(title, categories, series, format = String) {
-  const W = 720, H = 280, L = 70, B = 40, T = 16, R = 10;
+  const W = 720, L = 70, T = 16, R = 10;
+  const band0 = (W - L - R) / Math.max(1, categories.length);
+  // Labels that would run into each other are slanted, with room below for them.
+  const slant = categories.some((c) => String(c).length * 6.5 > band0);
+  const B = slant ? 40 + 6 * Math.min(18, Math.max(...categories.map((c) => String(c).length))) : 40;
+  const H = 240 + B;
   const svg = frame(title, W, H + 24);
   const max = Math.max(1, ...series.flatMap((x) => x.values));
   const tk = ticks(max), top = tk[tk.length - 1] || 1;
@@ -50,8 +55,11 @@ export function bars(title, categories, series, format = String) {
         height: Math.max(0, y(0) - y(v)), fill: palette[k % palette.length]},
       s("title", {}, `${c} · ${se.name}: ${format(v)}`)));
     });
-    if (categories.length <= 24 || i % 2 === 0)
-      svg.appendChild(s("text", {x: L + i * band + band / 2, y: H - B + 16, "text-anchor": "middle", class: "axis"}, String(c)));
+    const x = L + i * band + band / 2, yl = H - B + 16;
+    if (slant)
+      svg.appendChild(s("text", {x, y: yl, "text-anchor": "end", class: "axis", transform: `rotate(-35 ${x} ${yl})`}, String(c)));
+    else if (categories.length <= 24 || i % 2 === 0)
+      svg.appendChild(s("text", {x, y: yl, "text-anchor": "middle", class: "axis"}, String(c)));
   });
   series.forEach((se, k) => {
     const x = L + k * 140;
@@ -83,6 +91,8 @@ export function heat(title, rows, cols, value, format = String) {
   const cell = 64, L = 120, T = 90;
   const W = L + cols.length * cell + 10, H = T + rows.length * cell + 10;
   const svg = frame(title, W, H);
+  svg.setAttribute("class", "chart heat");
+  svg.setAttribute("width", String(W)); // its own size: a 2×2 map stays small
   let max = 0;
   rows.forEach((r) => cols.forEach((c) => { max = Math.max(max, value(r, c) || 0); }));
   cols.forEach((c, j) => svg.appendChild(s("text", {x: L + j * cell + cell / 2, y: T - 8, "text-anchor": "start",

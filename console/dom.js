@@ -35,7 +35,8 @@ export function table(columns, rows, caption) {
   return h("table", {class: "grid"},
     caption ? h("caption", {}, caption) : null,
     h("thead", {}, h("tr", {}, columns.map((c) => h("th", {scope: "col", class: c.num ? "num" : null}, c.label)))),
-    h("tbody", {}, rows.map((r) => h("tr", {}, columns.map((c) => h("td", {class: c.num ? "num" : null}, c.cell(r)))))));
+    h("tbody", {}, rows.length === 0 ? h("tr", {}, h("td", {colspan: columns.length, class: "muted"}, "—"))
+      : rows.map((r) => h("tr", {}, columns.map((c) => h("td", {class: c.num ? "num" : null}, c.cell(r)))))));
 }
 
 // A labelled field: <label>text <input ...></label>.

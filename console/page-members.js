@@ -95,7 +95,7 @@ async function member(view, id) {
       {label: t("col.tier"), cell: (e) => `${e.from} → ${e.to}`},
       {label: t("col.reasons"), cell: (e) => e.reason},
     ], m.tier_history || [])),
-    h("section", {}, h("h2", {}, t("m.tier_floor")),
+    h("section", {}, h("h2", {}, `${t("m.tier_floor")} · ${t("m.block")}`),
       h("form", {class: "row", on: {submit: (e) => { e.preventDefault(); act(() => api.put(`${path}/tier`, {tier: tiers.value, until: new Date(until.value + "T23:59:59Z").toISOString()})); }}},
         field(t("col.tier"), tiers), field(t("col.expires"), until),
         h("button", {type: "submit", disabled: !can}, t("m.set_floor")),

@@ -75,6 +75,10 @@ statement=$(cat var/demo-statement 2>/dev/null || echo '<id>')
 cat <<TXT
 
 allianced is up on $base (logs: one JSON line per request, below).
+
+The console, for program managers and finance: $base/console/
+  sign in with the demo admin key: $admin
+
 The demo alliance is "demo", with the partner "demo-bank" (bank plugin). Try:
 
   curl -s $base/healthz

@@ -40,6 +40,10 @@ for suite in unit_base unit_domain unit_transport integration_tests serial_tests
     failed_total=$((failed_total + teardown))
   fi
 done
+# The console in a browser: its journeys, axe-core, screenshots in build/console-screens/.
+echo "== console (Chromium)"
+scripts/console-test.sh build/asan/allianced || failed=1
+
 # A short run of every fuzz driver (make fuzz runs a million inputs each), and the
 # whole surface: 100,000 mutated requests to the server.
 echo "== fuzz (100000 inputs a driver)"

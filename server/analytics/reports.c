@@ -216,8 +216,8 @@ bool al_rfm_report(al_db *db, void *ctx, al_outcome *o)
         json_array_append_new(rows, row);
     }
     json_t *body = json_pack("{s:o,s:i,s:I,s:o,s:o,s:o}", "as_of", date_json(p.as_of),
-                             "window_days", (int)q->window, "members", (json_int_t)p.n,
-                             "segments", segments, "grid", rows, "items", items);
+                             "window_days", (int)q->window, "members", (json_int_t)p.n, "segments",
+                             segments, "grid", rows, "items", items);
     set_next(body, q, matched);
     free(v);
     free(score);

@@ -350,12 +350,11 @@ void al_api_partner_contracts(al_exchange *x)
     }
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:I}", "effective_from",
-                                              c[i].effective_from, "currency", c[i].currency,
-                                              "issue_minor_per_1000",
-                                              (json_int_t)c[i].issue_minor_per_1000,
-                                              "redeem_minor_per_1000",
-                                              (json_int_t)c[i].redeem_minor_per_1000));
+        json_array_append_new(
+            list,
+            json_pack("{s:s,s:s,s:I,s:I}", "effective_from", c[i].effective_from, "currency",
+                      c[i].currency, "issue_minor_per_1000", (json_int_t)c[i].issue_minor_per_1000,
+                      "redeem_minor_per_1000", (json_int_t)c[i].redeem_minor_per_1000));
     free(c);
     al_reply_json(x, 200, json_pack("{s:s,s:o}", "id", x->params[0], "contracts", list));
 }

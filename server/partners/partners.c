@@ -320,12 +320,14 @@ al_db_status al_partner_contracts_list(al_db *db, const char *tenant, const char
 {
     al_db_param p[] = {AL_STR(tenant), AL_STR(partner)};
     void *list = NULL;
-    al_db_status st = al_db_list(db,
-                                 "SELECT " AL_SQL_RFC3339_S("effective_from") ", currency, "
-                                 "issue_minor_per_1000, redeem_minor_per_1000 "
-                                 "FROM partner_contracts WHERE tenant_id = ? AND partner_id = ? "
-                                 "ORDER BY effective_from",
-                                 p, 2, sizeof(**out), contract_of_row, &list, n);
+    al_db_status st = al_db_list(
+        db,
+        "SELECT " AL_SQL_RFC3339_S(
+            "effective_from") ", currency, "
+                              "issue_minor_per_1000, redeem_minor_per_1000 "
+                              "FROM partner_contracts WHERE tenant_id = ? AND partner_id = ? "
+                              "ORDER BY effective_from",
+        p, 2, sizeof(**out), contract_of_row, &list, n);
     *out = list;
     return st;
 }

@@ -36,6 +36,17 @@ function ok(cond, what) {
   checks++;
 }
 
+// Every answer, the browser's and ours, is recorded for make test's OpenAPI check
+// (ALLIANCE_TEST_RECORD, as the C suites do).
+const recordTo = process.env.ALLIANCE_TEST_RECORD;
+function record(method, url, status, contentType, body) {
+  if (!recordTo) return;
+  const u = new URL(url, base);
+  if (!u.pathname.startsWith("/v1/") && !u.pathname.startsWith("/console")) return;
+  fs.appendFileSync(recordTo, JSON.stringify({method, path: u.pathname + u.search, status,
+    content_type: contentType || "", body: body !== null && body.length <= 1 << 20 ? body : null}) + "\n");
+}
+
 // ---- the alliance, through the API ----
 
 async function call(method, p, {bearer, body, partner} = {}) {
@@ -51,7 +62,10 @@ async function call(method, p, {bearer, body, partner} = {}) {
       .update(`${method}\n${p}\n${ts}\n${bodyHash}`).digest("hex");
   }
   const res = await fetch(base + p, {method, headers, body: body === undefined ? undefined : text});
-  const json = await res.json().catch(() => null);
+  const answer = await res.text();
+  record(method, p, res.status, res.headers.get("content-type"), answer);
+  let json = null;
+  try { json = JSON.parse(answer); } catch { json = null; }
   return {status: res.status, json};
 }
 
@@ -109,7 +123,9 @@ for (let m = 1; m <= more; m++) {
 }
 const imported = await fetch(`${base}/v1/import/transactions`, {method: "POST",
   headers: {Authorization: `Bearer ${owner}`}, body: history.join("\n") + "\n"});
-if (imported.status !== 200) throw new Error(`import: ${imported.status} ${await imported.text()}`);
+const importAnswer = await imported.text();
+record("POST", "/v1/import/transactions", imported.status, imported.headers.get("content-type"), importAnswer);
+if (imported.status !== 200) throw new Error(`import: ${imported.status} ${importAnswer}`);
 members.push(...Array.from({length: more}, (_, i) => `h${String(i + 1).padStart(3, "0")}`));
 const alice = await must("GET", "/v1/members/alice", {bearer: owner});
 console.log(`console: alliance made: ${members.length} members, ${n} earnings, ${history.length} imported, alice has ${alice.balance.available} points`);
@@ -125,6 +141,10 @@ async function newPage() {
   const page = await context.newPage();
   shown = page;
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("response", async (res) => {
+    const body = res.status() === 301 ? "" : await res.text().catch(() => null);
+    record(res.request().method(), res.url(), res.status(), res.headers()["content-type"], body);
+  });
   page.on("console", (m) => {
     if (m.type() === "error" && !/status of 40[13]|status of 400/.test(m.text())) problems.push(`console error: ${m.text()}`);
   });
