@@ -68,6 +68,7 @@ const words = {
   "m.tier_history": ["Tier history", "等级历史"], "m.back": ["All members", "全部会员"],
   "p.config": ["Plugin config", "插件配置"], "p.contracts": ["Contracts", "合同"],
   "p.keys": ["Keys", "密钥"], "p.rotate": ["New key", "新建密钥"], "p.revoke": ["Revoke", "吊销"],
+  "p.new_contract": ["New contract from this date", "自该日起的新合同"],
   "p.suspend": ["Suspend", "暂停"], "p.resume": ["Resume", "恢复"],
   "p.secret": ["New key {id}; its secret, shown once: {secret}", "新密钥 {id};密钥原文仅显示一次:{secret}"],
   "r.live": ["Live rules: version {v}", "生效规则:第 {v} 版"],

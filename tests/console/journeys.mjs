@@ -297,6 +297,19 @@ async function journeys() {
   await look(page, "09-partners");
   await go(page, "#/partners/bank", "main table");
   ok((await page.textContent("main")).includes("Effective from"), "a partner's contracts with their dates");
+  await page.fill("#contract-from", "2031-01-01T00:00");
+  await page.fill("#contract-redeem", "650");
+  await page.click("#contract-add");
+  await page.waitForSelector("main table:has-text('2031')");
+  const contracts = await must("GET", "/v1/partners/bank/contracts", {bearer: owner});
+  ok(contracts.contracts.length === 2 && contracts.contracts[1].effective_from === "2031-01-01T00:00:00Z" &&
+    contracts.contracts[1].redeem_minor_per_1000 === 650, "a new contract from a date");
+  const cfg = JSON.parse(await page.inputValue("#partner-config"));
+  await page.fill("#partner-config", JSON.stringify({...cfg, spend_minor_per_point: -5}));
+  await page.click("#config-save");
+  await page.waitForSelector("main .error");
+  ok((await must("GET", "/v1/partners/bank", {bearer: owner})).config.spend_minor_per_point === 100,
+    "the plugin refuses a bad config; nothing changes");
   await look(page, "10-partner");
   await go(page, "#/audit", "#audit-list table");
   await page.click("#audit-verify");
