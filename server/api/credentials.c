@@ -169,18 +169,25 @@ int al_admin_find(al_exchange *x, const char *token, al_admin *out, int *cluster
     return found ? 1 : 0;
 }
 
-const char *al_session_cookie(const al_exchange *x)
+bool al_session_token(const al_exchange *x, char token[AL_SESSION_TOKEN_LEN + 1])
 {
     static const char name[] = AL_SESSION_COOKIE "=";
     const char *h = al_header(x, "Cookie");
     while (h != NULL && *h != '\0') {
         while (*h == ' ' || *h == ';')
             h++;
-        if (strncmp(h, name, sizeof(name) - 1) == 0)
-            return h + sizeof(name) - 1;
+        if (strncmp(h, name, sizeof(name) - 1) == 0) {
+            h += sizeof(name) - 1;
+            size_t len = strcspn(h, "; ");
+            if (len != AL_SESSION_TOKEN_LEN)
+                return false;
+            memcpy(token, h, len);
+            token[len] = '\0';
+            return true;
+        }
         h = strchr(h, ';');
     }
-    return NULL;
+    return false;
 }
 
 /*
@@ -188,14 +195,8 @@ const char *al_session_cookie(const al_exchange *x)
  * lives. A change (any method but GET) must repeat the session's CSRF token
  * in X-CSRF-Token. 0 (x is that admin), 1 (no session), or -1 after replying.
  */
-static int console_session(al_exchange *x, const char *cookie)
+static int console_session(al_exchange *x, const char *token)
 {
-    char token[AL_SESSION_TOKEN_LEN + 1];
-    size_t len = strcspn(cookie, "; ");
-    if (len != AL_SESSION_TOKEN_LEN)
-        return 1;
-    memcpy(token, cookie, len);
-    token[len] = '\0';
     al_ctx *ctx = al_ctx_of(x);
     al_session s;
     bool found = false;
@@ -237,13 +238,14 @@ int al_authenticate(al_exchange *x, unsigned roles)
         return 0;
     }
     const char *token = bearer(x);
-    const char *cookie = token == NULL ? al_session_cookie(x) : NULL;
-    if (token == NULL && cookie == NULL) {
+    char cookie[AL_SESSION_TOKEN_LEN + 1];
+    bool has_cookie = token == NULL && al_session_token(x, cookie);
+    if (token == NULL && !has_cookie) {
         al_reply_error(x, 401, "unauthorized", "credentials are required");
         return -1;
     }
     const char *op = al_ctx_of(x)->cfg->operator_token;
-    if (cookie != NULL) {
+    if (has_cookie) {
         int rc = console_session(x, cookie);
         if (rc < 0)
             return -1;

@@ -1,27 +1,27 @@
 /*
  * Who is calling, from the request's headers: the operator's bearer token
- * (from the configuration), a tenant admin's bearer key, or a partner's
- * signed request (README, "Using the API"). The tenant always comes from the
- * credentials, never from the request.
+ * (from the configuration), a tenant admin's bearer key (with its role), the
+ * console's session cookie, or a partner's signed request (README, "Using the
+ * API"). The tenant always comes from the credentials, never from the request.
  */
 #ifndef AL_API_CREDENTIALS_H
 #define AL_API_CREDENTIALS_H
 
+#include <stdbool.h>
+
 #include "auth/admin_keys.h"
+#include "auth/sessions.h"
 #include "http/exchange.h"
 
 /* The name of the console's session cookie. */
 #define AL_SESSION_COOKIE "alliance_session"
 
 /*
- * Who may call, from the request's headers: the operator's bearer token, an
- * admin key (its role decides what it may do), a console session's cookie
- * (the role of the key it was signed in with; a change must carry the
- * session's X-CSRF-Token), or a partner's signed request.
- *
  * Resolves the caller into x->role and x->tenant (and x->partner) and checks
- * the role is one of roles. Returns 0, or replies (401 no or bad credentials,
- * 403 wrong role, 503 database down) and returns -1.
+ * the role is one of roles (a console session has the role of the key it was
+ * signed in with; a change made with it must carry its X-CSRF-Token).
+ * Returns 0, or replies (401 no or bad credentials, 403 wrong role or CSRF
+ * token, 503 database down) and returns -1.
  */
 int al_authenticate(al_exchange *x, unsigned roles);
 
@@ -42,7 +42,7 @@ al_role al_role_named(const char *name);
  */
 int al_admin_find(al_exchange *x, const char *token, al_admin *out, int *cluster);
 
-/* The value of the request's console session cookie (up to ';'), or NULL. */
-const char *al_session_cookie(const al_exchange *x);
+/* Whether the request has a console session cookie; its token into token. */
+bool al_session_token(const al_exchange *x, char token[AL_SESSION_TOKEN_LEN + 1]);
 
 #endif

@@ -202,6 +202,14 @@ static json_t *load_partner(al_exchange *x, const char *id)
     return partner;
 }
 
+/* Whether the path's partner exists (else the 404 has been sent). */
+static bool partner_found(al_exchange *x)
+{
+    json_t *partner = load_partner(x, x->params[0]);
+    json_decref(partner);
+    return partner != NULL;
+}
+
 void al_api_partner_get(al_exchange *x)
 {
     json_t *partner = load_partner(x, x->params[0]);
@@ -256,10 +264,8 @@ void al_api_partner_rotate_key(al_exchange *x)
 {
     if (!need_master_key(x))
         return;
-    json_t *partner = load_partner(x, x->params[0]);
-    if (partner == NULL)
+    if (!partner_found(x))
         return;
-    json_decref(partner);
     char key_id[AL_KEY_ID_MAX + 1], secret[AL_SECRET_LEN + 1];
     al_db_status st = al_partner_rotate_key(al_db_of(x), al_ctx_of(x)->keys->master_key, x->tenant,
                                             x->params[0], KEY_GRACE_HOURS, key_id, secret);
@@ -310,10 +316,8 @@ void al_api_partner_resume(al_exchange *x)
 /* GET /v1/partners/{id}/keys (admin): the partner's keys, never their secrets. */
 void al_api_partner_keys(al_exchange *x)
 {
-    json_t *partner = load_partner(x, x->params[0]);
-    if (partner == NULL)
+    if (!partner_found(x))
         return;
-    json_decref(partner);
     al_partner_key_info *keys = NULL;
     size_t n = 0;
     al_db_status st = al_partner_keys_list(al_db_of(x), x->tenant, x->params[0], &keys, &n);
@@ -336,10 +340,8 @@ void al_api_partner_keys(al_exchange *x)
 /* GET /v1/partners/{id}/contracts (admin): every contract, with the time it took effect. */
 void al_api_partner_contracts(al_exchange *x)
 {
-    json_t *partner = load_partner(x, x->params[0]);
-    if (partner == NULL)
+    if (!partner_found(x))
         return;
-    json_decref(partner);
     al_partner_contract *c = NULL;
     size_t n = 0;
     al_db_status st = al_partner_contracts_list(al_db_of(x), x->tenant, x->params[0], &c, &n);

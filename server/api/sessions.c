@@ -76,12 +76,8 @@ done:
 /* The session of the request's cookie; -1 after replying when there is none. */
 static int cookie_session(al_exchange *x, char token[AL_SESSION_TOKEN_LEN + 1], al_session *s)
 {
-    const char *cookie = al_session_cookie(x);
-    size_t len = cookie ? strcspn(cookie, "; ") : 0;
     bool found = false;
-    if (len == AL_SESSION_TOKEN_LEN) {
-        memcpy(token, cookie, len);
-        token[len] = '\0';
+    if (al_session_token(x, token)) {
         al_db_status st =
             al_session_find(al_db_of(x), token, al_ctx_of(x)->cfg->console_session_s, s, &found);
         if (st != AL_DB_OK) {
