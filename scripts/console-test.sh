@@ -21,6 +21,9 @@ ALLIANCE_OPERATOR_TOKEN=$(openssl rand -hex 24)
 ALLIANCE_MASTER_KEY=$(openssl rand -hex 32)
 ALLIANCE_SETTLEMENT_KEY=$(openssl rand -hex 32)
 export ALLIANCE_DB ALLIANCE_OPERATOR_TOKEN ALLIANCE_MASTER_KEY ALLIANCE_SETTLEMENT_KEY
+# The reference plugins built beside the server (conf/allianced.conf names make run's).
+ALLIANCE_PLUGIN_DIR=$(cd "$(dirname "$bin")" && pwd)/plugins
+export ALLIANCE_PLUGIN_DIR
 export ALLIANCE_LISTEN=127.0.0.1:0 ALLIANCE_SCHEMA_DIR=$PWD/schema ALLIANCE_PID_FILE=
 "$bin" --config conf/allianced.conf --port-file var/tmp/console.port >var/tmp/console-server.log 2>&1 &
 server=$!
