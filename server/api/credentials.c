@@ -12,6 +12,7 @@
 #include "api/statuses.h"
 #include "auth/admin_keys.h"
 #include "auth/auth.h"
+#include "auth/member_tokens.h"
 #include "auth/sessions.h"
 #include "core/ids.h"
 #include "tenants/directory.h"
@@ -225,6 +226,37 @@ static int console_session(al_exchange *x, const char *token)
     return become_admin(x, &s.admin, k - 1);
 }
 
+/* A member's token: x is that member's app; 0, or -1 after replying (a 503, a 429). */
+static int member_token(al_exchange *x, const char *token)
+{
+    al_ctx *ctx = al_ctx_of(x);
+    if (!ctx->keys->has_master_key)
+        return 0; /* no token was ever minted: it is not valid */
+    al_member_token t;
+    bool found = false;
+    al_db_status failed = AL_DB_OK;
+    for (int k = 0; k < ctx->dbs.n && !found; k++) {
+        al_db_status st =
+            al_member_token_find(&ctx->dbs.db[k], ctx->keys->master_key, token, &t, &found);
+        if (st != AL_DB_OK)
+            failed = st;
+        else if (found)
+            x->cluster = k;
+    }
+    if (!found && failed != AL_DB_OK) {
+        al_reply_db_failure(x, failed);
+        return -1;
+    }
+    if (!found)
+        return 0;
+    if (within_rate(x, "member", t.id, t.rate) != 0)
+        return -1;
+    x->role = AL_ROLE_MEMBER;
+    snprintf(x->tenant, sizeof(x->tenant), "%s", t.tenant);
+    snprintf(x->member, sizeof(x->member), "%s", t.member);
+    return 0;
+}
+
 int al_authenticate(al_exchange *x, unsigned roles)
 {
     const char *key_id = al_header(x, "X-Alliance-Key");
@@ -256,6 +288,9 @@ int al_authenticate(al_exchange *x, unsigned roles)
         }
     } else if (op[0] != '\0' && al_secret_equal(token, op)) {
         x->role = AL_ROLE_OPERATOR;
+    } else if (al_member_token_shaped(token)) {
+        if (member_token(x, token) != 0)
+            return -1;
     } else if (al_admin_key_shaped(token)) {
         al_admin a;
         int k = 0, rc = al_admin_find(x, token, &a, &k);

@@ -16,6 +16,7 @@
 #include "api/booking.h"
 #include "api/context.h"
 #include "api/lookups.h"
+#include "api/members.h"
 #include "api/routes.h"
 #include "api/statuses.h"
 #include "audit/audit.h"
@@ -136,7 +137,7 @@ void al_api_member_list(al_exchange *x)
 }
 
 /* The usual answers of a member lookup; true when found (else it has replied). */
-static bool member_found(al_exchange *x, al_db_status st, bool found)
+bool al_member_found(al_exchange *x, al_db_status st, bool found)
 {
     if (st != AL_DB_OK)
         al_reply_db_failure(x, st);
@@ -151,7 +152,7 @@ void al_api_member_balance(al_exchange *x)
     int64_t available = 0, held = 0;
     bool found = false;
     al_db_status st = al_member_balance(al_db_of(x), x->tenant, id, &available, &held, &found);
-    if (member_found(x, st, found))
+    if (al_member_found(x, st, found))
         al_reply_json(x, 200,
                       json_pack("{s:s,s:I,s:I}", "member", id, "available", (json_int_t)available,
                                 "held", (json_int_t)held));
@@ -211,7 +212,7 @@ void al_api_member_get(al_exchange *x)
     al_member m;
     bool found = false;
     al_db_status st = al_member_get(al_db_of(x), x->tenant, id, &m, &found);
-    if (!member_found(x, st, found)) {
+    if (!al_member_found(x, st, found)) {
         al_member_clear(&m);
         return;
     }
@@ -244,16 +245,15 @@ void al_api_member_get(al_exchange *x)
     al_reply_json(x, 200, view);
 }
 
-void al_api_member_history(al_exchange *x)
+void al_reply_member_history(al_exchange *x, const char *id)
 {
-    const char *id = x->params[0];
     long long cursor, limit;
     if (al_query_page(x, &cursor, &limit) != 0)
         return;
     int64_t available, held;
     bool found = false;
     al_db_status st = al_member_balance(al_db_of(x), x->tenant, id, &available, &held, &found);
-    if (!member_found(x, st, found))
+    if (!al_member_found(x, st, found))
         return;
     al_history_entry *rows = NULL;
     size_t n = 0;
@@ -278,6 +278,11 @@ void al_api_member_history(al_exchange *x)
     json_object_set_new(reply, "next_cursor", al_page_next_id(n, limit, n ? rows[n - 1].id : 0));
     al_history_free(rows, n);
     al_reply_json(x, 200, reply);
+}
+
+void al_api_member_history(al_exchange *x)
+{
+    al_reply_member_history(x, x->params[0]);
 }
 
 typedef struct {

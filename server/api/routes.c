@@ -2,12 +2,14 @@
 #include "api/routes.h"
 
 /*
- * Who may call. A tenant's admin keys have roles: READ is any of them (a
+ * Who may call. MEMBER is a member's app with a member token (its own data
+ * only). A tenant's admin keys have roles: READ is any of them (a
  * viewer reads only), FINANCE adds settlement and imports, PROGRAM rules and
  * members, OWNER everything (partners, webhooks, keys, settings).
  */
 #define OP AL_ROLE_OPERATOR
 #define PARTNER AL_ROLE_PARTNER
+#define MEMBER AL_ROLE_MEMBER
 #define READ AL_ROLE_ADMIN
 #define OWNER AL_ROLE_OWNER
 #define FINANCE (AL_ROLE_OWNER | AL_ROLE_FINANCE)
@@ -51,6 +53,10 @@ const al_route al_routes[] = {
     {"GET", "/v1/members/{id}", READ, al_api_member_get},
     {"GET", "/v1/members/{id}/history", READ, al_api_member_history},
     {"GET", "/v1/members/{id}/balance", PARTNER, al_api_member_balance},
+    {"POST", "/v1/members/{id}/tokens", PARTNER | PROGRAM, al_api_member_token_create},
+    {"DELETE", "/v1/member-tokens/{id}", PARTNER | PROGRAM, al_api_member_token_revoke},
+    {"GET", "/v1/me", MEMBER, al_api_me},
+    {"GET", "/v1/me/history", MEMBER, al_api_me_history},
     {"PUT", "/v1/members/{id}/tier", PROGRAM, al_api_member_tier_floor},
     {"POST", "/v1/members/{id}/block", PROGRAM, al_api_member_block},
     {"POST", "/v1/members/{id}/unblock", PROGRAM, al_api_member_unblock},

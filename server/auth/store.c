@@ -162,6 +162,65 @@ al_db_status al_store_session_delete(al_db *db, const char *hash)
     return al_db_exec(db, "DELETE FROM console_sessions WHERE session_hash = ?", p, 1, NULL);
 }
 
+al_db_status al_store_member_token_add(al_db *db, al_member_token *t, int64_t ttl_s,
+                                       const char *created_by)
+{
+    /* The expiry is the database's clock, whole seconds: what the signature covers. */
+    int64_t now = 0;
+    bool found = false;
+    al_db_status st = al_db_int(db, "SELECT UNIX_TIMESTAMP()", NULL, 0, &now, &found);
+    if (st != AL_DB_OK)
+        return st;
+    t->expires_at = now + ttl_s;
+    al_db_param p[] = {AL_STR(t->id), AL_STR(t->tenant), AL_STR(t->member), AL_STR(created_by),
+                       AL_INT(t->expires_at)};
+    return al_db_exec(db,
+                      "INSERT INTO member_tokens (token_id, tenant_id, member_id, created_by, "
+                      "expires_at) VALUES (?, ?, ?, ?, FROM_UNIXTIME(?))",
+                      p, 5, NULL);
+}
+
+al_db_status al_store_member_token(al_db *db, const char *id, al_member_token *out, bool *found)
+{
+    al_db_param p[] = {AL_STR(id)};
+    MYSQL_ROW row;
+    MYSQL_RES *res = NULL;
+    al_db_status st = al_db_row(db,
+                                "SELECT k.token_id, k.tenant_id, k.member_id, "
+                                "UNIX_TIMESTAMP(k.expires_at), t.partner_rate_per_s, "
+                                "t.partner_rate_burst FROM member_tokens k JOIN tenants t "
+                                "ON t.tenant_id = k.tenant_id WHERE k.token_id = ? "
+                                "AND k.revoked_at IS NULL AND k.expires_at > NOW()",
+                                p, 1, &res, &row);
+    *found = st == AL_DB_OK && row != NULL;
+    if (*found) {
+        snprintf(out->id, sizeof(out->id), "%s", row[0]);
+        snprintf(out->tenant, sizeof(out->tenant), "%s", row[1]);
+        snprintf(out->member, sizeof(out->member), "%s", row[2]);
+        out->expires_at = strtoll(row[3], NULL, 10);
+        out->rate = (al_rate){.per_second = atoi(row[4]), .burst = atoi(row[5])};
+    }
+    al_db_free_result(res);
+    return st;
+}
+
+al_db_status al_store_member_token_revoke(al_db *db, const char *tenant, const char *id,
+                                          bool *found)
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(id)};
+    int64_t n = 0;
+    al_db_status st =
+        al_db_int(db, "SELECT COUNT(*) FROM member_tokens WHERE tenant_id = ? AND token_id = ?", p,
+                  2, &n, found);
+    *found = st == AL_DB_OK && n > 0;
+    if (*found)
+        st = al_db_exec(db,
+                        "UPDATE member_tokens SET revoked_at = IFNULL(revoked_at, NOW(6)) "
+                        "WHERE tenant_id = ? AND token_id = ?",
+                        p, 2, NULL);
+    return st;
+}
+
 al_db_status al_store_partner_key(al_db *db, const char *key_id, al_key_row *out, bool *found)
 {
     al_db_param p[] = {AL_STR(key_id)};

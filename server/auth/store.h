@@ -1,6 +1,6 @@
 /*
  * The credentials' SQL (private to auth/): typed rows of tenants, admin_keys,
- * console_sessions and partner_keys.
+ * console_sessions, member_tokens and partner_keys.
  */
 #ifndef AL_AUTH_STORE_H
 #define AL_AUTH_STORE_H
@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "auth/admin_keys.h"
+#include "auth/member_tokens.h"
 #include "auth/rate.h"
 #include "auth/secrets.h"
 #include "auth/sessions.h"
@@ -36,6 +37,16 @@ al_db_status al_store_session(al_db *db, const char *hash, al_session *out, bool
 al_db_status al_store_session_extend(al_db *db, const char *hash, int64_t lifetime_s);
 
 al_db_status al_store_session_delete(al_db *db, const char *hash);
+
+/* A member token's row (its expiry: ttl_s from now, in whole seconds; into t->expires_at). */
+al_db_status al_store_member_token_add(al_db *db, al_member_token *t, int64_t ttl_s,
+                                       const char *created_by);
+
+/* The unexpired, unrevoked token id. */
+al_db_status al_store_member_token(al_db *db, const char *id, al_member_token *out, bool *found);
+
+al_db_status al_store_member_token_revoke(al_db *db, const char *tenant, const char *id,
+                                          bool *found);
 
 typedef struct al_key_row {
     char tenant[AL_ID_MAX + 1];

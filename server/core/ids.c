@@ -299,3 +299,11 @@ void al_sql_now(char out[27])
     gmtime_r(&now, &tm);
     strftime(out, 27, "%Y-%m-%d %H:%M:%S", &tm);
 }
+
+void al_unix_to_rfc3339(int64_t t, char out[AL_RFC3339_MAX])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, AL_RFC3339_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

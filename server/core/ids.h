@@ -41,6 +41,9 @@ int al_rfc3339_to_sql(const char *in, char out[27]);
  */
 void al_sql_to_rfc3339(const char *in, char out[AL_RFC3339_MAX]);
 
+/* Unix seconds as RFC 3339 UTC ("2026-11-01T00:00:00Z"). */
+void al_unix_to_rfc3339(int64_t t, char out[AL_RFC3339_MAX]);
+
 /* Writes 2*n lowercase hex digits of in, and a NUL, to out. */
 void al_hex(const unsigned char *in, size_t n, char *out);
 

@@ -21,9 +21,9 @@
 struct al_http_worker;
 
 /*
- * Who may call: the operator, a partner, or a tenant's admin key in one of
+ * Who may call: the operator, a partner, a tenant's admin key in one of
  * four roles (owner: everything; finance: settlement and imports; program:
- * rules and members; viewer: reads only).
+ * rules and members; viewer: reads only), or a member's app.
  */
 typedef enum {
     AL_ROLE_NONE = 0,
@@ -33,6 +33,7 @@ typedef enum {
     AL_ROLE_FINANCE = 8,
     AL_ROLE_PROGRAM = 16,
     AL_ROLE_VIEWER = 32,
+    AL_ROLE_MEMBER = 64, /* a member's app, with a member token: that member's own data only */
 } al_role;
 
 /* Any of a tenant's admin roles. */
@@ -54,6 +55,7 @@ typedef struct al_exchange {
     al_role role;                /* who the credentials say the caller is */
     char tenant[AL_ID_MAX + 1];  /* empty unless a tenant's credentials */
     char partner[AL_ID_MAX + 1]; /* set for a partner's signed request */
+    char member[AL_ID_MAX + 1];  /* set for a member token: the only member it reaches */
     char key_ref[20];            /* which admin key: the start of its hash */
     int cluster; /* the database cluster of tenant (an index the application keeps); 0: main */
     const char *route;     /* the matched route's pattern, for the metrics; NULL: none matched */

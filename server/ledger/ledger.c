@@ -11,6 +11,7 @@
 #include "core/rounding.h"
 #include "ledger/events.h"
 #include "ledger/member_row.h"
+#include "ledger/members.h"
 #include "webhooks/outbox.h"
 
 bool al_refuse(al_outcome *o, al_result result, const char *code, const char *fmt, ...)
@@ -180,13 +181,8 @@ static al_db_status review_tier(al_db *db, const char *tenant, const char *membe
     size_t held = al_rules_tier_index(r, m->tier);
     *now_tier = held;
     int64_t qualifying = 0;
-    bool found = false;
-    al_db_param p[] = {AL_STR(tenant), AL_STR(member), AL_INT(r->window_months)};
-    al_db_status st = al_db_int(db,
-                                "SELECT IFNULL(SUM(qualifying_points), 0) FROM transactions "
-                                "WHERE tenant_id = ? AND member_id = ? "
-                                "AND occurred_at >= NOW(6) - INTERVAL ? MONTH",
-                                p, 3, &qualifying, &found);
+    al_db_status st =
+        al_member_qualifying_points(db, tenant, member, r->window_months, &qualifying);
     if (st != AL_DB_OK)
         return st;
     al_tier_state s = {.held = held,

@@ -136,6 +136,18 @@ al_db_status al_member_balance(al_db *db, const char *tenant, const char *id, in
     return st;
 }
 
+al_db_status al_member_qualifying_points(al_db *db, const char *tenant, const char *id,
+                                         int window_months, int64_t *points)
+{
+    bool found = false;
+    al_db_param p[] = {AL_STR(tenant), AL_STR(id), AL_INT(window_months)};
+    return al_db_int(db,
+                     "SELECT IFNULL(SUM(qualifying_points), 0) FROM transactions "
+                     "WHERE tenant_id = ? AND member_id = ? "
+                     "AND occurred_at >= NOW(6) - INTERVAL ? MONTH",
+                     p, 3, points, &found);
+}
+
 al_db_status al_member_next_expiries(al_db *db, const char *tenant, const char *id,
                                      al_expiry out[AL_NEXT_EXPIRIES], size_t *n)
 {

@@ -71,6 +71,10 @@ json_t *al_member_summary_json(const al_member_summary *m, const char *stage);
 al_db_status al_member_balance(al_db *db, const char *tenant, const char *id, int64_t *available,
                                int64_t *held, bool *found);
 
+/* The qualifying points the member earned in the last window_months: what its tier rests on. */
+al_db_status al_member_qualifying_points(al_db *db, const char *tenant, const char *id,
+                                         int window_months, int64_t *points);
+
 typedef struct al_expiry {
     int64_t points;
     char expires_at[AL_TIME_TEXT];
