@@ -492,12 +492,13 @@ al_http_server *al_http_start(const al_http_options *opt, const al_http_hooks *h
         event_add(s->sigterm, NULL) != 0 || event_add(s->sigint, NULL) != 0 ||
         event_add(s->sighup, NULL) != 0)
         goto fail;
+    al_log(AL_LOG_INFO, "listening on %s:%d (%s), %d workers, at most %lld connections each",
+           s->host, s->port, s->tls ? "https" : "http", s->n, (long long)opt->max_connections);
+    /* After the line above: whoever waits for the port file finds it logged. */
     if (opt->port_file != NULL && al_write_number_file(opt->port_file, s->port) != 0) {
         al_log(AL_LOG_ERROR, "cannot write port file %s: %s", opt->port_file, strerror(errno));
         goto fail;
     }
-    al_log(AL_LOG_INFO, "listening on %s:%d (%s), %d workers, at most %lld connections each",
-           s->host, s->port, s->tls ? "https" : "http", s->n, (long long)opt->max_connections);
     return s;
 fail:
     s->signo = -1;
