@@ -136,6 +136,21 @@ al_db_status al_member_balance(al_db *db, const char *tenant, const char *id, in
     return st;
 }
 
+al_db_status al_member_tier_of(al_db *db, const char *tenant, const char *id,
+                               char tier[AL_TIER_NAME_MAX])
+{
+    al_db_param p[] = {AL_STR(tenant), AL_STR(id)};
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    tier[0] = '\0';
+    al_db_status st = al_db_row(
+        db, "SELECT tier FROM members WHERE tenant_id = ? AND member_id = ?", p, 2, &res, &row);
+    if (st == AL_DB_OK && row != NULL)
+        snprintf(tier, AL_TIER_NAME_MAX, "%s", row[0]);
+    al_db_free_result(res);
+    return st;
+}
+
 al_db_status al_member_qualifying_points(al_db *db, const char *tenant, const char *id,
                                          int window_months, int64_t *points)
 {

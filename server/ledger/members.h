@@ -14,6 +14,7 @@
 
 #include "core/ids.h"
 #include "db/db.h"
+#include "rules/rules.h"
 
 #define AL_TIME_TEXT 40 /* RFC 3339 with microseconds */
 
@@ -70,6 +71,10 @@ json_t *al_member_summary_json(const al_member_summary *m, const char *stage);
 /* What a till shows: available and held points. */
 al_db_status al_member_balance(al_db *db, const char *tenant, const char *id, int64_t *available,
                                int64_t *held, bool *found);
+
+/* The member's tier ("" when there is no such member). */
+al_db_status al_member_tier_of(al_db *db, const char *tenant, const char *id,
+                               char tier[AL_TIER_NAME_MAX]);
 
 /* The qualifying points the member earned in the last window_months: what its tier rests on. */
 al_db_status al_member_qualifying_points(al_db *db, const char *tenant, const char *id,

@@ -183,16 +183,20 @@ static int parse_tiers(const json_t *tiers, al_rules *r, char path[128], char ms
     return 0;
 }
 
-static int parse_period(const json_t *v, al_period *out)
+int al_period_named(const char *name, al_period *out)
 {
     static const char *const names[] = {"day", "week", "month", "year", "ever"};
-    const char *s = json_string_value(v);
-    for (int i = 0; s != NULL && i < 5; i++)
-        if (strcmp(s, names[i]) == 0) {
+    for (int i = 0; name != NULL && i < 5; i++)
+        if (strcmp(name, names[i]) == 0) {
             *out = (al_period)i;
             return 0;
         }
     return -1;
+}
+
+static int parse_period(const json_t *v, al_period *out)
+{
+    return al_period_named(json_string_value(v), out);
 }
 
 /* An RFC 3339 time (Z or an offset) as Unix seconds. */

@@ -158,4 +158,7 @@ const al_event_rule *al_rules_event(const al_rules *r, const char *name);
  */
 void al_period_key(al_period p, int64_t local, char out[16]);
 
+/* The period called name (day, week, month, year, ever): 0, or -1 for another name. */
+int al_period_named(const char *name, al_period *out);
+
 #endif
