@@ -16,10 +16,11 @@
 #include "ledger/trial_balance.h"
 
 /* What each booking kind counts as. */
-#define ISSUED "kind IN ('earn', 'import', 'event')"
+#define ISSUED "kind IN ('earn', 'import', 'event', 'referral')"
 #define SUMS                                                                                       \
     "SUM(IF(" ISSUED ", points, 0)), SUM(IF(kind = 'redeem', points, 0)), "                        \
-    "SUM(IF(kind = 'expire', points, 0)), SUM(IF(kind = 'reversal', points, 0))"
+    "SUM(IF(kind = 'expire', points, 0)), SUM(IF(kind IN ('reversal', 'referral_back'), points, "  \
+    "0))"
 
 typedef struct flows {
     int64_t issued, redeemed, expired, reversed;

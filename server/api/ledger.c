@@ -102,8 +102,10 @@ static bool expire(al_db *db, void *arg, al_outcome *o)
            c->as_of, tenant ? tenant : "all tenants", s.members, (long long)s.points, s.holds);
     char as_of[AL_RFC3339_MAX];
     al_sql_to_rfc3339(c->as_of, as_of);
-    o->reply = json_pack("{s:s,s:i,s:I,s:i,s:i}", "as_of", as_of, "members", s.members, "points",
-                         (json_int_t)s.points, "holds_released", s.holds, "tiers_changed", s.tiers);
+    o->reply = json_pack("{s:s,s:i,s:I,s:i,s:i,s:{s:i,s:i,s:i}}", "as_of", as_of, "members",
+                         s.members, "points", (json_int_t)s.points, "holds_released", s.holds,
+                         "tiers_changed", s.tiers, "referrals", "rewarded", s.referrals_rewarded,
+                         "taken_back", s.referrals_taken_back, "lapsed", s.referrals_lapsed);
     o->result = AL_DONE;
     return true;
 }

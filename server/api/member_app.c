@@ -4,7 +4,7 @@
  * {"ttl_seconds"?}; DELETE /v1/member-tokens/{id} revokes one. With the token
  * (Authorization: Bearer mt_...), the app reads that member's balance, tier
  * and the points missing for the next one, the points expiring soon
- * (GET /v1/me) and the history with each booking's breakdown
+ * and its referral code (GET /v1/me), and the history with each booking's breakdown
  * (GET /v1/me/history). A token reaches its member only: the member comes
  * from the token, never from the request.
  */
@@ -21,6 +21,7 @@
 #include "api/statuses.h"
 #include "auth/member_tokens.h"
 #include "ledger/members.h"
+#include "ledger/referrals.h"
 
 /* Who minted: "partner:<id>" or the admin's "admin:<key id>". */
 static void minted_by(const al_exchange *x, char out[80])
@@ -124,6 +125,10 @@ void al_api_me(al_exchange *x)
                                      &qualifying);
     if (st == AL_DB_OK)
         st = al_member_next_expiries(al_db_of(x), x->tenant, x->member, exp, &nexp);
+    char code[AL_REFERRAL_CODE_LEN + 1] = "";
+    bool found_code = false;
+    if (st == AL_DB_OK)
+        st = al_referral_code(al_db_of(x), x->tenant, x->member, code, &found_code);
     if (st != AL_DB_OK) {
         al_rules_drop(rules);
         al_member_clear(&m);
@@ -139,6 +144,7 @@ void al_api_me(al_exchange *x)
                            "held", (json_int_t)m.held, "debt", (json_int_t)m.debt, "tier", m.tier,
                            "qualifying_points", (json_int_t)qualifying, "next_tier",
                            next_tier_json(rules, m.tier, qualifying), "expiring", expiring);
+    json_object_set_new(me, "referral_code", json_string(code));
     al_rules_drop(rules);
     al_member_clear(&m);
     al_reply_json(x, 200, me);

@@ -23,17 +23,20 @@
 #include "core/ids.h"
 #include "ledger/ledger.h"
 #include "ledger/members.h"
+#include "ledger/referrals.h"
 #include "rules/rules.h"
 
 void al_api_member_create(al_exchange *x)
 {
-    static const char *const fields[] = {"id", "profile", NULL};
+    static const char *const fields[] = {"id", "profile", "referral_code", NULL};
     json_t *body = NULL;
-    const char *id;
-    char *profile = NULL;
+    const char *id, *code = NULL;
+    char *profile = NULL, referrer[AL_ID_MAX + 1] = "";
     if (al_body_object(x, &body) != 0)
         return;
-    if (al_body_only(x, body, fields) != 0 || al_body_id(x, body, "id", &id) != 0)
+    if (al_body_only(x, body, fields) != 0 || al_body_id(x, body, "id", &id) != 0 ||
+        (json_object_get(body, "referral_code") != NULL &&
+         al_body_string(x, body, "referral_code", AL_REFERRAL_CODE_LEN, &code) != 0))
         goto done;
     json_t *p = json_object_get(body, "profile");
     if (p != NULL && !json_is_object(p)) {
@@ -42,19 +45,26 @@ void al_api_member_create(al_exchange *x)
     }
     profile = p ? json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     bool exists = false;
+    al_enrol_result result = AL_ENROL_DONE;
     al_db_status st =
-        al_member_create(al_db_of(x), x->tenant, id, profile ? profile : "{}", &exists);
-    if (exists)
+        code ? al_member_enrol_referred(al_db_of(x), x->tenant, id, profile ? profile : "{}", code,
+                                        &result, referrer)
+             : al_member_create(al_db_of(x), x->tenant, id, profile ? profile : "{}", &exists);
+    if (exists || result == AL_ENROL_EXISTS)
         al_reply_error(x, 409, "member_exists", "member %s already exists", id);
+    else if (result == AL_ENROL_UNKNOWN_CODE)
+        al_reply_error(x, 422, "unknown_referral_code", "no member has the referral code %s", code);
     else if (st != AL_DB_OK)
         al_reply_db_failure(x, st);
     else {
         al_api_audit(x, x->tenant, "member.create", id, NULL,
-                     json_pack("{s:o}", "profile", p ? json_incref(p) : json_object()));
+                     json_pack("{s:o,s:s*}", "profile", p ? json_incref(p) : json_object(),
+                               "referred_by", code ? referrer : NULL));
         al_reply_json(x, 201,
-                      json_pack("{s:s,s:o,s:s,s:i,s:i}", "id", id, "profile",
+                      json_pack("{s:s,s:o,s:s,s:i,s:i,s:o}", "id", id, "profile",
                                 p ? json_incref(p) : json_object(), "status", "active", "available",
-                                0, "held", 0));
+                                0, "held", 0, "referred_by",
+                                code ? json_string(referrer) : json_null()));
     }
 done:
     free(profile);
@@ -237,6 +247,10 @@ void al_api_member_get(al_exchange *x)
         json_object_set_new(view, "lifecycle_stage", json_string(al_stage_name(stage)));
         st = add_activity(x, id, view);
     }
+    json_t *referral = NULL;
+    if (st == AL_DB_OK &&
+        (st = al_referral_view(al_db_of(x), x->tenant, id, &referral)) == AL_DB_OK)
+        json_object_set_new(view, "referral", referral);
     if (st != AL_DB_OK) {
         json_decref(view);
         al_reply_db_failure(x, st);

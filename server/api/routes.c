@@ -48,7 +48,7 @@ const al_route al_routes[] = {
     {"DELETE", "/v1/partners/{id}/keys/{key_id}", OWNER, al_api_partner_key_revoke},
     {"POST", "/v1/partners/{id}/suspend", OWNER, al_api_partner_suspend},
     {"POST", "/v1/partners/{id}/resume", OWNER, al_api_partner_resume},
-    {"POST", "/v1/members", PROGRAM, al_api_member_create},
+    {"POST", "/v1/members", PARTNER | PROGRAM, al_api_member_create},
     {"GET", "/v1/members", READ, al_api_member_list},
     {"GET", "/v1/members/{id}", READ, al_api_member_get},
     {"GET", "/v1/members/{id}/history", READ, al_api_member_history},

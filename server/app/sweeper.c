@@ -65,12 +65,14 @@ static void sweep(int k)
     al_metrics_sweep((al_monotonic_ms() - t0) * 1000);
     if (st != AL_DB_OK)
         al_log(AL_LOG_WARN, "sweep: the database failed (%d); the next sweep goes on", (int)st);
-    else if (s.holds || s.members || s.tiers || s.stopped)
+    else if (s.holds || s.members || s.tiers || s.stopped || s.referrals_rewarded ||
+             s.referrals_taken_back || s.referrals_lapsed)
         al_log(AL_LOG_INFO,
-               "sweep: %d holds released, %d tiers changed, %lld points of %d members expired "
-               "in %lld ms%s",
-               s.holds, s.tiers, (long long)s.points, s.members,
-               (long long)(al_monotonic_ms() - t0), s.stopped ? "; stopped: the server stops" : "");
+               "sweep: %d holds released, %d tiers changed, %lld points of %d members expired, "
+               "referrals %d rewarded, %d taken back, %d lapsed in %lld ms%s",
+               s.holds, s.tiers, (long long)s.points, s.members, s.referrals_rewarded,
+               s.referrals_taken_back, s.referrals_lapsed, (long long)(al_monotonic_ms() - t0),
+               s.stopped ? "; stopped: the server stops" : "");
 }
 
 static void *sweeper_main(void *arg)

@@ -1,11 +1,10 @@
 /*
  * The sweep: lapsed holds released, tiers reviewed, expired points booked to
- * breakage, points expiring soon announced (points.expiring, once a member's
- * lots of one expiry time, expiry_notice_days before), for one tenant or all. It runs off the
- * workers (the sweeper thread, or a report thread for the operator's POST /v1/ledger/expire), in
- * passes of at most 1000 members, each its own transaction, and stops between
- * passes when asked to (a stop): what was booked stays, the rest waits for
- * the next sweep.
+ * breakage, referrals rewarded, taken back or lapsed, points expiring soon announced
+ * (points.expiring, once a member's lots of one expiry time, expiry_notice_days before), for one
+ * tenant or all. It runs off the workers (the sweeper thread, or a report thread for the operator's
+ * POST /v1/ledger/expire), in passes of at most 1000 members, each its own transaction, and stops
+ * between passes when asked to (a stop): what was booked stays, the rest waits for the next sweep.
  */
 #ifndef AL_EXPIRY_H
 #define AL_EXPIRY_H
@@ -16,12 +15,13 @@
 #include "db/db.h"
 
 typedef struct al_sweep {
-    int holds;      /* released */
-    int tiers;      /* members whose tier changed */
-    int members;    /* with points expired */
-    int64_t points; /* expired */
-    int notices;    /* points.expiring events */
-    bool stopped;   /* stop() said so before the end */
+    int holds;                                                      /* released */
+    int tiers;                                                      /* members whose tier changed */
+    int members;                                                    /* with points expired */
+    int64_t points;                                                 /* expired */
+    int notices;                                                    /* points.expiring events */
+    int referrals_rewarded, referrals_taken_back, referrals_lapsed; /* ledger/referrals.h */
+    bool stopped; /* stop() said so before the end */
 } al_sweep;
 
 /*

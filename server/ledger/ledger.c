@@ -862,6 +862,51 @@ bool al_ledger_void(al_db *db, const char *tenant, const char *partner, const ch
     return settled(db, tenant, partner, id, &r, o);
 }
 
+al_db_status al_ledger_award(al_db *db, const char *tenant, const char *member, int64_t points,
+                             const char *kind, const char *ref, const char *detail,
+                             int expiry_months, uint64_t *lot)
+{
+    al_member_row m;
+    al_db_status st = member_lock(db, tenant, member, &m);
+    if (st != AL_DB_OK || !m.found)
+        return st != AL_DB_OK ? st : AL_DB_ERROR;
+    char from[AL_ACCOUNT_MAX], to[AL_ACCOUNT_MAX];
+    snprintf(from, sizeof(from), "%s", AL_ACCOUNT_REWARDS);
+    al_member_account(to, member);
+    uint64_t booking = 0;
+    st = book(db, tenant, kind, from, to, points, member, NULL, ref, detail, &booking);
+    if (st == AL_DB_OK)
+        st = credit_member(db, tenant, member, "alliance", booking, points, m.debt, expiry_months,
+                           lot);
+    return st;
+}
+
+al_db_status al_ledger_take_back(al_db *db, const char *tenant, const char *member, int64_t points,
+                                 const char *kind, const char *ref, const char *detail,
+                                 uint64_t prefer)
+{
+    al_member_row m;
+    al_db_status st = member_lock(db, tenant, member, &m);
+    if (st != AL_DB_OK || !m.found)
+        return st != AL_DB_OK ? st : AL_DB_ERROR;
+    char from[AL_ACCOUNT_MAX], to[AL_ACCOUNT_MAX];
+    al_member_account(from, member);
+    snprintf(to, sizeof(to), "%s", AL_ACCOUNT_REWARDS);
+    uint64_t booking = 0;
+    int64_t uncovered = 0;
+    st = book(db, tenant, kind, from, to, points, member, NULL, ref, detail, &booking);
+    if (st == AL_DB_OK)
+        st = consume_lots(db, tenant, member, points, booking, NULL, prefer, &uncovered);
+    if (st == AL_DB_OK) {
+        al_db_param u[] = {AL_INT(points), AL_INT(uncovered), AL_STR(tenant), AL_STR(member)};
+        st = al_db_exec(db,
+                        "UPDATE members SET available = available - ?, debt = debt + ?, "
+                        "last_activity_at = NOW(6) WHERE tenant_id = ? AND member_id = ?",
+                        u, 4, NULL);
+    }
+    return st;
+}
+
 /* Holds whose time is up, a page at a time: each one ended leaves the set. */
 #define LAPSE_PAGE 500
 

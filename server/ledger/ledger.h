@@ -117,6 +117,20 @@ bool al_ledger_void(al_db *db, const char *tenant, const char *partner, const ch
                     al_outcome *o);
 
 /*
+ * The alliance's own points, one member at a time, inside the caller's
+ * transaction: al_ledger_award gives points from alliance:rewards (a lot that
+ * expires expiry_months after the month's end; *lot its id); al_ledger_take_back
+ * takes them back (the lot prefer first, then those expiring first; what no
+ * lot covers becomes debt). kind and ref name the booking; detail is its JSON.
+ */
+al_db_status al_ledger_award(al_db *db, const char *tenant, const char *member, int64_t points,
+                             const char *kind, const char *ref, const char *detail,
+                             int expiry_months, uint64_t *lot);
+al_db_status al_ledger_take_back(al_db *db, const char *tenant, const char *member, int64_t points,
+                                 const char *kind, const char *ref, const char *detail,
+                                 uint64_t prefer);
+
+/*
  * The sweep's parts (ledger/expiry.c runs them): each works member by member
  * (hold by hold), a transaction each, and asks stop (when not NULL) before
  * each one, so a stop ends it at once with what was done kept.

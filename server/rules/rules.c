@@ -350,10 +350,41 @@ static int parse_events(const json_t *events, al_rules *r, char path[128], char 
     return 0;
 }
 
+/* "referral": {"referrer_points","referee_points","within_days","limit":{"count","period"}} */
+static int parse_referral(const json_t *v, al_rules *r, char path[128], char msg[256])
+{
+    static const char *const keys[] = {"referrer_points", "referee_points", "within_days", "limit",
+                                       NULL};
+    static const char *const limit_keys[] = {"count", "period", NULL};
+    al_referral_rule *f = &r->referral;
+    if (!json_is_object(v))
+        return fail(path, msg, "$.referral", "must be an object");
+    f->on = true;
+    f->period = AL_PERIOD_EVER;
+    if (only(v, keys, "$.referral", path, msg) != 0 ||
+        int_member(v, "referrer_points", 0, 1000000000, 0, &f->referrer_points, "$.referral", path,
+                   msg) != 0 ||
+        int_member(v, "referee_points", 0, 1000000000, 0, &f->referee_points, "$.referral", path,
+                   msg) != 0 ||
+        int_member(v, "within_days", 1, 3650, 30, &f->within_days, "$.referral", path, msg) != 0)
+        return -1;
+    const json_t *limit = json_object_get(v, "limit");
+    if (limit == NULL)
+        return 0;
+    if (!json_is_object(limit))
+        return fail(path, msg, "$.referral.limit", "must be {\"count\",\"period\"}");
+    if (only(limit, limit_keys, "$.referral.limit", path, msg) != 0 ||
+        int_member(limit, "count", 1, 1000000, -1, &f->limit, "$.referral.limit", path, msg) != 0)
+        return -1;
+    if (parse_period(json_object_get(limit, "period"), &f->period) != 0)
+        return fail(path, msg, "$.referral.limit.period", "must be day, week, month, year or ever");
+    return 0;
+}
+
 static int compile(const json_t *doc, al_rules *r, char path[128], char msg[256])
 {
-    static const char *const keys[] = {"tiers", "promotions", "cross_partner_bonus", "events",
-                                       NULL};
+    static const char *const keys[] = {"tiers",  "promotions", "cross_partner_bonus",
+                                       "events", "referral",   NULL};
     if (!json_is_object(doc))
         return fail(path, msg, "$", "must be a JSON object");
     if (only(doc, keys, "$", path, msg) != 0)
@@ -378,6 +409,8 @@ static int compile(const json_t *doc, al_rules *r, char path[128], char msg[256]
             return -1;
     }
     if ((v = json_object_get(doc, "events")) != NULL && parse_events(v, r, path, msg) != 0)
+        return -1;
+    if ((v = json_object_get(doc, "referral")) != NULL && parse_referral(v, r, path, msg) != 0)
         return -1;
     return 0;
 }

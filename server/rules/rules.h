@@ -65,6 +65,20 @@ typedef struct al_event_rule {
     al_period period;
 } al_event_rule;
 
+/*
+ * Referrals: when a member enrolled with another's referral code makes a first
+ * qualifying transaction within within_days, the referee gets referee_points
+ * and the referrer referrer_points (at most limit referrals rewarded a period;
+ * past it the referee's reward only).
+ */
+typedef struct al_referral_rule {
+    bool on;
+    int64_t referrer_points, referee_points;
+    int64_t within_days;
+    int64_t limit; /* rewarded referrals per referrer per period; 0: no limit */
+    al_period period;
+} al_referral_rule;
+
 typedef enum { AL_DOWNGRADE_NONE, AL_DOWNGRADE_REVIEW, AL_DOWNGRADE_AFTER_DAYS } al_downgrade;
 
 typedef struct al_rules {
@@ -80,6 +94,7 @@ typedef struct al_rules {
     int64_t cross_partner_points; /* first transaction at a partner new to the member */
     size_t nevents;
     al_event_rule events[AL_EVENTS_MAX];
+    al_referral_rule referral;
 } al_rules;
 
 /* The rules of a tenant that set none: normal, gold, platinum, diamond, all at 100%. */

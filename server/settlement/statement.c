@@ -45,9 +45,13 @@ int al_period_sums_add(al_period_sums *s, const al_period_row *rows, size_t n)
         const al_period_row *r = &rows[i];
         bool earning = strcmp(r->kind, "earn") == 0 || strcmp(r->kind, "event") == 0;
         bool imported = strcmp(r->kind, "import") == 0; /* history, settled before it came */
+        /* The alliance's referral rewards are issued (net of those taken back), never billed. */
+        bool referral = strcmp(r->kind, "referral") == 0;
+        bool referral_back = strcmp(r->kind, "referral_back") == 0;
         if (!add(&s->member_delta, r->member_delta) ||
             (strcmp(r->kind, "expire") == 0 && !add(&s->expired, r->points)) ||
-            ((earning || imported) && !add(&s->issued_all, r->points)))
+            ((earning || imported || referral) && !add(&s->issued_all, r->points)) ||
+            (referral_back && !add(&s->issued_all, -r->points)))
             return AL_SUMS_RANGE;
         if (r->partner[0] == '\0' || r->currency[0] == '\0' || imported)
             continue; /* the alliance's own, or imported: issued, not billed */
