@@ -22,7 +22,7 @@
 #define AL_MEMBER_TOKEN_LEN 100
 
 /* The longest a token may live, and its default. */
-#define AL_MEMBER_TOKEN_TTL_MAX (7 * 86400)
+#define AL_MEMBER_TOKEN_TTL_MAX 604800 /* a week */
 #define AL_MEMBER_TOKEN_TTL_DEFAULT 3600
 
 typedef struct al_member_token {

@@ -295,21 +295,6 @@ al_db_status al_vouchers_of_member(al_db *db, const char *tenant, const char *me
     return st;
 }
 
-/* A fresh voucher code: 12 characters a person reads without confusing them (no 0/O, 1/I/L). */
-static int new_code(char out[AL_VOUCHER_CODE_LEN + 1])
-{
-    static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"; /* 31 */
-    char hex[2 * AL_VOUCHER_CODE_LEN + 1];
-    if (al_random_hex(hex, AL_VOUCHER_CODE_LEN) != 0)
-        return -1;
-    for (int i = 0; i < AL_VOUCHER_CODE_LEN; i++) {
-        unsigned byte = (unsigned)strtoul((char[]){hex[2 * i], hex[2 * i + 1], '\0'}, NULL, 16);
-        out[i] = alphabet[byte % 31]; /* a slight bias; 12 characters of ~4.95 bits still */
-    }
-    out[AL_VOUCHER_CODE_LEN] = '\0';
-    return 0;
-}
-
 /* The member's earlier voucher of the same request id: the same answer, or id_reused. */
 static bool repeated(al_db *db, const al_voucher_request *q, bool *done, al_outcome *o)
 {
@@ -353,6 +338,8 @@ bool al_voucher_redeem(al_db *db, void *ctx, al_outcome *o)
     st = al_item_get(db, q->tenant, q->item, &it, &found);
     if (st != AL_DB_OK)
         return al_db_failed(o, st);
+    if (!found) /* it was locked above: it cannot have gone */
+        return al_refuse(o, AL_NOT_FOUND, "item_not_found", "no catalogue item %s", q->item);
     if (!offered)
         return al_refuse(o, AL_REFUSED, "item_unavailable",
                          "item %s is not offered now (withdrawn, or outside its window)", q->item);
@@ -378,7 +365,7 @@ bool al_voucher_redeem(al_db *db, void *ctx, al_outcome *o)
     }
     al_voucher v = {0};
     char redemption[AL_ID_MAX + 1];
-    if (new_code(v.code) != 0)
+    if (al_random_code(v.code, AL_VOUCHER_CODE_LEN) != 0)
         return al_refuse(o, AL_FAILED, "internal_error", "no randomness for a code");
     snprintf(redemption, sizeof(redemption), "voucher:%s", v.code);
     /* The points held at the offering partner for the voucher's life. */

@@ -307,3 +307,18 @@ void al_unix_to_rfc3339(int64_t t, char out[AL_RFC3339_MAX])
     gmtime_r(&tt, &tm);
     strftime(out, AL_RFC3339_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+int al_random_code(char *out, size_t len)
+{
+    static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"; /* 31 */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char byte = 0;
+        do { /* 248 = 8 x 31: what is left over would favour the first characters */
+            if (RAND_bytes(&byte, 1) != 1)
+                return -1;
+        } while (byte >= 248);
+        out[i] = alphabet[byte % 31];
+    }
+    out[len] = '\0';
+    return 0;
+}

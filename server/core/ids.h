@@ -41,6 +41,13 @@ int al_rfc3339_to_sql(const char *in, char out[27]);
  */
 void al_sql_to_rfc3339(const char *in, char out[AL_RFC3339_MAX]);
 
+/*
+ * len random characters a person reads and types without confusing them
+ * (digits 2-9 and capitals without I, L, O), and a NUL: voucher and referral
+ * codes. 0, or -1 without randomness.
+ */
+int al_random_code(char *out, size_t len);
+
 /* Unix seconds as RFC 3339 UTC ("2026-11-01T00:00:00Z"). */
 void al_unix_to_rfc3339(int64_t t, char out[AL_RFC3339_MAX]);
 

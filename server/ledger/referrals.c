@@ -10,22 +10,6 @@
 #include "ledger/ledger.h"
 #include "rules/rules.h"
 
-/* Codes people read and type: no 0/O, 1/I/L. */
-static int new_code(char out[AL_REFERRAL_CODE_LEN + 1])
-{
-    static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"; /* 31 */
-    unsigned char bytes[AL_REFERRAL_CODE_LEN];
-    char hex[2 * AL_REFERRAL_CODE_LEN + 1];
-    if (al_random_hex(hex, AL_REFERRAL_CODE_LEN) != 0)
-        return -1;
-    for (int i = 0; i < AL_REFERRAL_CODE_LEN; i++) {
-        bytes[i] = (unsigned char)strtoul((char[]){hex[2 * i], hex[2 * i + 1], '\0'}, NULL, 16);
-        out[i] = alphabet[bytes[i] % 31];
-    }
-    out[AL_REFERRAL_CODE_LEN] = '\0';
-    return 0;
-}
-
 al_db_status al_referral_code(al_db *db, const char *tenant, const char *member,
                               char code[AL_REFERRAL_CODE_LEN + 1], bool *found)
 {
@@ -47,7 +31,7 @@ al_db_status al_referral_code(al_db *db, const char *tenant, const char *member,
             return st;
         /* None yet: one is made (a code another member holds is drawn again). */
         char fresh[AL_REFERRAL_CODE_LEN + 1];
-        if (new_code(fresh) != 0)
+        if (al_random_code(fresh, AL_REFERRAL_CODE_LEN) != 0)
             return AL_DB_ERROR;
         al_db_param u[] = {AL_STR(fresh), AL_STR(tenant), AL_STR(member)};
         st = al_db_exec(db,
