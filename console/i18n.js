@@ -52,7 +52,7 @@ const words = {
   "col.actor": ["Who", "操作者"], "col.action": ["Action", "操作"], "col.target": ["Target", "对象"],
   "col.from": ["Effective from", "生效时间"], "col.currency": ["Currency", "币种"],
   "col.issue_price": ["Fee per 1000 issued", "每千积分发放费"], "col.redeem_price": ["Paid per 1000 redeemed", "每千积分兑换付款"],
-  "col.active": ["Active", "有效"], "col.expires": ["Expires", "到期"],
+  "col.active": ["Active", "有效"], "col.actions": ["Actions", "操作"], "col.expires": ["Expires", "到期"],
   "col.fee": ["Fee", "费用"], "col.reimb": ["Reimbursement", "补偿"], "col.net": ["Net", "净额"],
   "col.number": ["Number", "编号"], "col.period": ["Period", "期间"],
   "col.segment": ["Segment", "细分"], "col.count": ["Members", "会员数"],

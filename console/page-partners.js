@@ -75,7 +75,7 @@ async function partner(view, id) {
       {label: t("col.created"), cell: (k) => date(k.created_at)},
       {label: t("col.expires"), cell: (k) => date(k.expires_at)},
       {label: t("col.active"), cell: (k) => (k.active ? t("yes") : t("no"))},
-      {label: "", cell: (k) => (k.active ? h("button", {type: "button", disabled: !can,
+      {label: t("col.actions"), cell: (k) => (k.active ? h("button", {type: "button", disabled: !can,
         on: {click: () => act(() => api.del(`${path}/keys/${encodeURIComponent(k.key_id)}`))}}, t("p.revoke")) : "")},
     ], keys.keys),
     h("button", {type: "button", disabled: !can, on: {click: () => act(() => api.post(`${path}/keys`),

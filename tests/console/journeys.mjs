@@ -158,7 +158,8 @@ async function look(page, name) {
   await page.evaluate(axeSource);
   const result = await page.evaluate(() => window.axe.run(document, {resultTypes: ["violations"]}));
   const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  axeReports.push(`${name}: ${result.violations.length} violations, ${bad.length} serious or critical`);
+  axeReports.push(`${name}: ${result.violations.length} violations, ${bad.length} serious or critical` +
+    result.violations.map((v) => ` [${v.id}, ${v.impact}]`).join(""));
   ok(bad.length === 0, `${name}: accessibility: ${bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((x) => x.target).join(" ")}`).join("; ")}`);
 }
 
