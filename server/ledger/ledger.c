@@ -1247,13 +1247,15 @@ static al_db_status review_tenant(al_db *db, const char *tenant, const al_rules 
     return st;
 }
 
-al_db_status al_ledger_tier_review(al_db *db, const char *tenant, bool (*stop)(void), int *changed)
+al_db_status al_ledger_each_program(al_db *db, const char *tenant, bool (*stop)(void),
+                                    al_db_status (*fn)(al_db *db, const al_program *p, void *ctx),
+                                    void *ctx)
 {
-    *changed = 0;
     al_db_param p[] = {AL_STR_OR_NULL(tenant), AL_STR_OR_NULL(tenant)};
     MYSQL_RES *res = NULL;
     al_db_status st = al_db_exec(db,
-                                 "SELECT t.tenant_id, v.document, v.version FROM tenants t "
+                                 "SELECT t.tenant_id, v.document, v.version, t.expiry_months, "
+                                 "t.time_zone FROM tenants t "
                                  "JOIN rules_versions v ON v.tenant_id = t.tenant_id "
                                  "AND v.version = t.rules_version "
                                  "WHERE (? IS NULL OR t.tenant_id = ?)",
@@ -1261,7 +1263,7 @@ al_db_status al_ledger_tier_review(al_db *db, const char *tenant, bool (*stop)(v
     if (st != AL_DB_OK)
         return st;
     MYSQL_ROW row;
-    while (st == AL_DB_OK && (row = mysql_fetch_row(res)) != NULL) {
+    while (st == AL_DB_OK && (row = mysql_fetch_row(res)) != NULL && !(stop && stop())) {
         json_t *doc = json_loads(row[1], 0, NULL);
         al_rules *r = NULL;
         char path[128], msg[256];
@@ -1270,12 +1272,33 @@ al_db_status al_ledger_tier_review(al_db *db, const char *tenant, bool (*stop)(v
         if (rc != 0)
             continue;
         r->version = atoi(row[2]);
-        if (r->downgrade != AL_DOWNGRADE_NONE)
-            st = review_tenant(db, row[0], r, stop, changed);
+        al_program program = {
+            .tenant = row[0], .rules = r, .expiry_months = atoi(row[3]), .time_zone = row[4]};
+        st = fn(db, &program, ctx);
         al_rules_drop(r);
     }
     mysql_free_result(res);
     return st;
+}
+
+typedef struct tier_sweep {
+    bool (*stop)(void);
+    int *changed;
+} tier_sweep;
+
+static al_db_status review_program(al_db *db, const al_program *p, void *ctx)
+{
+    tier_sweep *t = ctx;
+    if (p->rules->downgrade == AL_DOWNGRADE_NONE)
+        return AL_DB_OK;
+    return review_tenant(db, p->tenant, p->rules, t->stop, t->changed);
+}
+
+al_db_status al_ledger_tier_review(al_db *db, const char *tenant, bool (*stop)(void), int *changed)
+{
+    *changed = 0;
+    tier_sweep t = {.stop = stop, .changed = changed};
+    return al_ledger_each_program(db, tenant, stop, review_program, &t);
 }
 
 bool al_ledger_tier_floor(al_db *db, const char *tenant, const char *member, const al_rules *r,

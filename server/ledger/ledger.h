@@ -116,6 +116,23 @@ bool al_ledger_capture(al_db *db, const char *tenant, const char *partner, const
 bool al_ledger_void(al_db *db, const char *tenant, const char *partner, const char *id,
                     al_outcome *o);
 
+/* A tenant's program as the sweep reads it: its live rules and settings. */
+typedef struct al_program {
+    const char *tenant;
+    const al_rules *rules; /* compiled, version set */
+    int expiry_months;
+    const char *time_zone;
+} al_program;
+
+/*
+ * Calls fn for each tenant's program (of tenant, or of all: NULL) until fn
+ * fails or stop (when not NULL) says so. A tenant whose stored rules do not
+ * compile is passed over.
+ */
+al_db_status al_ledger_each_program(al_db *db, const char *tenant, bool (*stop)(void),
+                                    al_db_status (*fn)(al_db *db, const al_program *p, void *ctx),
+                                    void *ctx);
+
 /*
  * The alliance's own points, one member at a time, inside the caller's
  * transaction: al_ledger_award gives points from alliance:rewards (a lot that

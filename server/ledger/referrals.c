@@ -375,38 +375,26 @@ static al_db_status sweep_tenant(al_db *db, const referral_program *pr, bool (*s
     return st;
 }
 
+typedef struct referral_sweep {
+    bool (*stop)(void);
+    int *rewarded, *taken_back, *lapsed;
+} referral_sweep;
+
+static al_db_status sweep_program(al_db *db, const al_program *p, void *ctx)
+{
+    referral_sweep *w = ctx;
+    referral_program pr = {.tenant = p->tenant,
+                           .rule = p->rules->referral,
+                           .expiry_months = p->expiry_months,
+                           .tz = al_tz_get(p->time_zone)};
+    return sweep_tenant(db, &pr, w->stop, w->rewarded, w->taken_back, w->lapsed);
+}
+
 al_db_status al_ledger_referrals(al_db *db, const char *tenant, bool (*stop)(void), int *rewarded,
                                  int *taken_back, int *lapsed)
 {
     *rewarded = *taken_back = *lapsed = 0;
-    al_db_param p[] = {AL_STR_OR_NULL(tenant), AL_STR_OR_NULL(tenant)};
-    MYSQL_RES *res = NULL;
-    al_db_status st = al_db_exec(db,
-                                 "SELECT t.tenant_id, v.document, t.expiry_months, t.time_zone "
-                                 "FROM tenants t JOIN rules_versions v ON v.tenant_id = "
-                                 "t.tenant_id AND v.version = t.rules_version "
-                                 "WHERE (? IS NULL OR t.tenant_id = ?) AND EXISTS (SELECT 1 FROM "
-                                 "referrals r WHERE r.tenant_id = t.tenant_id AND r.status IN "
-                                 "('pending', 'rewarded'))",
-                                 p, 2, &res);
-    if (st != AL_DB_OK)
-        return st;
-    MYSQL_ROW row;
-    while (st == AL_DB_OK && (row = mysql_fetch_row(res)) != NULL && !(stop && stop())) {
-        json_t *doc = json_loads(row[1], 0, NULL);
-        al_rules *r = NULL;
-        char path[128], msg[256];
-        int rc = doc ? al_rules_compile(doc, &r, path, msg) : -1;
-        json_decref(doc);
-        if (rc != 0)
-            continue;
-        referral_program pr = {.tenant = row[0],
-                               .rule = r->referral,
-                               .expiry_months = atoi(row[2]),
-                               .tz = al_tz_get(row[3])};
-        al_rules_drop(r);
-        st = sweep_tenant(db, &pr, stop, rewarded, taken_back, lapsed);
-    }
-    mysql_free_result(res);
-    return st;
+    referral_sweep w = {
+        .stop = stop, .rewarded = rewarded, .taken_back = taken_back, .lapsed = lapsed};
+    return al_ledger_each_program(db, tenant, stop, sweep_program, &w);
 }

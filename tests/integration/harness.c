@@ -621,3 +621,16 @@ int server_term(test_server *s, int64_t *took_ms)
     s->pid = 0;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+void earn_purchase(const test_server *s, const partner_key *k, const char *id, const char *member,
+                   int amount_minor)
+{
+    char body[300];
+    snprintf(body, sizeof(body),
+             "{\"id\":\"%s\",\"member\":\"%s\",\"data\":{\"type\":\"purchase\","
+             "\"amount_minor\":%d,\"currency\":\"CNY\",\"mcc\":\"5999\"}}",
+             id, member, amount_minor);
+    response r = partner_call(s, k, "POST", "/v1/transactions", body, 0, NULL);
+    cr_assert_eq(r.status, 201, "%s: %s", body, r.body);
+    response_free(&r);
+}

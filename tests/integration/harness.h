@@ -117,6 +117,13 @@ void make_partner(const test_server *s, const char *admin_key, const char *id, c
 int socket_scalar(const char *socket, const char *database, const char *sql, char *out,
                   size_t size);
 
+/*
+ * A purchase of amount_minor (CNY, mcc 5999) by member through partner k's
+ * signed POST /v1/transactions, id its id; asserts 201.
+ */
+void earn_purchase(const test_server *s, const partner_key *k, const char *id, const char *member,
+                   int amount_minor);
+
 /* Runs SQL on the test database through the mariadb client; first cell of output. */
 int db_scalar(const char *sql, char *out, size_t size);
 

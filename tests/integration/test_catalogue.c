@@ -47,18 +47,6 @@ static const char *str(json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
-static void earn(const char *id, const char *member, int amount)
-{
-    char body[300];
-    snprintf(body, sizeof(body),
-             "{\"id\":\"%s\",\"member\":\"%s\",\"data\":{\"type\":\"purchase\",\"amount_minor\":%d,"
-             "\"currency\":\"CNY\",\"mcc\":\"5999\"}}",
-             id, member, amount);
-    response r = partner_call(&srv, &bank, "POST", "/v1/transactions", body, 0, NULL);
-    cr_assert_eq(r.status, 201, "%s: %s", body, r.body);
-    response_free(&r);
-}
-
 static void offer(const char *body)
 {
     response r = http(&srv, "POST", "/v1/catalogue", owner, body);
@@ -94,7 +82,7 @@ static json_int_t available(const char *token)
 
 Test(catalogue, a_voucher_is_issued_used_or_cancelled_and_settled)
 {
-    earn("a-1", "amy", 200000); /* 2000 points */
+    earn_purchase(&srv, &bank, "a-1", "amy", 200000); /* 2000 points */
     offer("{\"id\":\"mug\",\"partner\":\"shop\",\"name\":\"Mug 马克杯\",\"points\":500,"
           "\"cash_minor\":990,\"currency\":\"CNY\",\"stock\":5,"
           "\"limit\":{\"count\":2,\"period\":\"month\"},\"voucher_days\":10}");
@@ -306,7 +294,7 @@ Test(catalogue, two_hundred_members_race_for_the_last_ten)
 
 Test(catalogue, refusals_change_nothing)
 {
-    earn("f-1", "fay", 50000); /* 500 points */
+    earn_purchase(&srv, &bank, "f-1", "fay", 50000); /* 500 points */
     char token[128];
     mint("fay", token);
     offer("{\"id\":\"dear\",\"partner\":\"shop\",\"name\":\"Dear\",\"points\":900,\"stock\":3}");

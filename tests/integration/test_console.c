@@ -280,18 +280,6 @@ Test(console, the_console_is_served_with_a_strict_policy)
     response_free(&r);
 }
 
-static void earn(const char *id, const char *member, int amount)
-{
-    char body[300];
-    snprintf(body, sizeof(body),
-             "{\"id\":\"%s\",\"member\":\"%s\",\"data\":{\"type\":\"purchase\",\"amount_minor\":%d,"
-             "\"currency\":\"CNY\",\"mcc\":\"5999\"}}",
-             id, member, amount);
-    response r = partner_call(&srv, &bank, "POST", "/v1/transactions", body, 0, NULL);
-    cr_assert_eq(r.status, 201, "%s: %s", body, r.body);
-    response_free(&r);
-}
-
 Test(console, the_overview_adds_up)
 {
     /* Its own tenant: the other tests' members stay out of the figures. */
@@ -342,7 +330,7 @@ Test(console, the_overview_adds_up)
 
 Test(console, a_partners_contracts_are_listed_with_their_dates)
 {
-    earn("c-1", "cat", 1000);
+    earn_purchase(&srv, &bank, "c-1", "cat", 1000);
     response r =
         http(&srv, "PATCH", "/v1/partners/bank", owner,
              "{\"contract\":{\"currency\":\"CNY\",\"issue_minor_per_1000\":900,"

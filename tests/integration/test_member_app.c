@@ -39,18 +39,6 @@ static void stop(void)
 
 TestSuite(member_app, .init = start, .fini = stop, .timeout = 90);
 
-static void earn(const char *id, const char *member, int amount)
-{
-    char body[300];
-    snprintf(body, sizeof(body),
-             "{\"id\":\"%s\",\"member\":\"%s\",\"data\":{\"type\":\"purchase\",\"amount_minor\":%d,"
-             "\"currency\":\"CNY\",\"mcc\":\"5999\"}}",
-             id, member, amount);
-    response r = partner_call(&srv, &bank, "POST", "/v1/transactions", body, 0, NULL);
-    cr_assert_eq(r.status, 201, "%s: %s", body, r.body);
-    response_free(&r);
-}
-
 /* A token for member, minted by the bank: the token into token, its id into id. */
 static void mint(const char *member, char token[128], char id[40])
 {
@@ -66,9 +54,9 @@ static void mint(const char *member, char token[128], char id[40])
 
 Test(member_app, a_token_reads_its_members_balance_tier_and_history_only)
 {
-    earn("m-1", "amy", 34500); /* 345 points */
-    earn("m-2", "amy", 1000);  /* 10 */
-    earn("m-3", "bo", 99900);  /* 999: another member */
+    earn_purchase(&srv, &bank, "m-1", "amy", 34500); /* 345 points */
+    earn_purchase(&srv, &bank, "m-2", "amy", 1000);  /* 10 */
+    earn_purchase(&srv, &bank, "m-3", "bo", 99900);  /* 999: another member */
     char token[128], id[40];
     mint("amy", token, id);
     cr_expect_eq(strlen(token), 100);
@@ -113,7 +101,7 @@ Test(member_app, a_token_reads_its_members_balance_tier_and_history_only)
 
 Test(member_app, a_token_revoked_expired_tampered_or_altered_is_refused)
 {
-    earn("x-1", "cy", 5000);
+    earn_purchase(&srv, &bank, "x-1", "cy", 5000);
     char token[128], id[40], sql[256], out[64];
     mint("cy", token, id);
     response r = http(&srv, "GET", "/v1/me", token, NULL);
@@ -166,7 +154,7 @@ Test(member_app, a_token_revoked_expired_tampered_or_altered_is_refused)
 
 Test(member_app, who_may_mint_and_revoke)
 {
-    earn("w-1", "di", 5000);
+    earn_purchase(&srv, &bank, "w-1", "di", 5000);
     response r = partner_call(&srv, &bank, "POST", "/v1/members/nobody/tokens", "{}", 0, NULL);
     expect_error(&r, 404, "member_not_found");
     response_free(&r);

@@ -44,18 +44,6 @@ static json_int_t num(json_t *o, const char *k)
     return json_integer_value(json_object_get(o, k));
 }
 
-static void earn(const char *id, const char *member, int amount)
-{
-    char body[300];
-    snprintf(body, sizeof(body),
-             "{\"id\":\"%s\",\"member\":\"%s\",\"data\":{\"type\":\"purchase\",\"amount_minor\":%d,"
-             "\"currency\":\"CNY\",\"mcc\":\"5999\"}}",
-             id, member, amount);
-    response r = partner_call(&srv, &bank, "POST", "/v1/transactions", body, 0, NULL);
-    cr_assert_eq(r.status, 201, "%s: %s", body, r.body);
-    response_free(&r);
-}
-
 static json_int_t available(const char *member)
 {
     char path[100];
@@ -104,7 +92,7 @@ static void sweep(int *rewarded, int *taken_back, int *lapsed)
 
 Test(referrals, both_rewarded_once_and_taken_back_with_the_transaction)
 {
-    earn("t-ref", "ada", 50000); /* 500 points */
+    earn_purchase(&srv, &bank, "t-ref", "ada", 50000); /* 500 points */
     char code[16];
     code_of("ada", code);
     enrol("bea", code);
@@ -124,7 +112,7 @@ Test(referrals, both_rewarded_once_and_taken_back_with_the_transaction)
     int rewarded, taken_back, lapsed;
     sweep(&rewarded, &taken_back, &lapsed);
     cr_expect_eq(rewarded, 0, "no qualifying transaction yet");
-    earn("t-bea", "bea", 30000); /* 300 points */
+    earn_purchase(&srv, &bank, "t-bea", "bea", 30000); /* 300 points */
     sweep(&rewarded, &taken_back, &lapsed);
     cr_expect_eq(rewarded, 1);
     cr_expect_eq(available("bea"), 300 + 100);
@@ -171,7 +159,7 @@ Test(referrals, both_rewarded_once_and_taken_back_with_the_transaction)
 
 Test(referrals, the_referrers_limit_and_a_referral_that_lapses)
 {
-    earn("t-big", "big", 10000);
+    earn_purchase(&srv, &bank, "t-big", "big", 10000);
     char code[16];
     code_of("big", code);
     const char *referees[] = {"r-1", "r-2", "r-3"};
@@ -179,7 +167,7 @@ Test(referrals, the_referrers_limit_and_a_referral_that_lapses)
         char id[32];
         enrol(referees[i], code);
         snprintf(id, sizeof(id), "t-%s", referees[i]);
-        earn(id, referees[i], 1000); /* 10 points */
+        earn_purchase(&srv, &bank, id, referees[i], 1000); /* 10 points */
     }
     int rewarded, taken_back, lapsed;
     sweep(&rewarded, &taken_back, &lapsed);
@@ -198,7 +186,7 @@ Test(referrals, the_referrers_limit_and_a_referral_that_lapses)
     db_scalar(sql, out, sizeof(out));
     sweep(&rewarded, &taken_back, &lapsed);
     cr_expect_eq(lapsed, 1);
-    earn("t-late", "late", 1000);
+    earn_purchase(&srv, &bank, "t-late", "late", 1000);
     sweep(&rewarded, &taken_back, &lapsed);
     cr_expect_eq(rewarded, 0, "too late");
     cr_expect_eq(available("late"), 10);
