@@ -87,7 +87,7 @@ for await (const line of lines) {
   if (!line.trim()) continue;
   const rec = JSON.parse(line);
   answers++;
-  const path = rec.path.split("?")[0];
+  const path = rec.path.split("?")[0].split("#")[0]; // a fragment is never sent: the server saw the rest
   const method = rec.method.toLowerCase();
   const where = `${rec.method} ${rec.path.slice(0, 120)} -> ${rec.status}`;
   const t = templates.find((x) => x.re.test(path));
