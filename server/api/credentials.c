@@ -46,6 +46,35 @@ static const char *bearer(const al_exchange *x)
     return *h ? h : NULL;
 }
 
+/* A credential looked up on one cluster: its status and whether it was there. */
+typedef al_db_status (*cluster_find)(al_db *db, void *ctx, bool *found);
+
+/*
+ * Asks each cluster in turn (the credential lives with its tenant, whose
+ * cluster is not known yet): 1 and *cluster where it was found, 0 when no
+ * cluster has it, -1 after replying 503 when a cluster that failed may have.
+ */
+static int find_on_clusters(al_exchange *x, cluster_find find, void *ctx, int *cluster)
+{
+    al_db_set *dbs = &al_ctx_of(x)->dbs;
+    al_db_status failed = AL_DB_OK;
+    for (int k = 0; k < dbs->n; k++) {
+        bool found = false;
+        al_db_status st = find(&dbs->db[k], ctx, &found);
+        if (st != AL_DB_OK)
+            failed = st;
+        else if (found) {
+            *cluster = k;
+            return 1;
+        }
+    }
+    if (failed != AL_DB_OK) {
+        al_reply_db_failure(x, failed);
+        return -1;
+    }
+    return 0;
+}
+
 static int partner_signature(al_exchange *x, const char *key_id)
 {
     const char *ts = al_header(x, "X-Alliance-Timestamp");
@@ -139,35 +168,38 @@ al_role al_role_named(const char *name)
     return AL_ROLE_NONE;
 }
 
-/* x is the admin a: its tenant, cluster k, key and role; 0, or -1 after a 429. */
-static int become_admin(al_exchange *x, const al_admin *a, int k)
+void al_act_as_admin(al_exchange *x, const al_admin *a, int cluster)
+{
+    snprintf(x->tenant, sizeof(x->tenant), "%s", a->tenant);
+    snprintf(x->key_ref, sizeof(x->key_ref), "%s", a->key_ref);
+    x->cluster = cluster;
+    x->role = al_role_named(a->role);
+}
+
+/* x is the admin a (al_act_as_admin) within its rate; 0, or -1 after a 429. */
+static int become_admin(al_exchange *x, const al_admin *a, int cluster)
 {
     if (within_rate(x, "admin", a->key_ref, a->rate) != 0)
         return -1;
-    snprintf(x->tenant, sizeof(x->tenant), "%s", a->tenant);
-    snprintf(x->key_ref, sizeof(x->key_ref), "%s", a->key_ref);
-    x->cluster = k;
-    x->role = al_role_named(a->role);
+    al_act_as_admin(x, a, cluster);
     return 0;
+}
+
+typedef struct admin_lookup {
+    const char *token;
+    al_admin *out;
+} admin_lookup;
+
+static al_db_status admin_on(al_db *db, void *ctx, bool *found)
+{
+    admin_lookup *l = ctx;
+    return al_admin_key_find(db, l->token, l->out, found);
 }
 
 int al_admin_find(al_exchange *x, const char *token, al_admin *out, int *cluster)
 {
-    bool found = false;
-    al_db_status failed = AL_DB_OK;
-    al_db_set *dbs = &al_ctx_of(x)->dbs;
-    for (int k = 0; k < dbs->n && !found; k++) { /* the key lives with its tenant */
-        al_db_status st = al_admin_key_find(&dbs->db[k], token, out, &found);
-        if (st != AL_DB_OK)
-            failed = st;
-        else if (found)
-            *cluster = k;
-    }
-    if (!found && failed != AL_DB_OK) {
-        al_reply_db_failure(x, failed);
-        return -1;
-    }
-    return found ? 1 : 0;
+    admin_lookup l = {.token = token, .out = out};
+    return find_on_clusters(x, admin_on, &l, cluster);
 }
 
 bool al_session_token(const al_exchange *x, char token[AL_SESSION_TOKEN_LEN + 1])
@@ -196,25 +228,26 @@ bool al_session_token(const al_exchange *x, char token[AL_SESSION_TOKEN_LEN + 1]
  * lives. A change (any method but GET) must repeat the session's CSRF token
  * in X-CSRF-Token. 0 (x is that admin), 1 (no session), or -1 after replying.
  */
+typedef struct session_lookup {
+    const char *token;
+    int64_t lifetime_s;
+    al_session *out;
+} session_lookup;
+
+static al_db_status session_on(al_db *db, void *ctx, bool *found)
+{
+    session_lookup *l = ctx;
+    return al_session_find(db, l->token, l->lifetime_s, l->out, found);
+}
+
 static int console_session(al_exchange *x, const char *token)
 {
-    al_ctx *ctx = al_ctx_of(x);
     al_session s;
-    bool found = false;
-    al_db_status failed = AL_DB_OK;
-    int k = 0;
-    for (; k < ctx->dbs.n && !found; k++) {
-        al_db_status st =
-            al_session_find(&ctx->dbs.db[k], token, ctx->cfg->console_session_s, &s, &found);
-        if (st != AL_DB_OK)
-            failed = st;
-    }
-    if (!found && failed != AL_DB_OK) {
-        al_reply_db_failure(x, failed);
-        return -1;
-    }
-    if (!found)
-        return 1;
+    session_lookup l = {
+        .token = token, .lifetime_s = al_ctx_of(x)->cfg->console_session_s, .out = &s};
+    int k = 0, rc = find_on_clusters(x, session_on, &l, &k);
+    if (rc <= 0)
+        return rc < 0 ? -1 : 1;
     if (strcmp(x->method, "GET") != 0) {
         const char *csrf = al_header(x, "X-CSRF-Token");
         if (csrf == NULL || !al_secret_equal(csrf, s.csrf)) {
@@ -223,32 +256,32 @@ static int console_session(al_exchange *x, const char *token)
             return -1;
         }
     }
-    return become_admin(x, &s.admin, k - 1);
+    return become_admin(x, &s.admin, k);
 }
 
 /* A member's token: x is that member's app; 0, or -1 after replying (a 503, a 429). */
+typedef struct member_lookup {
+    const uint8_t *master_key;
+    const char *token;
+    al_member_token *out;
+} member_lookup;
+
+static al_db_status member_on(al_db *db, void *ctx, bool *found)
+{
+    member_lookup *l = ctx;
+    return al_member_token_find(db, l->master_key, l->token, l->out, found);
+}
+
 static int member_token(al_exchange *x, const char *token)
 {
-    al_ctx *ctx = al_ctx_of(x);
-    if (!ctx->keys->has_master_key)
+    const al_keys *keys = al_ctx_of(x)->keys;
+    if (!keys->has_master_key)
         return 0; /* no token was ever minted: it is not valid */
     al_member_token t;
-    bool found = false;
-    al_db_status failed = AL_DB_OK;
-    for (int k = 0; k < ctx->dbs.n && !found; k++) {
-        al_db_status st =
-            al_member_token_find(&ctx->dbs.db[k], ctx->keys->master_key, token, &t, &found);
-        if (st != AL_DB_OK)
-            failed = st;
-        else if (found)
-            x->cluster = k;
-    }
-    if (!found && failed != AL_DB_OK) {
-        al_reply_db_failure(x, failed);
-        return -1;
-    }
-    if (!found)
-        return 0;
+    member_lookup l = {.master_key = keys->master_key, .token = token, .out = &t};
+    int rc = find_on_clusters(x, member_on, &l, &x->cluster);
+    if (rc <= 0)
+        return rc;
     if (within_rate(x, "member", t.id, t.rate) != 0)
         return -1;
     x->role = AL_ROLE_MEMBER;

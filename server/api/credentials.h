@@ -42,6 +42,9 @@ al_role al_role_named(const char *name);
  */
 int al_admin_find(al_exchange *x, const char *token, al_admin *out, int *cluster);
 
+/* x acts as the admin a (its tenant, key, role) on cluster: what a valid credential does. */
+void al_act_as_admin(al_exchange *x, const al_admin *a, int cluster);
+
 /* Whether the request has a console session cookie; its token into token. */
 bool al_session_token(const al_exchange *x, char token[AL_SESSION_TOKEN_LEN + 1]);
 

@@ -53,10 +53,7 @@ void al_api_session_create(al_exchange *x)
         al_reply_error(x, 401, "unauthorized", "no such admin key");
         goto done;
     }
-    x->cluster = k;
-    x->role = al_role_named(a.role);
-    snprintf(x->tenant, sizeof(x->tenant), "%s", a.tenant);
-    snprintf(x->key_ref, sizeof(x->key_ref), "%s", a.key_ref);
+    al_act_as_admin(x, &a, k);
     char token[AL_SESSION_TOKEN_LEN + 1];
     al_session s;
     int64_t lifetime = al_ctx_of(x)->cfg->console_session_s;
