@@ -242,7 +242,7 @@ static al_db_status session_on(al_db *db, void *ctx, bool *found)
 
 static int console_session(al_exchange *x, const char *token)
 {
-    al_session s;
+    al_session s = {0};
     session_lookup l = {
         .token = token, .lifetime_s = al_ctx_of(x)->cfg->console_session_s, .out = &s};
     int k = 0, rc = find_on_clusters(x, session_on, &l, &k);
@@ -277,7 +277,7 @@ static int member_token(al_exchange *x, const char *token)
     const al_keys *keys = al_ctx_of(x)->keys;
     if (!keys->has_master_key)
         return 0; /* no token was ever minted: it is not valid */
-    al_member_token t;
+    al_member_token t = {0};
     member_lookup l = {.master_key = keys->master_key, .token = token, .out = &t};
     int rc = find_on_clusters(x, member_on, &l, &x->cluster);
     if (rc <= 0)
